@@ -1,0 +1,315 @@
+"""Content blocks as they stream: one object per content-block index.
+
+Each class owns what accumulates for one block type (text, thinking, redacted thinking,
+tool input JSON) and can render itself in the API's JSON shape. Text grows in a list of
+pieces joined on read, and tool input is parsed incrementally, so that the cost of a
+block stays linear in the bytes received.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, ClassVar
+
+from streamscope.core.partial_json import MISSING, PartialJSON
+
+__all__ = [
+    "TOOL_BLOCK_TYPES",
+    "Block",
+    "GenericBlock",
+    "RedactedThinkingBlock",
+    "TextBlock",
+    "ThinkingBlock",
+    "ToolUseBlock",
+    "make_block",
+]
+
+TOOL_BLOCK_TYPES = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+"""Block types whose ``input`` streams as ``input_json_delta``."""
+
+
+class _Pieces:
+    """A string that grows by appending; joined lazily so reads are cheap and linear."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, initial: str = "") -> None:
+        self._parts = [initial] if initial else []
+
+    def append(self, piece: str) -> None:
+        self._parts.append(piece)
+
+    def get(self) -> str:
+        parts = self._parts
+        if not parts:
+            return ""
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        return parts[0]
+
+    def __len__(self) -> int:
+        return sum(map(len, self._parts))
+
+
+class Block:
+    """One content block: what ``content_block_start`` said and what arrived after.
+
+    Attributes
+    ----------
+    index: the content-block index from the stream.
+    type: the block type (``"text"``, ``"tool_use"``, ... or any future type).
+    complete: True once ``content_block_stop`` arrived for it.
+    start: the ``content_block`` object of the start event (a dict, kept whole).
+    started_at, first_delta_at, last_delta_at, stopped_at: clock times (seconds) or None.
+    delta_count: how many deltas this block received.
+    version: bumped on every change, so a view can tell cheaply whether to redraw.
+    extra_deltas: deltas this block type does not interpret, kept whole.
+    synthesized: True when no start event was seen and the block was made from a delta.
+    """
+
+    __slots__ = (
+        "complete",
+        "delta_count",
+        "extra_deltas",
+        "first_delta_at",
+        "index",
+        "last_delta_at",
+        "start",
+        "started_at",
+        "stopped_at",
+        "synthesized",
+        "type",
+        "version",
+    )
+
+    kind: ClassVar[str] = "other"
+    """Which lane a view draws: ``text``, ``thinking``, ``redacted_thinking``, ``tool``,
+    ``other``."""
+
+    def __init__(self, index: int, start: dict[str, Any], at: float | None) -> None:
+        self.index = index
+        self.type: str = str(start.get("type"))
+        self.start = start
+        self.complete = False
+        self.started_at = at
+        self.first_delta_at: float | None = None
+        self.last_delta_at: float | None = None
+        self.stopped_at: float | None = None
+        self.delta_count = 0
+        self.version = 0
+        self.extra_deltas: list[Any] = []
+        self.synthesized = False
+
+    def mark_delta(self, at: float | None) -> None:
+        if self.first_delta_at is None:
+            self.first_delta_at = at
+        self.last_delta_at = at
+        self.delta_count += 1
+        self.version += 1
+
+    def stop(self, at: float | None) -> None:
+        self.complete = True
+        self.stopped_at = at
+        self.version += 1
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to stop (or to the last delta while open)."""
+        end = self.stopped_at if self.stopped_at is not None else self.last_delta_at
+        if end is None or self.started_at is None:
+            return None
+        return end - self.started_at
+
+    def to_dict(self) -> dict[str, Any]:
+        """The block in the API's JSON shape, as the SDK's accumulator builds it."""
+        return copy.deepcopy(self.start)
+
+    def __repr__(self) -> str:
+        state = "complete" if self.complete else "open"
+        return f"<{type(self).__name__} index={self.index} type={self.type!r} {state}>"
+
+
+class TextBlock(Block):
+    """Assistant text, with any citations that arrived as ``citations_delta``."""
+
+    __slots__ = ("_text", "citations")
+    kind = "text"
+
+    def __init__(self, index: int, start: dict[str, Any], at: float | None) -> None:
+        super().__init__(index, start, at)
+        self._text = _Pieces(str(start.get("text") or ""))
+        initial = start.get("citations")
+        self.citations: list[Any] | None = list(initial) if isinstance(initial, list) else None
+
+    @property
+    def text(self) -> str:
+        return self._text.get()
+
+    def append_text(self, piece: str) -> None:
+        self._text.append(piece)
+
+    def add_citation(self, citation: Any) -> None:
+        if self.citations is None:
+            self.citations = []
+        self.citations.append(citation)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["text"] = self.text
+        if self.citations:
+            out["citations"] = copy.deepcopy(self.citations)
+        return out
+
+
+class ThinkingBlock(Block):
+    """Extended thinking: the reasoning text and the signature that vouches for it."""
+
+    __slots__ = ("_thinking", "signature", "signature_deltas")
+    kind = "thinking"
+
+    def __init__(self, index: int, start: dict[str, Any], at: float | None) -> None:
+        super().__init__(index, start, at)
+        self._thinking = _Pieces(str(start.get("thinking") or ""))
+        signature = start.get("signature")
+        self.signature: str = signature if isinstance(signature, str) else ""
+        self.signature_deltas = 0
+
+    @property
+    def thinking(self) -> str:
+        return self._thinking.get()
+
+    def append_thinking(self, piece: str) -> None:
+        self._thinking.append(piece)
+
+    @property
+    def omitted(self) -> bool:
+        """True when the block carries a signature but no thinking text (display omitted)."""
+        return self.complete and bool(self.signature) and not self.thinking
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["thinking"] = self.thinking
+        out["signature"] = self.signature
+        return out
+
+
+class RedactedThinkingBlock(Block):
+    """Reasoning the API encrypted: opaque ``data`` that must go back unchanged."""
+
+    __slots__ = ()
+    kind = "redacted_thinking"
+
+    @property
+    def data(self) -> str:
+        value = self.start.get("data")
+        return value if isinstance(value, str) else ""
+
+
+class ToolUseBlock(Block):
+    """A tool call (client, server or MCP) whose input JSON streams in.
+
+    ``input_json`` is the raw JSON exactly as received; ``input`` the parsed value,
+    partial while streaming (a string still being written shows what has arrived; numbers
+    appear only once complete) and final after the block stops. ``input`` returns live
+    containers: copy them to keep a snapshot.
+    """
+
+    __slots__ = ("_json", "_parser", "input_error")
+    kind = "tool"
+
+    def __init__(self, index: int, start: dict[str, Any], at: float | None) -> None:
+        super().__init__(index, start, at)
+        self._json = _Pieces()
+        self._parser = PartialJSON()
+        self.input_error: str | None = None
+
+    @property
+    def id(self) -> str:
+        value = self.start.get("id")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def name(self) -> str:
+        value = self.start.get("name")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def input_json(self) -> str:
+        return self._json.get()
+
+    @property
+    def input(self) -> Any:
+        if self._parser.has_value:
+            return self._parser.value
+        return self.start.get("input", {})
+
+    @property
+    def streaming_path(self) -> tuple[str | int, ...] | None:
+        """Path of the field still being written (None when nothing is open)."""
+        return None if self.complete else self._parser.streaming_path
+
+    def append_json(self, piece: str) -> None:
+        self._json.append(piece)
+        self._parser.feed(piece)
+
+    def finish_json(self, truncated: bool) -> str | None:
+        """Close the input: returns and records why it is invalid, else None."""
+        if not self._json.get():
+            return None
+        self._parser.finish()
+        error = self._parser.error
+        if error and truncated:
+            error = f"stream ended before the tool input was complete ({error})"
+        self.input_error = error
+        return error
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        raw = self._json.get()
+        if raw and not self.complete:
+            # The SDK's accumulator re-parses partial JSON without trailing strings; an
+            # unfinished block in the final message matches it.
+            out["input"] = _sdk_partial_parse(raw, fallback=self.input)
+        elif raw:
+            out["input"] = copy.deepcopy(self.input)
+        return out
+
+
+def _sdk_partial_parse(raw: str, fallback: Any) -> Any:
+    from jiter import from_json
+
+    try:
+        return from_json(raw.encode(), partial_mode=True)
+    except ValueError:
+        return copy.deepcopy(fallback) if fallback is not MISSING else {}
+
+
+class GenericBlock(Block):
+    """Any other block (server tool results, compaction, fallback, future types), kept whole.
+
+    ``content`` is the start object with known deltas applied (``compaction_delta``);
+    deltas it cannot interpret are kept in ``extra_deltas``.
+    """
+
+    __slots__ = ("content",)
+
+    def __init__(self, index: int, start: dict[str, Any], at: float | None) -> None:
+        super().__init__(index, start, at)
+        self.content: dict[str, Any] = copy.deepcopy(start)
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self.content)
+
+
+_BLOCK_CLASSES: dict[str, type[Block]] = {
+    "text": TextBlock,
+    "thinking": ThinkingBlock,
+    "redacted_thinking": RedactedThinkingBlock,
+    **dict.fromkeys(TOOL_BLOCK_TYPES, ToolUseBlock),
+}
+
+
+def make_block(index: int, start: dict[str, Any], at: float | None) -> Block:
+    """Make the right block class for ``start["type"]`` (GenericBlock for the rest)."""
+    cls = _BLOCK_CLASSES.get(str(start.get("type")), GenericBlock)
+    return cls(index, start, at)

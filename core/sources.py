@@ -1,0 +1,604 @@
+"""Event sources: whatever a user passes in, out comes one stream of raw events.
+
+Owns the knowledge of the anthropic SDK's stream objects:
+
+- ``Stream`` / ``AsyncStream`` from ``client.messages.create(..., stream=True)`` (and beta);
+- ``MessageStream`` / ``AsyncMessageStream`` (and beta) from ``client.messages.stream(...)``,
+  and the managers that call returns (entered here, and exited when iteration ends);
+- any iterable or async iterable of events (dicts or SDK models), or a recording's path.
+
+A ``MessageStream`` yields derived events (``text``, ``thinking``, ``input_json``,
+``citation``, ``signature``, ``compaction``...) next to the raw ones; they are skipped so
+each raw event arrives exactly once. Its ``message_stop`` and ``content_block_stop`` carry
+snapshots but are raw events, and pass through unchanged. Events are never copied: the
+caller gets the SDK's own objects, and the entered ``MessageStream`` is kept on the
+iterator so ``get_final_message()`` still works afterwards.
+
+Sync code driving an async source (``iter_events(async_iterable)``): with no event loop
+running in this thread, a private loop of this thread drives it; with one running (a
+notebook cell), a shared worker thread with its own loop drives it and hands events back.
+Both loops are kept for the life of the thread/process, on purpose: an ``AsyncAnthropic``
+client's pooled connections belong to the loop that opened them, and a fresh loop per
+call breaks every second request (measured). The kernel's own loop is never patched (no
+nest_asyncio: it breaks ipykernel 7). A stream that was opened on another loop (e.g. by
+``await client.messages.create(..., stream=True)`` in a cell) cannot be read from these
+loops: that is detected and raised as ``AsyncSourceLoopError`` with the way out. The
+reverse also holds: once sync code has driven an ``AsyncAnthropic`` request here, that
+client's pooled connection belongs to the driver loop, and a later ``await`` of the same
+client on the notebook's loop can fail; in a notebook, prefer awaiting async clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import functools
+import os
+import threading
+import typing
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+
+__all__ = [
+    "AsyncEventIterator",
+    "AsyncSourceLoopError",
+    "EventIterator",
+    "aiter_events",
+    "is_derived_event",
+    "iter_events",
+    "raw_base_class",
+    "raw_event_classes",
+]
+
+_T = TypeVar("_T")
+
+# Types of the events a MessageStream derives from raw ones (SDK 2.x); anything else from
+# ``anthropic.lib.streaming`` that is not a raw event class is treated as derived too.
+_DERIVED_TYPES = frozenset(
+    {"text", "citation", "thinking", "signature", "input_json", "compaction"}
+)
+_LOOP_ERROR_HINTS = (
+    "different event loop",
+    "different loop",
+    "attached to a different",
+    "event loop is closed",
+)
+_CLOSE_TIMEOUT = 10.0
+
+
+class AsyncSourceLoopError(RuntimeError):
+    """An async source belongs to another event loop and cannot be read from sync code here."""
+
+
+# --------------------------------------------------------------------------- SDK knowledge
+
+
+def _flatten_union(tp: object) -> list[type]:
+    args = typing.get_args(tp)
+    if not args:
+        return [tp] if isinstance(tp, type) else []
+    if typing.get_origin(tp) is typing.Annotated:
+        return _flatten_union(args[0])
+    return [cls for arg in args for cls in _flatten_union(arg)]
+
+
+@functools.lru_cache(maxsize=1)
+def raw_event_classes() -> tuple[type, ...]:
+    """The anthropic SDK's raw stream event classes, beta and non-beta."""
+    try:
+        from anthropic.types import RawMessageStreamEvent
+        from anthropic.types.beta import BetaRawMessageStreamEvent
+    except ImportError:  # pragma: no cover - anthropic is a dependency
+        return ()
+    return tuple(_flatten_union(RawMessageStreamEvent) + _flatten_union(BetaRawMessageStreamEvent))
+
+
+@functools.lru_cache(maxsize=1)
+def _sdk_base_model() -> type | None:
+    try:
+        from anthropic._models import BaseModel
+    except ImportError:  # pragma: no cover
+        return None
+    return BaseModel
+
+
+def is_derived_event(event: object) -> bool:
+    """True for the helper events a ``MessageStream`` adds (``text``, ``thinking``...).
+
+    Dicts are never derived; raw SDK events (including a MessageStream's
+    ``message_stop``/``content_block_stop`` with snapshots) are not derived.
+    """
+    if isinstance(event, dict):
+        return False
+    if isinstance(event, raw_event_classes()):
+        return False
+    base = _sdk_base_model()
+    if base is None or not isinstance(event, base):
+        return False
+    if type(event).__module__.startswith("anthropic.lib.streaming"):
+        return True
+    return getattr(event, "type", None) in _DERIVED_TYPES
+
+
+def raw_base_class(event: object) -> type | None:
+    """The raw SDK event class an event is (or derives from), or None."""
+    raw = raw_event_classes()
+    for cls in type(event).__mro__:
+        if cls in raw:
+            return cls
+    return None
+
+
+def _is_message_stream(obj: object) -> bool:
+    cls = type(obj)
+    return hasattr(cls, "get_final_message") and hasattr(cls, "current_message_snapshot")
+
+
+def _is_sync_manager(obj: object) -> bool:
+    return (
+        hasattr(obj, "__enter__")
+        and hasattr(obj, "__exit__")
+        and not hasattr(obj, "__iter__")
+        and not hasattr(obj, "__aiter__")
+    )
+
+
+def _is_async_manager(obj: object) -> bool:
+    return (
+        hasattr(obj, "__aenter__")
+        and hasattr(obj, "__aexit__")
+        and not hasattr(obj, "__aiter__")
+        and not hasattr(obj, "__iter__")
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _sdk_sync_stream_classes() -> tuple[type, ...]:
+    try:
+        from anthropic import Stream
+        from anthropic.lib.streaming import (
+            BetaMessageStream,
+            BetaMessageStreamManager,
+            MessageStream,
+            MessageStreamManager,
+        )
+    except ImportError:  # pragma: no cover
+        return ()
+    return (
+        Stream,
+        MessageStream,
+        MessageStreamManager,
+        BetaMessageStream,
+        BetaMessageStreamManager,
+    )
+
+
+def _check_source(source: object) -> None:
+    if isinstance(source, (str, bytes, bytearray)):
+        raise TypeError(
+            "a str/bytes is not an event source: pass pathlib.Path(...) for a recording, "
+            "or parse_sse_events(text) for SSE text"
+        )
+    if isinstance(source, dict):
+        raise TypeError("a single event is not an event source: pass a list of events")
+    try:
+        import pydantic
+    except ImportError:  # pragma: no cover
+        return
+    if isinstance(source, pydantic.BaseModel):
+        raise TypeError("a single event is not an event source: pass a list of events")
+
+
+def _loop_error(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, RuntimeError) and any(
+            hint in str(current).lower() for hint in _LOOP_ERROR_HINTS
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+_LOOP_ERROR_MESSAGE = (
+    "this async source (or its client's HTTP connection) belongs to another event loop, so "
+    "it cannot be read from synchronous code here. In a notebook, await it instead: "
+    "`await view.consume_async(stream)` or `async for event in aiter_events(stream)`; or use "
+    "the synchronous `anthropic.Anthropic` client. (An AsyncAnthropic client's connections "
+    "belong to the loop that opened them.)"
+)
+
+
+# --------------------------------------------------------------------------- holders
+
+
+class _Holder:
+    """What the iterator learns while running, shared with its generator without a cycle."""
+
+    __slots__ = ("message_stream",)
+
+    def __init__(self) -> None:
+        self.message_stream: Any = None
+
+
+def _final_message(message_stream: Any) -> Any:
+    if message_stream is None:
+        return None
+    try:
+        return message_stream.current_message_snapshot
+    except AssertionError:
+        return None
+
+
+class EventIterator(Iterator[Any]):
+    """The iterator ``iter_events`` returns: raw events, plus what the source left behind.
+
+    ``message_stream`` is the SDK ``MessageStream`` (entered from a manager, or passed in),
+    so ``it.message_stream.get_final_message()`` works after iteration; ``final_message``
+    is its accumulated message (sync or async stream alike), or None. ``close()`` stops
+    early: it exits a manager this iterator entered and closes the iterator it took from
+    the source (so a generator passed in is closed); an SDK stream passed in is not closed.
+    """
+
+    def __init__(self, gen: Iterator[Any], holder: _Holder, source: object) -> None:
+        self._gen = gen
+        self._holder = holder
+        self.source = source
+
+    @property
+    def message_stream(self) -> Any:
+        return self._holder.message_stream
+
+    @property
+    def final_message(self) -> Any:
+        return _final_message(self._holder.message_stream)
+
+    def __iter__(self) -> EventIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._gen)
+
+    def close(self) -> None:
+        close = getattr(self._gen, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> EventIterator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncEventIterator(AsyncIterator[Any]):
+    """The async iterator ``aiter_events`` returns (see ``EventIterator``)."""
+
+    def __init__(self, gen: AsyncIterator[Any], holder: _Holder, source: object) -> None:
+        self._gen = gen
+        self._holder = holder
+        self.source = source
+
+    @property
+    def message_stream(self) -> Any:
+        return self._holder.message_stream
+
+    @property
+    def final_message(self) -> Any:
+        return _final_message(self._holder.message_stream)
+
+    def __aiter__(self) -> AsyncEventIterator:
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._gen, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def __aenter__(self) -> AsyncEventIterator:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+# --------------------------------------------------------------------------- sync side
+
+
+def _iter_sync(source: Any, holder: _Holder) -> Iterator[Any]:
+    if isinstance(source, os.PathLike):
+        from streamscope.core.cassette import read_events
+
+        yield from read_events(source)
+        return
+    if _is_sync_manager(source):
+        with source as stream:
+            yield from _raw_events(stream, holder)
+        return
+    yield from _raw_events(source, holder)
+
+
+def _raw_events(stream: Any, holder: _Holder) -> Iterator[Any]:
+    """Raw events of an iterable; the iterator taken from it is closed when we stop."""
+    if _is_message_stream(stream):
+        holder.message_stream = stream
+    iterator = iter(stream)
+    try:
+        for event in iterator:
+            if not is_derived_event(event):
+                yield event
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+async def _iter_async(source: Any, holder: _Holder) -> AsyncIterator[Any]:
+    # One flat generator (no nested async generators): closing it closes everything at once,
+    # with no reliance on the loop's async-generator finalizers.
+    async with contextlib.AsyncExitStack() as stack:
+        stream = await stack.enter_async_context(source) if _is_async_manager(source) else source
+        if _is_message_stream(stream):
+            holder.message_stream = stream
+        iterator = stream.__aiter__()
+        stack.push_async_callback(_aclose, iterator)
+        while True:
+            try:
+                event = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+            if not is_derived_event(event):
+                yield event
+
+
+class _Runner(Protocol):
+    """Runs coroutines for sync code: on this thread's private loop, or on the worker."""
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Run a coroutine to completion and return its result (or raise its error)."""
+
+    def finish(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a clean-up coroutine, bounded in time, never raising."""
+
+
+class _ThreadLoop:
+    """A thread's private loop, closed when the thread (or the process) ends."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        loop = getattr(self, "loop", None)
+        if loop is not None and not loop.is_closed() and not loop.is_running():
+            loop.close()
+
+
+_thread_loops = threading.local()
+
+
+def _private_loop() -> asyncio.AbstractEventLoop:
+    holder: _ThreadLoop | None = getattr(_thread_loops, "holder", None)
+    if holder is None or holder.loop.is_closed():
+        holder = _ThreadLoop()
+        _thread_loops.holder = holder
+        if threading.current_thread() is threading.main_thread():
+            atexit.register(holder.__del__)
+    return holder.loop
+
+
+class _PrivateLoopRunner:
+    def __init__(self) -> None:
+        self.loop = _private_loop()
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        task = self.loop.create_task(coro)
+        try:
+            return self.loop.run_until_complete(task)
+        except BaseException:
+            if not task.done():  # interrupted (e.g. KeyboardInterrupt): cancel what was started
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    self.loop.run_until_complete(task)
+            raise
+
+    def finish(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self.loop.is_closed() or self.loop.is_running():
+            coro.close()
+            return
+        with contextlib.suppress(Exception):
+            self.run(asyncio.wait_for(coro, _CLOSE_TIMEOUT))
+
+
+_worker_lock = threading.Lock()
+_worker_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _shared_worker_loop() -> asyncio.AbstractEventLoop:
+    global _worker_loop
+    with _worker_lock:
+        if _worker_loop is None or _worker_loop.is_closed():
+            loop = asyncio.new_event_loop()
+            started = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(started.set)
+                loop.run_forever()
+
+            thread = threading.Thread(target=run, name="streamscope-async-driver", daemon=True)
+            thread.start()
+            started.wait()
+            _worker_loop = loop
+        return _worker_loop
+
+
+class _WorkerThreadRunner:
+    def __init__(self) -> None:
+        self.loop = _shared_worker_loop()
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except BaseException:
+            if not future.done():  # interrupted while waiting: stop the work on the worker
+                future.cancel()
+                with contextlib.suppress(BaseException):
+                    future.result(timeout=_CLOSE_TIMEOUT)
+            raise
+
+    def finish(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self.loop.is_closed() or not self.loop.is_running():
+            coro.close()
+            return
+        if _running_loop() is self.loop:  # finalised on the worker itself: do not wait on it
+            self.loop.create_task(coro)
+            return
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            future.result(timeout=_CLOSE_TIMEOUT)
+        except (Exception, concurrent.futures.CancelledError):
+            future.cancel()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+async def _anext(iterator: AsyncIterator[_T]) -> _T:
+    return await iterator.__anext__()
+
+
+async def _aclose(iterator: AsyncIterator[Any]) -> None:
+    aclose: Callable[[], Awaitable[None]] | None = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def _drive_async(source: Any, holder: _Holder) -> Iterator[Any]:
+    runner: _Runner = _WorkerThreadRunner() if _running_loop() else _PrivateLoopRunner()
+    agen = _iter_async(source, holder)
+    finished = False
+    try:
+        while True:
+            try:
+                event = runner.run(_anext(agen))
+            except StopAsyncIteration:
+                finished = True
+                return
+            except Exception as exc:
+                finished = True  # an async generator that raised is already closed
+                if _loop_error(exc):
+                    raise AsyncSourceLoopError(_LOOP_ERROR_MESSAGE) from exc
+                raise
+            yield event
+    finally:
+        if not finished:
+            runner.finish(_aclose(agen))
+
+
+def iter_events(source: Any) -> EventIterator:
+    """Raw events from any source, for sync code (see the module docstring).
+
+    ``source``: an iterable or async iterable of events; an SDK ``Stream``/``AsyncStream``;
+    a ``MessageStream``/``AsyncMessageStream`` or the manager ``messages.stream(...)``
+    returns (entered here and exited at the end); or an ``os.PathLike`` recording
+    (``.jsonl`` cassette or SSE text). Events come out unchanged (same objects).
+    """
+    if isinstance(source, EventIterator):
+        return source
+    _check_source(source)
+    holder = _Holder()
+    gen: Iterator[Any]
+    if isinstance(source, os.PathLike) or _is_sync_manager(source) or hasattr(source, "__iter__"):
+        gen = _iter_sync(source, holder)
+    elif _is_async_manager(source) or hasattr(source, "__aiter__"):
+        gen = _drive_async(source, holder)
+    else:
+        raise TypeError(f"not an event source: {type(source).__name__}")
+    return EventIterator(gen, holder, source)
+
+
+# --------------------------------------------------------------------------- async side
+
+
+_DONE = object()
+
+
+async def _iter_sync_threaded(source: Any, holder: _Holder) -> AsyncIterator[Any]:
+    """Pull a blocking (SDK, network) sync source in worker threads, keeping the loop free."""
+    manager = source if _is_sync_manager(source) else None
+    stream = await asyncio.to_thread(source.__enter__) if manager is not None else source
+    try:
+        if _is_message_stream(stream):
+            holder.message_stream = stream
+        iterator = iter(stream)
+        while True:
+            event = await asyncio.to_thread(next, iterator, _DONE)
+            if event is _DONE:
+                return
+            if not is_derived_event(event):
+                yield event
+    finally:
+        if manager is not None:
+            await asyncio.to_thread(manager.__exit__, None, None, None)
+
+
+async def _from_sync(gen: Iterator[Any]) -> AsyncIterator[Any]:
+    try:
+        for event in gen:
+            yield event
+    finally:
+        close = getattr(gen, "close", None)
+        if close is not None:
+            close()
+
+
+def aiter_events(source: Any, *, threaded: bool | None = None) -> AsyncEventIterator:
+    """Raw events from any source, for async code (``async for event in aiter_events(s)``).
+
+    Takes everything ``iter_events`` takes. A sync source is iterated directly, except the
+    SDK's sync streams and managers, which block on the network: those are pulled in worker
+    threads so the event loop (and a notebook's buttons) stays responsive. ``threaded``
+    forces either way for sync sources.
+    """
+    if isinstance(source, AsyncEventIterator):
+        return source
+    _check_source(source)
+    holder = _Holder()
+    gen: AsyncIterator[Any]
+    if _is_async_manager(source) or hasattr(source, "__aiter__"):
+        gen = _iter_async(source, holder)
+    elif isinstance(source, os.PathLike):
+        gen = _from_sync(_iter_sync(source, holder))
+    elif _is_sync_manager(source) or hasattr(source, "__iter__"):
+        if threaded is None:
+            threaded = isinstance(source, _sdk_sync_stream_classes())
+        if threaded:
+            gen = _iter_sync_threaded(source, holder)
+        else:
+            gen = _from_sync(_iter_sync(source, holder))
+    else:
+        raise TypeError(f"not an event source: {type(source).__name__}")
+    return AsyncEventIterator(gen, holder, source)

@@ -1,0 +1,30 @@
+"""ToolCall: a finalized client tool call, ready to run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ToolCall"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A ``tool_use`` block that has stopped: its id, name and parsed input.
+
+    ``input_error`` says why the input JSON did not parse (the model sent invalid JSON
+    or the stream was cut); ``input`` then holds what could be read of it.
+    """
+
+    id: str
+    name: str
+    input: Any
+    index: int
+    input_json: str = ""
+    input_error: str | None = None
+
+    @property
+    def arguments(self) -> str:
+        """The input as a JSON string (what OpenAI-style tool calls carry)."""
+        return json.dumps(self.input, ensure_ascii=False)
