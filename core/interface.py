@@ -12,6 +12,7 @@ of ``error`` and then raises :class:`~streamscope.core.errors.StreamAPIError`.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timezone
@@ -245,12 +246,17 @@ class StreamingInterface:
         """
         state = self.state
         try:
-            async for event in aiter_events(stream):
-                change = state.apply(event)
-                for message in self._messages_for(change):
-                    yield message
-                if change.kind == "error" and state.error is not None:
-                    raise StreamAPIError(state.error)
+            async with contextlib.AsyncExitStack() as stack:
+                if hasattr(stream, "__aenter__") and hasattr(stream, "__aiter__"):
+                    # An iterable stream that is also a context manager (the SDK's
+                    # AsyncStream): entering it closes the response when we are done.
+                    stream = await stack.enter_async_context(stream)
+                async for event in aiter_events(stream):
+                    change = state.apply(event)
+                    for message in self._messages_for(change):
+                        yield message
+                    if change.kind == "error" and state.error is not None:
+                        raise StreamAPIError(state.error)
         except Exception:
             state.finish()
             yield StopReasonMessage(stop_reason="error")

@@ -142,7 +142,7 @@ def test_usage_breakdowns_and_absent_cache_fields() -> None:
     start["message"]["usage"] = {"input_tokens": 5, "output_tokens": 1}
     state.apply(start)
     assert state.usage.cache_read_input_tokens == 0
-    assert state.usage.cache_write_5m_tokens is None
+    assert "cache_creation" not in state.usage.to_dict()
     state.apply(
         {
             "type": "message_delta",
