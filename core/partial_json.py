@@ -167,6 +167,29 @@ class PartialJSON:
 
         Input after :meth:`finish` or after a syntax error is ignored.
         """
+        if self._state == _STRING and not self._carry and not self._high:
+            # Hot path: a piece of string body (most deltas). Plain text is kept as is;
+            # complete escapes are decoded by json's C scanner. Anything else (a quote, an
+            # escape cut at the end, a surrogate half, a control character) takes the
+            # general path below.
+            decoded: str | None = None
+            if _STR_RUN.fullmatch(chunk) is not None:
+                decoded = chunk
+            elif '"' not in chunk and chunk and chunk[-1] != "\\" and (
+                chunk.rfind("\\u") < len(chunk) - 5
+            ):
+                try:
+                    decoded = scanstring(f'"{chunk}"', 1)[0]
+                except ValueError:
+                    decoded = None
+                if decoded and "\ud800" <= decoded[-1] <= "\udbff":
+                    decoded = None
+            if decoded is not None:
+                self._fed += len(chunk)
+                self._pieces.append(decoded)
+                if not self._str_key:
+                    self._dirty = True
+                return
         if self._finished or self._state == _ERROR:
             return
         try:

@@ -42,6 +42,13 @@ _SDK_DELTA_USAGE_FIELDS = (
     "fallback_credit",
 )
 
+# Deltas that grow a block: delta type -> (payload key, block class, field name).
+_GROWING: dict[str, tuple[str, type[Block], str]] = {
+    "text_delta": ("text", TextBlock, "text"),
+    "thinking_delta": ("thinking", ThinkingBlock, "thinking"),
+    "input_json_delta": ("partial_json", ToolUseBlock, "input_json"),
+}
+
 # What to make when a delta arrives for an index that never started.
 _SYNTHESIZED_START: dict[str, dict[str, Any]] = {
     "text_delta": {"type": "text", "text": ""},
@@ -239,8 +246,32 @@ class StreamState:
             if self.started_at is None:
                 self.started_at = at
         self.last_event_at = at
-        event_type = _get(event, "type")
+        is_dict = type(event) is dict
+        event_type = event.get("type") if is_dict else getattr(event, "type", None)
         try:
+            if event_type == "content_block_delta":
+                # Hot path (nearly every event): a text, thinking or JSON piece for an
+                # open block of the matching kind. Anything else takes the full path.
+                delta = event.get("delta") if is_dict else getattr(event, "delta", None)
+                index = event.get("index") if is_dict else getattr(event, "index", None)
+                if type(delta) is dict:
+                    spec = _GROWING.get(delta.get("type"))  # type: ignore[arg-type]
+                    piece = delta.get(spec[0]) if spec else None
+                else:
+                    spec = _GROWING.get(getattr(delta, "type", None))  # type: ignore[arg-type]
+                    piece = getattr(delta, spec[0], None) if spec else None
+                if spec is not None and type(piece) is str and type(index) is int:
+                    block = self._by_index.get(index)
+                    if block is not None and type(block) is spec[1] and not block.complete:
+                        block.grow(piece)  # type: ignore[attr-defined]
+                        if block.first_delta_at is None:
+                            block.first_delta_at = at
+                        block.last_delta_at = at
+                        block.delta_count += 1
+                        block.version += 1
+                        if self.first_token_at is None:
+                            self.first_token_at = at
+                        return Change("block_delta", index, spec[2], piece)
             handler = self._handlers.get(event_type) if isinstance(event_type, str) else None
             if handler is None:
                 return self._on_unknown(event, number, event_type)
