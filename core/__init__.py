@@ -27,6 +27,14 @@ from streamscope.core.cassette import (
 from streamscope.core.changes import Change
 from streamscope.core.errors import StreamAPIError
 from streamscope.core.interface import StreamingInterface
+from streamscope.core.loop import (
+    Decision,
+    IncompleteStreamError,
+    LoopObserver,
+    ToolLoop,
+    ToolRun,
+    Turn,
+)
 from streamscope.core.partial_json import PartialJSON
 from streamscope.core.pricing import (
     DEFAULT_PRICES,
@@ -38,28 +46,36 @@ from streamscope.core.pricing import (
 )
 from streamscope.core.problems import Problem
 from streamscope.core.replay import Replay, Stepper, areplay, replay
+from streamscope.core.replay_client import AsyncReplayClient, ReplayClient, ReplayExhaustedError
 from streamscope.core.sources import AsyncSourceLoopError, aiter_events, iter_events
 from streamscope.core.sse import SSEDecoder, parse_sse_events
 from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
+from streamscope.core.tools import Tool, ToolInputError, ToolResult, tool
 from streamscope.core.usage import Usage
 
 __all__ = [
     "DEFAULT_PRICES",
     "PRICES_AS_OF",
+    "AsyncReplayClient",
     "AsyncSourceLoopError",
     "Block",
     "Cassette",
     "CassetteWriter",
     "Change",
     "CostEstimate",
+    "Decision",
     "GenericBlock",
+    "IncompleteStreamError",
+    "LoopObserver",
     "ModelPrice",
     "PartialJSON",
     "PriceTable",
     "Problem",
     "RedactedThinkingBlock",
     "Replay",
+    "ReplayClient",
+    "ReplayExhaustedError",
     "SSEDecoder",
     "Stepper",
     "StreamAPIError",
@@ -67,8 +83,14 @@ __all__ = [
     "StreamingInterface",
     "TextBlock",
     "ThinkingBlock",
+    "Tool",
     "ToolCall",
+    "ToolInputError",
+    "ToolLoop",
+    "ToolResult",
+    "ToolRun",
     "ToolUseBlock",
+    "Turn",
     "Usage",
     "aiter_events",
     "arecord",
@@ -82,5 +104,6 @@ __all__ = [
     "read_timed_events",
     "record",
     "replay",
+    "tool",
     "write_cassette",
 ]

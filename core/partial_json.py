@@ -72,6 +72,7 @@ _WS_CHARS: Final = " \t\n\r"
 # whitespace, ',', ']', '}' or the end, so the run is exactly one number token.
 _NUM_RUN: Final = re.compile(r"[0-9eE+\-.]+")
 _NUMBER_TOKEN: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_BULK_FAILURES: Final = 4  # failed C-decoder tries allowed per fed text
 _FAST_MIN: Final = 64  # remaining characters from which a json.scanstring attempt pays off
 _HEX4: Final = re.compile(r"[0-9a-fA-F]{4}")
 _HEX_PREFIX: Final = re.compile(r"[0-9a-fA-F]*")
@@ -175,8 +176,11 @@ class PartialJSON:
             decoded: str | None = None
             if _STR_RUN.fullmatch(chunk) is not None:
                 decoded = chunk
-            elif '"' not in chunk and chunk and chunk[-1] != "\\" and (
-                chunk.rfind("\\u") < len(chunk) - 5
+            elif (
+                '"' not in chunk
+                and chunk
+                and chunk[-1] != "\\"
+                and (chunk.rfind("\\u") < len(chunk) - 5)
             ):
                 try:
                     decoded = scanstring(f'"{chunk}"', 1)[0]
@@ -264,7 +268,10 @@ class PartialJSON:
     def _run(self, text: str) -> None:
         pos = 0
         n = len(text)
-        bulk = n > _FAST_MIN
+        # A large text may hold whole containers: json's C decoder tries each one. A failed
+        # try (the container is still incomplete) costs a scan of the rest of the text, so
+        # after _BULK_FAILURES failures in one call the rest is parsed here: linear either way.
+        failures = 0 if n > _FAST_MIN else _BULK_FAILURES
         while pos < n:
             state = self._state
             if state == _STRING:
@@ -300,14 +307,11 @@ class PartialJSON:
                     self._close()
                     pos += 1
                     continue
-                if bulk and (c == "{" or c == "[") and n - pos > _FAST_MIN:
-                    # A large text may hold this whole container: let json's C decoder try,
-                    # once per call (so the text is scanned at most twice).
-                    bulk = False
+                if failures < _BULK_FAILURES and (c == "{" or c == "[") and n - pos > _FAST_MIN:
                     try:
                         item, end = _DECODER.raw_decode(text, pos)
                     except Exception:  # incomplete, invalid or too deep: parse it here
-                        pass
+                        failures += 1
                     else:
                         self._started = True
                         self._complete_leaf(item)

@@ -1,0 +1,569 @@
+"""Tools for the tool loop: plain Python functions with a JSON schema the model can call.
+
+:class:`Tool` wraps a function (sync or async). Its ``input_schema`` comes from the
+signature through a pydantic model (defaults, ``Optional``, ``Literal``, lists, dicts,
+pydantic models and ``Annotated[..., Field(description=...)]`` all work); its description
+is the docstring's first paragraph, and each parameter's description comes from the
+docstring's Google (``Args:``), numpy (``Parameters`` / ``----------``) or Sphinx
+(``:param x:``) section unless ``Field(description=...)`` already gave one.
+``Tool.validate`` checks the model's arguments before the function runs and raises
+:class:`ToolInputError` listing everything that was wrong. A tool's return value becomes
+``tool_result`` content through :func:`result_content` (or a :class:`ToolResult`).
+
+Raw tool dicts (server tools such as ``{"type": "web_search_20250305", "name":
+"web_search"}``, or a client tool you describe yourself) are accepted by
+:func:`normalize_tools` and sent unchanged; they are never run locally.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import json
+import re
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, overload
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import GenerateJsonSchema
+
+__all__ = [
+    "Tool",
+    "ToolInputError",
+    "ToolResult",
+    "ToolSpec",
+    "is_async_callable",
+    "json_default",
+    "normalize_tools",
+    "parse_docstring",
+    "result_content",
+    "tool",
+]
+
+_CONTENT_BLOCK_TYPES = frozenset({"text", "image", "document", "search_result"})
+
+ToolSpec = typing.Union["Tool", Callable[..., Any], dict[str, Any]]
+"""What ``ToolLoop(tools=[...])`` accepts: a :class:`Tool`, a plain function, or a raw dict."""
+
+# --------------------------------------------------------------------------- docstrings
+
+_GOOGLE_HEADER = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*:\s*$")
+_GOOGLE_PARAM_HEADERS = frozenset(
+    {"args", "arguments", "parameters", "params", "keyword args", "keyword arguments"}
+)
+_GOOGLE_OTHER_HEADERS = frozenset(
+    {
+        "returns",
+        "return",
+        "yields",
+        "yield",
+        "raises",
+        "examples",
+        "example",
+        "notes",
+        "note",
+        "see also",
+        "attributes",
+        "warnings",
+        "warning",
+        "references",
+        "todo",
+        "other parameters",
+    }
+)
+_GOOGLE_ENTRY = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_NUMPY_UNDERLINE = re.compile(r"^\s*-{3,}\s*$")
+_NUMPY_ENTRY = re.compile(r"^\*{0,2}(\w+(?:\s*,\s*\*{0,2}\w+)*)\s*(?::.*)?$")
+_SPHINX_PARAM = re.compile(r"^:param\s+(?:[^:]*\s)?\*{0,2}(\w+)\s*:\s*(.*)$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _join(lines: list[str]) -> str:
+    return " ".join(part.strip() for part in lines if part.strip())
+
+
+def _section_kind(lines: list[str], i: int) -> str | None:
+    """``"params"``/``"other"`` when a section starts at line ``i``, else None."""
+    line = lines[i]
+    if line.lstrip().startswith(":"):
+        return "sphinx"
+    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    if line.strip() and _NUMPY_UNDERLINE.match(nxt):
+        name = line.strip().lower()
+        return "numpy_params" if name in {"parameters", "other parameters"} else "numpy_other"
+    match = _GOOGLE_HEADER.match(line)
+    if match:
+        name = match.group(1).strip().lower()
+        if name in _GOOGLE_PARAM_HEADERS:
+            return "google_params"
+        if name in _GOOGLE_OTHER_HEADERS:
+            return "google_other"
+    return None
+
+
+def _google_params(body: list[str], out: dict[str, str]) -> None:
+    base: int | None = None
+    name: str | None = None
+    parts: list[str] = []
+    for line in body:
+        if not line.strip():
+            continue
+        if base is None:
+            base = _indent(line)
+        match = _GOOGLE_ENTRY.match(line.strip()) if _indent(line) <= base else None
+        if match:
+            if name:
+                out[name] = _join(parts)
+            name, parts = match.group(1), [match.group(2)]
+        elif name:
+            parts.append(line)
+    if name:
+        out[name] = _join(parts)
+
+
+def _numpy_params(body: list[str], out: dict[str, str]) -> None:
+    base: int | None = None
+    names: list[str] = []
+    parts: list[str] = []
+
+    def flush() -> None:
+        for n in names:
+            out[n] = _join(parts)
+
+    for line in body:
+        if not line.strip():
+            continue
+        if base is None:
+            base = _indent(line)
+        match = _NUMPY_ENTRY.match(line.strip()) if _indent(line) <= base else None
+        if match:
+            flush()
+            names = [n.strip().lstrip("*") for n in match.group(1).split(",")]
+            parts = []
+        elif names:
+            parts.append(line)
+    flush()
+
+
+def _sphinx_params(body: list[str], out: dict[str, str]) -> None:
+    name: str | None = None
+    parts: list[str] = []
+    for line in body:
+        stripped = line.strip()
+        if stripped.startswith(":"):
+            if name:
+                out[name] = _join(parts)
+            match = _SPHINX_PARAM.match(stripped)
+            name, parts = (match.group(1), [match.group(2)]) if match else (None, [])
+        elif name:
+            parts.append(line)
+    if name:
+        out[name] = _join(parts)
+
+
+def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """``(description, {parameter: description})`` from a docstring.
+
+    The description is the first paragraph, its lines joined by spaces. Parameter
+    descriptions come from Google, numpy or Sphinx sections; anything unparseable is
+    simply left out.
+    """
+    if not doc:
+        return "", {}
+    lines = inspect.cleandoc(doc).splitlines()
+    starts = [(i, kind) for i in range(len(lines)) if (kind := _section_kind(lines, i))]
+    prose_end = starts[0][0] if starts else len(lines)
+    paragraph: list[str] = []
+    for line in lines[:prose_end]:
+        if not line.strip():
+            if paragraph:
+                break
+            continue
+        paragraph.append(line)
+    params: dict[str, str] = {}
+    for n, (i, kind) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        if kind == "sphinx":
+            _sphinx_params(lines[i:end], params)  # one field line and its continuation
+        elif kind == "google_params":
+            _google_params(lines[i + 1 : end], params)
+        elif kind == "numpy_params":
+            _numpy_params(lines[i + 2 : end], params)
+    return _join(paragraph), params
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class _SchemaWithoutFieldTitles(GenerateJsonSchema):
+    """pydantic's JSON schema minus the auto-generated per-field titles (noise for a model)."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+class ToolInputError(ValueError):
+    """The model's arguments for a tool did not validate.
+
+    ``errors`` lists one readable line per problem (``"city: Field required"``); ``str()``
+    is the whole message, suitable as an ``is_error`` tool result.
+    """
+
+    def __init__(self, tool_name: str, errors: list[str]) -> None:
+        self.tool_name = tool_name
+        self.errors = errors
+        lines = "\n".join(f"- {e}" for e in errors)
+        super().__init__(f"Invalid arguments for tool {tool_name!r}:\n{lines}")
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _format_validation_error(exc: ValidationError) -> list[str]:
+    out: list[str] = []
+    for error in exc.errors(include_url=False):
+        loc = ".".join(str(part) for part in error.get("loc", ())) or "(arguments)"
+        line = f"{loc}: {error.get('msg', 'invalid')}"
+        if error.get("type") not in {"missing", "extra_forbidden"} and "input" in error:
+            line += f" (got {_short_repr(error['input'])})"
+        elif error.get("type") == "extra_forbidden":
+            line += " (unexpected argument)"
+        out.append(line)
+    return out
+
+
+def _has_description(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return False
+    return any(isinstance(meta, FieldInfo) and meta.description for meta in annotation.__metadata__)
+
+
+def is_async_callable(fn: Any) -> bool:
+    """True when calling ``fn`` returns a coroutine (async functions, partials of them,
+    objects with an ``async def __call__``, SDK methods wrapped with ``functools.wraps``)."""
+    target = inspect.unwrap(fn)
+    if inspect.iscoroutinefunction(target):
+        return True
+    call = getattr(type(target), "__call__", None)  # noqa: B004 - a callable object's method
+    return call is not None and inspect.iscoroutinefunction(inspect.unwrap(call))
+
+
+def _annotated(fn: Any) -> Any:
+    """Where ``fn``'s annotations live: the function of a partial, a callable's ``__call__``."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if inspect.isroutine(fn) or inspect.isclass(fn):
+        return fn
+    return getattr(type(fn), "__call__", fn)  # noqa: B004 - a callable object's method
+
+
+class Tool:
+    """A Python function the model can call.
+
+    Parameters
+    ----------
+    fn:
+        The function (sync or async). Bound methods work; a function whose first
+        parameter is ``self``/``cls`` is bound when accessed through an instance.
+    name:
+        The tool name sent to the API (default: the function's ``__name__``).
+    description:
+        Overrides the docstring's first paragraph.
+    cache_control:
+        Added to the tool's API entry (e.g. ``{"type": "ephemeral"}`` on the last tool).
+
+    Attributes
+    ----------
+    input_model: the pydantic model built from the signature.
+    input_schema: its JSON schema (the ``input_schema`` the API receives).
+    is_async: True when calling the function returns an awaitable.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        cache_control: dict[str, Any] | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"a tool must be callable, not {type(fn).__name__}")
+        self.fn = fn
+        target = fn.func if isinstance(fn, functools.partial) else fn
+        self.name: str = name or getattr(target, "__name__", "") or type(target).__name__
+        doc_description, param_docs = parse_docstring(inspect.getdoc(target))
+        self.description: str = doc_description if description is None else description
+        self.cache_control = cache_control
+        self.is_async = is_async_callable(fn)
+        self._positional_only: list[str] = []
+        self._takes_var_kwargs = False
+        self._unbound_first: str | None = None
+        self._param_names: dict[str, str] = {}
+        self.input_model: type[BaseModel] = self._build_model(param_docs)
+        self.input_schema: dict[str, Any] = self._build_schema()
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__wrapped__ = fn
+
+    # ------------------------------------------------------------------ building
+
+    def _build_model(self, param_docs: dict[str, str]) -> type[BaseModel]:
+        try:
+            signature = inspect.signature(self.fn)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"tool {self.name!r}: cannot read the signature ({exc})") from exc
+        self._hint_error: str | None = None
+        try:
+            hints = typing.get_type_hints(_annotated(self.fn), include_extras=True)
+        except Exception as exc:  # unresolvable forward references: use the raw annotations
+            hints = {}
+            self._hint_error = f"{type(exc).__name__}: {exc}"
+        fields: dict[str, Any] = {}
+        params = list(signature.parameters.values())
+        if (
+            params
+            and params[0].name in {"self", "cls"}
+            and params[0].kind in {params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD}
+        ):
+            self._unbound_first = params[0].name
+            params = params[1:]
+        for param in params:
+            if param.kind is param.VAR_POSITIONAL:
+                raise TypeError(
+                    f"tool {self.name!r}: *{param.name} cannot be described to the model; "
+                    "use named parameters"
+                )
+            if param.kind is param.VAR_KEYWORD:
+                self._takes_var_kwargs = True
+                continue
+            if param.kind is param.POSITIONAL_ONLY:
+                self._positional_only.append(param.name)
+            annotation = hints.get(param.name, param.annotation)
+            if annotation is inspect.Parameter.empty:
+                annotation = Any
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            extra: dict[str, Any] = {}
+            doc = param_docs.get(param.name)
+            if doc and not _has_description(annotation):
+                extra["description"] = doc  # Field(description=...) in Annotated wins
+            # Fields get neutral names and the parameter name as alias, so parameters
+            # named like BaseModel attributes (schema, json, model_config...) still work.
+            internal = f"p{len(fields)}"
+            self._param_names[internal] = param.name
+            fields[internal] = (annotation, Field(default, alias=param.name, **extra))
+        config = ConfigDict(extra="allow" if self._takes_var_kwargs else "forbid")
+        try:
+            model: type[BaseModel] = create_model(f"{self.name}_input", __config__=config, **fields)
+        except Exception as exc:
+            raise TypeError(self._build_error("cannot build an input model", exc)) from exc
+        return model
+
+    def _build_error(self, what: str, exc: Exception) -> str:
+        message = f"tool {self.name!r}: {what} ({exc})"
+        if self._hint_error:
+            message += (
+                f"; its annotations could not be resolved ({self._hint_error}): define the "
+                "types they name at module level"
+            )
+        return message
+
+    def _build_schema(self) -> dict[str, Any]:
+        try:
+            schema = self.input_model.model_json_schema(schema_generator=_SchemaWithoutFieldTitles)
+        except Exception as exc:
+            raise TypeError(
+                self._build_error("cannot make a JSON schema of its parameters", exc)
+            ) from exc
+        schema.pop("title", None)
+        schema.setdefault("properties", {})
+        if self._takes_var_kwargs:
+            schema["additionalProperties"] = True
+        return schema
+
+    # ------------------------------------------------------------------ using
+
+    def validate(self, tool_input: Any) -> dict[str, Any]:
+        """The model's arguments checked and converted: keyword arguments for the function.
+
+        Raises :class:`ToolInputError` listing every problem. Nested pydantic models
+        arrive as model instances, as the function's annotations ask.
+        """
+        if not isinstance(tool_input, dict):
+            raise ToolInputError(
+                self.name,
+                [f"(arguments): expected a JSON object, got {type(tool_input).__name__}"],
+            )
+        try:
+            validated = self.input_model.model_validate(tool_input)
+        except ValidationError as exc:
+            raise ToolInputError(self.name, _format_validation_error(exc)) from exc
+        kwargs = {
+            self._param_names[field]: getattr(validated, field)
+            for field in type(validated).model_fields
+        }
+        if validated.model_extra:
+            kwargs.update(validated.model_extra)
+        return kwargs
+
+    def bind(self, kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+        """``(args, kwargs)`` to call the function with (positional-only parameters first)."""
+        rest = dict(kwargs)
+        args = [rest.pop(name) for name in self._positional_only if name in rest]
+        return args, rest
+
+    def to_param(self) -> dict[str, Any]:
+        """The tool's entry in the request's ``tools`` list."""
+        param: dict[str, Any] = {"name": self.name}
+        if self.description:
+            param["description"] = self.description
+        param["input_schema"] = self.input_schema
+        if self.cache_control is not None:
+            param["cache_control"] = self.cache_control
+        return param
+
+    @property
+    def needs_binding(self) -> bool:
+        """True for a method accessed through its class (``self`` is still missing)."""
+        return self._unbound_first is not None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Tool:
+        if instance is None or self._unbound_first is None:
+            return self
+        bound = self.fn.__get__(instance, owner)
+        return Tool(
+            bound, name=self.name, description=self.description, cache_control=self.cache_control
+        )
+
+    def __repr__(self) -> str:
+        kind = "async " if self.is_async else ""
+        return f"<{kind}Tool {self.name!r}>"
+
+
+@overload
+def tool(
+    fn: Callable[..., Any],
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    cache_control: dict[str, Any] | None = None,
+) -> Tool: ...
+
+
+@overload
+def tool(
+    fn: None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    cache_control: dict[str, Any] | None = None,
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    cache_control: dict[str, Any] | None = None,
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    """Make a :class:`Tool`: ``@tool`` or ``@tool(name=..., description=...)``.
+
+    The result is still callable like the function.
+    """
+    if fn is not None:
+        return Tool(fn, name=name, description=description, cache_control=cache_control)
+
+    def decorate(f: Callable[..., Any]) -> Tool:
+        return Tool(f, name=name, description=description, cache_control=cache_control)
+
+    return decorate
+
+
+def normalize_tools(tools: Iterable[ToolSpec]) -> list[Tool | dict[str, Any]]:
+    """Tools for a request: functions become :class:`Tool`; dicts pass through unchanged.
+
+    Raises ``ValueError`` for duplicate names, a dict without a ``name``, or a method
+    tool that was never bound to an instance.
+    """
+    out: list[Tool | dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in tools:
+        entry: Tool | dict[str, Any]
+        if isinstance(item, (Tool, dict)):
+            entry = item
+        elif callable(item):
+            entry = Tool(item)
+        else:
+            raise TypeError(f"not a tool: {item!r} (pass a function, a Tool or a tool dict)")
+        if isinstance(entry, Tool) and entry.needs_binding:
+            raise ValueError(
+                f"tool {entry.name!r} is a method used through its class: pass it through an "
+                f"instance (obj.{entry.name})"
+            )
+        name = entry.name if isinstance(entry, Tool) else entry.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a tool dict needs a 'name': {entry!r}")
+        if name in seen:
+            raise ValueError(f"two tools are named {name!r}")
+        seen.add(name)
+        out.append(entry)
+    return out
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a tool may return to control its ``tool_result`` exactly.
+
+    ``content`` is a string or a list of content blocks (text, image, document...);
+    ``is_error=True`` reports a failure to the model without raising.
+    """
+
+    content: str | list[dict[str, Any]]
+    is_error: bool = False
+
+
+def json_default(value: Any) -> Any:
+    """``json.dumps(default=...)`` for tool results: pydantic models, dataclasses, sets,
+    bytes; anything else as ``str(value)``."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+def result_content(value: Any) -> str | list[dict[str, Any]]:
+    """A tool's return value as ``tool_result`` content: a str as is, a list of content
+    blocks (dicts typed text/image/document/search_result) as is, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(b, dict) and b.get("type") in _CONTENT_BLOCK_TYPES for b in value)
+    ):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=json_default)
