@@ -358,3 +358,25 @@ def build_state(events: Iterable[Event], *, step: float = 0.05, finish: bool = T
 def timed(events: Sequence[Event], *, step: float = 0.05) -> list[tuple[float, Event]]:
     """``(t, event)`` pairs, evenly spaced: a replay source or a cassette's content."""
     return [(round(i * step, 6), event) for i, event in enumerate(events)]
+
+
+def paced(
+    events: Sequence[Event],
+    *,
+    first_token: float = 0.6,
+    delta: float = 0.035,
+    block_gap: float = 0.12,
+) -> list[float]:
+    """Plausible arrival times for ``events``: a pause before the first block, ``delta``
+    between deltas, ``block_gap`` before each new block (for cassettes and screenshots)."""
+    times: list[float] = []
+    t = 0.0
+    started = False
+    for i, event in enumerate(events):
+        if i and event.get("type") == "content_block_start":
+            t += block_gap if started else first_token
+            started = True
+        elif i:
+            t += delta
+        times.append(round(t, 6))
+    return times
