@@ -527,3 +527,17 @@ def test_scope_css() -> None:
 def test_json_pointer() -> None:
     assert json_pointer([]) == ""
     assert json_pointer(["a", 0, "b/c", "d~e"]) == "/a/0/b~1c/d~0e"
+
+
+def test_large_arguments_keep_the_picture_near_the_content_size() -> None:
+    rows = [{"id": i, "name": f"row {i}", "score": i / 7, "tags": ["a", "b"]} for i in range(2500)]
+    body = "line <b>&amp; 'quoted'\n" * 4000
+    events = parallel_tools_stream([("insert", {"rows": rows}), ("write", {"content": body})])
+    state = build_state(events)
+    raw = [b.input_json for b in state.blocks if b.kind == "tool"]  # type: ignore[attr-defined]
+    page = render_html(snapshot(state))
+    content = sum(len(r) for r in raw)
+    assert len(page) < 2.5 * content
+    for text in raw:  # every byte the stream carried is still on the page
+        assert html.escape(text, quote=False) in page or html.escape(text) in page
+    assert page.count("too large for a tree") == 2

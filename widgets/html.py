@@ -29,6 +29,11 @@ from streamscope.widgets.markdown import is_safe_url, markdown_to_html
 
 __all__ = ["export_html", "json_pointer", "render_html", "scope_css", "stylesheet"]
 
+TREE_LIMIT = 16_000
+"""Tool arguments longer than this (characters of JSON) get no tree in the static picture
+and only a preview in the final panel: the lane's raw JSON keeps every byte."""
+CALL_PREVIEW = 2_000
+
 _STATIC = Path(__file__).parent / "static"
 _SHARED_CSS = "view.css"
 _STATIC_CSS = "static.css"
@@ -445,7 +450,15 @@ def _tool_body(block: Mapping[str, Any]) -> str:
     name = _str(block.get("name")) or "(no name yet)"
     server_html = f'<span class="ss-tool-server">via {_e(server)}</span>' if server else ""
     error_html = f'<div class="ss-tool-error">{_e(error)}</div>' if error else ""
-    tree = _tree(block.get("input"), _streaming_path(block), complete)
+    if len(raw) > TREE_LIMIT:
+        # A tree of a large argument costs ~8x its bytes in markup: the raw JSON beside it
+        # already shows every byte, so the picture stays about the size of the content.
+        tree = (
+            f'<div class="ss-tree-skipped">{_fmt_bytes(_utf8_len(raw))} of arguments: '
+            "too large for a tree here, see the raw JSON</div>"
+        )
+    else:
+        tree = _tree(block.get("input"), _streaming_path(block), complete)
     return (
         '<div class="ss-tool"><div class="ss-tool-head">'
         f'<span class="ss-tool-name">{_e(name)}</span>{server_html}'
@@ -552,6 +565,15 @@ def _final_title(text: str) -> str:
     return f'<div class="ss-final-title">{_e(text)}</div>'
 
 
+def _call_args(call: Mapping[str, Any]) -> str:
+    """The call's arguments, pretty; a large one only begins here (its lane has it all)."""
+    text = _pretty(call.get("input"))
+    if len(text) <= TREE_LIMIT:
+        return text
+    rest = _fmt_bytes(_utf8_len(text) - _utf8_len(text[:CALL_PREVIEW]))
+    return f"{text[:CALL_PREVIEW]}\n… {rest} more, in lane #{call.get('index')}"
+
+
 def _calls(snapshot: Mapping[str, Any]) -> str:
     calls = [c for c in _list(snapshot.get("tool_calls")) if isinstance(c, dict)]
     if not calls:
@@ -563,7 +585,7 @@ def _calls(snapshot: Mapping[str, Any]) -> str:
             f'<div class="ss-call"{_attr("data-index", call.get("index"))}>'
             f'<div class="ss-call-head"><span class="ss-call-name">{_e(call.get("name"))}</span>'
             f'<span class="ss-call-id">{_e(call.get("id"))}</span></div>'
-            f'<pre class="ss-call-args">{_e(_pretty(call.get("input")))}</pre>'
+            f'<pre class="ss-call-args">{_e(_call_args(call))}</pre>'
             + (f'<div class="ss-tool-error">{_e(error)}</div>' if error else "")
             + "</div>"
         )

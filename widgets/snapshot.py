@@ -31,6 +31,9 @@ Status = Literal["waiting", "streaming", "done", "failed", "stopped"]
 
 SNAPSHOT_VERSION = 1
 
+MIN_RATE_SECONDS = 0.25
+"""Below this much generation time (an instant replay) tokens per second means nothing."""
+
 
 def _rel(at: float | None, origin: float | None) -> float | None:
     if at is None or origin is None:
@@ -118,7 +121,7 @@ def message_fields(
     generation_seconds = (last - first_token) if first_token is not None and last else None
     tokens_per_second = (
         usage.output_tokens / generation_seconds
-        if generation_seconds and generation_seconds > 0 and usage.output_tokens
+        if generation_seconds and generation_seconds >= MIN_RATE_SECONDS and usage.output_tokens
         else None
     )
     data: dict[str, Any] = {

@@ -981,7 +981,8 @@ function derive(S, duration) {
   const ttft = timing.time_to_first_token;
   const out = (S.usage || {}).output_tokens;
   const gen = typeof ttft === "number" && typeof timing.duration === "number" ? timing.duration - ttft : null;
-  timing.output_tokens_per_second = gen && gen > 0 && out ? out / gen : null;
+  // As in snapshot.py: under MIN_RATE_SECONDS of generation (an instant replay) no rate.
+  timing.output_tokens_per_second = gen && gen >= 0.25 && out ? out / gen : null;
   S.timing = timing;
 }
 
