@@ -566,6 +566,15 @@ class ToolLoop:
     def stop_requested(self) -> bool:
         return self._stop.is_set()
 
+    @property
+    def event_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The asyncio loop ``arun`` is running on, or None outside ``arun``.
+
+        A view can tell from it whether button clicks can reach the kernel: they are
+        handled only while a cell awaits ``arun`` (measured with ipykernel 7).
+        """
+        return self._aloop
+
     def stop(self) -> None:
         """Ask the loop to stop: the stream being read is closed (its partial turn is kept
         in ``turns`` but not appended), pending approvals are denied, running tools finish

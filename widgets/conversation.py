@@ -39,6 +39,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import anywidget
@@ -112,7 +113,7 @@ class _ToolRuns(anywidget.AnyWidget):
     """str: which panel conversation.js draws."""
     title = traitlets.Unicode("").tag(sync=True)
     """str: e.g. ``Turn 2``."""
-    runs = traitlets.List().tag(sync=True)
+    runs: traitlets.List[dict[str, Any]] = traitlets.List(traitlets.Dict()).tag(sync=True)
     """list[dict]: one small dict per call (see ``ConversationView._row``)."""
     arguments = traitlets.Dict().tag(sync=True)
     """dict: row key → the call's full arguments as pretty JSON (approval calls only)."""
@@ -121,8 +122,8 @@ class _ToolRuns(anywidget.AnyWidget):
 
     def __init__(self, title: str) -> None:
         super().__init__(title=title)
-        self.keys: dict[ToolRun, str] = {}
-        self.order: list[ToolRun] = []
+        self.run_keys: dict[ToolRun, str] = {}
+        self.run_order: list[ToolRun] = []
 
 
 # --------------------------------------------------------------------------- helpers
@@ -162,14 +163,14 @@ def _nested_event_loop() -> bool:
     """True when an event loop runs inside a task of another one (``nest_asyncio``'s
     ``run_until_complete`` in a cell): two ``_run_once`` frames on the stack. The outer
     loop, the one that would read the click, is stuck under the inner one."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     count = 0
     while frame is not None:
         if frame.f_code.co_name == "_run_once":
             count += 1
             if count > 1:
                 return True
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return False
 
 
@@ -238,6 +239,7 @@ class ConversationView(LoopObserver):
         self._futures: dict[ToolRun, asyncio.Future[Any]] = {}
         self._decided: dict[ToolRun, Decision] = {}
         self._notes: dict[ToolRun, str] = {}
+        self._previews: dict[ToolRun, tuple[Any, str]] = {}
         self._asking: ToolRun | None = None
         self._turn = 0
         self._display_id = uuid.uuid4().hex
@@ -310,9 +312,7 @@ class ConversationView(LoopObserver):
                     self._header.stop = "on"
             else:
                 self._header.stop = "blocked"
-                self._header.notice = (
-                    _NESTED_NOTICE if self._aloop_running() else _BLOCKING_NOTICE
-                )
+                self._header.notice = _NESTED_NOTICE if self._aloop_running() else _BLOCKING_NOTICE
             started = turn.state.started_at if turn.state is not None else None
             view = StreamView(StreamState(started_at=started), **self._view_options)
             view.add_class("ss-conv-turn")
@@ -336,9 +336,9 @@ class ConversationView(LoopObserver):
     def tool_queued(self, run: ToolRun) -> None:
         with self._lock:
             panel = self._panel(run.turn)
-            if run not in panel.keys:
-                panel.keys[run] = str(len(panel.order))
-                panel.order.append(run)
+            if run not in panel.run_keys:
+                panel.run_keys[run] = str(len(panel.run_order))
+                panel.run_order.append(run)
                 self._all_runs.append(run)
             if self._header.status == "streaming":
                 self._header.status = "tools"
@@ -398,9 +398,9 @@ class ConversationView(LoopObserver):
         if not isinstance(content, dict) or content.get("type") != "decide":
             return
         with self._lock:
-            run = next((r for r, k in panel.keys.items() if k == content.get("key")), None)
+            run = next((r for r, k in panel.run_keys.items() if k == content.get("key")), None)
             future = self._futures.get(run) if run is not None else None
-            if run is None or future is None or future.done():
+            if run is None or future is None or future.done() or run in self._decided:
                 return  # a late or repeated click
             decision = self._decision(panel, run, content)
             if decision is None:
@@ -422,8 +422,8 @@ class ConversationView(LoopObserver):
                 }
             )
             self._decided[run] = decision
-            if panel.keys[run] in panel.errors:
-                panel.errors = {k: v for k, v in panel.errors.items() if k != panel.keys[run]}
+            if panel.run_keys[run] in panel.errors:
+                panel.errors = {k: v for k, v in panel.errors.items() if k != panel.run_keys[run]}
             self._row_changed(run)
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             future.get_loop().call_soon_threadsafe(_resolve, future, decision)
@@ -452,8 +452,9 @@ class ConversationView(LoopObserver):
                 return self._refuse(panel, run, str(exc))
         return Decision.approve(None if value == run.call.input else value)
 
-    def _refuse(self, panel: _ToolRuns, run: ToolRun, text: str) -> None:
-        key = panel.keys[run]
+    def _refuse(self, panel: _ToolRuns, run: ToolRun, text: str) -> Decision | None:
+        """Show why the edited arguments were refused; no decision (the call still waits)."""
+        key = panel.run_keys[run]
         previous = panel.errors.get(key)
         count = previous.get("n", 0) + 1 if isinstance(previous, dict) else 1
         panel.errors = {**panel.errors, key: {"text": text, "n": count}}
@@ -471,7 +472,7 @@ class ConversationView(LoopObserver):
 
     def _aloop_running(self) -> bool:
         """The loop is inside ``arun`` on this thread's running event loop."""
-        aloop = getattr(self.loop, "_aloop", None)  # set by ToolLoop.arun while it runs
+        aloop = self.loop.event_loop if self.loop is not None else None
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -509,19 +510,22 @@ class ConversationView(LoopObserver):
 
     def _row_changed(self, run: ToolRun) -> None:
         panel = self._panels.get(run.turn)
-        if panel is not None and run in panel.keys:
+        if panel is not None and run in panel.run_keys:
             self._sync(panel)
         self._update_info()
 
     def _sync(self, panel: _ToolRuns) -> None:
-        panel.runs = [self._row(panel, run) for run in panel.order]
-        missing = {
-            panel.keys[run]: _json(run.call.input, indent=2)
-            for run in panel.order
-            if run.needs_approval and panel.keys[run] not in panel.arguments
-        }
-        if missing:
-            panel.arguments = {**panel.arguments, **missing}
+        panel.runs = [self._row(panel, run) for run in panel.run_order]
+        # Full arguments of approval calls, once (again only if an approver edited them).
+        changed = {}
+        for run in panel.run_order:
+            key = panel.run_keys[run]
+            if run.needs_approval and (key not in panel.arguments or run.approved_input):
+                text = _json(run.input, indent=2)
+                if panel.arguments.get(key) != text:
+                    changed[key] = text
+        if changed:
+            panel.arguments = {**panel.arguments, **changed}
 
     def _row(self, panel: _ToolRuns, run: ToolRun) -> dict[str, Any]:
         future = self._futures.get(run)
@@ -530,13 +534,13 @@ class ConversationView(LoopObserver):
         if elapsed is None and run.started_at is not None and run.status == "running":
             elapsed = time.monotonic() - run.started_at
         return {
-            "key": panel.keys[run],
+            "key": panel.run_keys[run],
             "id": run.id,
             "name": run.name,
             "status": run.status,
             "approval": run.needs_approval,
             "asking": future is not None and not future.done() and run not in self._decided,
-            "args": _clip(_json(run.input), _ARGS_PREVIEW),
+            "args": self._args_preview(run),
             "elapsed": None if elapsed is None else round(elapsed, 3),
             "result": _clip(_content_text(run.content), _RESULT_PREVIEW) if run.done else "",
             "is_error": run.is_error,
@@ -549,6 +553,13 @@ class ConversationView(LoopObserver):
             },
             "note": self._notes.get(run, ""),
         }
+
+    def _args_preview(self, run: ToolRun) -> str:
+        """The arguments as one clipped line (a big input is serialized once, not per update)."""
+        cached = self._previews.get(run)
+        if cached is None or cached[0] is not run.input:
+            cached = self._previews[run] = (run.input, _clip(_json(run.input), _ARGS_PREVIEW))
+        return cached[1]
 
     def _update_info(self) -> None:
         counts: dict[str, int] = {}
@@ -658,7 +669,7 @@ def _header_html(header: _Header) -> str:
 def _runs_html(panel: _ToolRuns) -> str:
     cards = []
     for row in panel.runs:
-        key = row.get("key")
+        key = str(row.get("key"))
         decision = row.get("decision")
         parts = [
             '<div class="ss-conv-run-head">'
@@ -688,7 +699,7 @@ def _runs_html(panel: _ToolRuns) -> str:
     return (
         '<div class="ss-conv-runs">'
         f'<div class="ss-conv-runs-head">{_e(panel.title)} · {count} tool call'
-        f'{"s" if count != 1 else ""}</div>'
+        f"{'s' if count != 1 else ''}</div>"
         f'<div class="ss-conv-grid">{"".join(cards)}</div></div>'
     )
 
@@ -703,9 +714,7 @@ def _decision_text(decision: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- one-liner
 
 
-async def arun_loop(
-    loop: ToolLoop, messages: str | Sequence[Any], **options: Any
-) -> list[Any]:
+async def arun_loop(loop: ToolLoop, messages: str | Sequence[Any], **options: Any) -> list[Any]:
     """Display a :class:`ConversationView` of ``loop`` and ``await loop.arun(messages)``;
     returns the whole conversation. ``options`` go to :class:`ConversationView`."""
     from IPython.display import display
