@@ -36,7 +36,6 @@ import json
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -51,6 +50,7 @@ from streamscope.core.pricing import PriceTable
 from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import ToolInputError, json_default
+from streamscope.widgets._display import StaticFallbackDisplay
 from streamscope.widgets.html import render_html, scope_css, stylesheet
 from streamscope.widgets.view import StreamView
 
@@ -182,7 +182,7 @@ def _resolve(future: asyncio.Future[Any], decision: Decision) -> None:
 # --------------------------------------------------------------------------- the view
 
 
-class ConversationView(LoopObserver):
+class ConversationView(StaticFallbackDisplay, LoopObserver):
     """Watch a :class:`ToolLoop` live: each turn's stream, its tool runs, approvals, Stop.
 
     Recommended usage (buttons work only while the cell awaits)::
@@ -242,8 +242,6 @@ class ConversationView(LoopObserver):
         self._previews: dict[ToolRun, tuple[Any, str]] = {}
         self._asking: ToolRun | None = None
         self._turn = 0
-        self._display_id = uuid.uuid4().hex
-        self._displayed = False
         if loop is not None:
             self.attach(loop)
 
@@ -596,32 +594,13 @@ class ConversationView(LoopObserver):
             f"<style>{css}</style>{_header_html(self._header)}{''.join(parts)}</div>"
         )
 
-    def _bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _widget_bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
         raw = self.box._repr_mimebundle_()
         data, metadata = raw if isinstance(raw, tuple) else (raw, {})
-        data = dict(data or {})
-        data["text/html"] = self.to_html()
-        return data, dict(metadata or {})
+        return dict(data or {}), dict(metadata or {})
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        return self._bundle()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        data, metadata = self._bundle()
-        display(data, raw=True, metadata=metadata, display_id=self._display_id)  # type: ignore[no-untyped-call]
-        self._displayed = True
-
-    def _refresh_static(self) -> None:
-        if not self._displayed:
-            return
-        from IPython.display import update_display
-
-        data, metadata = self._bundle()
-        update_display(  # type: ignore[no-untyped-call]
-            data, raw=True, metadata=metadata, display_id=self._display_id
-        )
+    def _static_html(self) -> str:
+        return self.to_html()
 
 
 # --------------------------------------------------------------------------- static HTML

@@ -33,6 +33,7 @@ from streamscope.core.pricing import PriceTable
 from streamscope.core.replay import Replay, ReplaySource
 from streamscope.core.sources import AsyncEventIterator, aiter_events, iter_events
 from streamscope.core.state import StreamState
+from streamscope.widgets._display import StaticFallbackDisplay
 from streamscope.widgets._wire import FrameBuilder, pack_snapshot
 from streamscope.widgets.html import export_html, render_html
 from streamscope.widgets.snapshot import message_fields, snapshot
@@ -48,7 +49,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class StreamView(anywidget.AnyWidget):
+class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
     """Watch a Claude stream live: one lane per content block, a final panel, a timeline.
 
     Displays itself when it is a cell's value or passed to ``display()``::
@@ -119,8 +120,6 @@ class StreamView(anywidget.AnyWidget):
         self._replay: Replay | None = None
         self._step_pending = False
         self._speed_after_step: float | None = None
-        self._display_id = uuid.uuid4().hex
-        self._displayed = False
         self.message_stream: Any = None
         """The SDK ``MessageStream`` the last consumption read, if any (for its
         ``get_final_message()``)."""
@@ -468,32 +467,12 @@ class StreamView(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ display
 
-    def _bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        bundle = super()._repr_mimebundle_()
-        data, metadata = bundle if bundle is not None else ({}, {})
-        data = dict(data)
-        data["text/html"] = render_html(self.snapshot)
-        return data, dict(metadata)
+    def _widget_bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        bundle = anywidget.AnyWidget._repr_mimebundle_(self)
+        return bundle if bundle is not None else ({}, {})
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        return self._bundle()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        data, metadata = self._bundle()
-        display(data, raw=True, metadata=metadata, display_id=self._display_id)  # type: ignore[no-untyped-call]
-        self._displayed = True
-
-    def _refresh_static(self) -> None:
-        if not self._displayed:
-            return
-        from IPython.display import update_display
-
-        data, metadata = self._bundle()
-        update_display(  # type: ignore[no-untyped-call]
-            data, raw=True, metadata=metadata, display_id=self._display_id
-        )
+    def _static_html(self) -> str:
+        return render_html(self.snapshot)
 
     # ------------------------------------------------------------------ export
 
