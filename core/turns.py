@@ -1,0 +1,233 @@
+"""The records of a tool loop: turns, tool runs, approval decisions, and the observer.
+
+:class:`Turn` is one streamed assistant turn with its tool runs; :class:`ToolRun` one call's
+fate (queued, awaiting approval, denied, running, ok, error) with its timing and result;
+:class:`Decision` what an approver said; :class:`LoopObserver` the hooks a view implements
+(see :mod:`streamscope.core.loop` for when each is called).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from streamscope.core.changes import Change
+from streamscope.core.state import StreamState
+from streamscope.core.tool_call import ToolCall
+from streamscope.core.tools import Tool
+from streamscope.core.usage import Usage
+
+if TYPE_CHECKING:
+    from streamscope.core.loop import ToolLoop
+
+__all__ = [
+    "Decision",
+    "IncompleteStreamError",
+    "LoopObserver",
+    "RunStatus",
+    "ToolRun",
+    "Turn",
+    "as_decision",
+    "sum_usage",
+]
+
+RunStatus = Literal["pending", "awaiting_approval", "denied", "running", "ok", "error"]
+_DONE_STATUSES = frozenset({"denied", "ok", "error"})
+
+
+class IncompleteStreamError(RuntimeError):
+    """A turn's stream ended without ``message_stop`` (and without an ``error`` event)."""
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An approver's answer: run the call (maybe with edited ``input``) or deny it."""
+
+    approved: bool
+    reason: str | None = None
+    """Why it was denied (sent to the model)."""
+    input: dict[str, Any] | None = None
+    """Edited arguments to run with instead of the model's."""
+
+    @classmethod
+    def approve(cls, input: dict[str, Any] | None = None) -> Decision:
+        return cls(True, None, input)
+
+    @classmethod
+    def deny(cls, reason: str | None = None) -> Decision:
+        return cls(False, reason)
+
+
+def as_decision(value: Any) -> Decision:
+    """Read an approver's answer: ``True``, ``False`` (or ``None``), ``(False, reason)``,
+    ``(True, edited_input)`` or a :class:`Decision`."""
+    if isinstance(value, Decision):
+        return value
+    if value is True:
+        return Decision(True)
+    if value is False or value is None:
+        return Decision(False)
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bool):
+        approved, extra = value
+        if approved and (extra is None or isinstance(extra, dict)):
+            return Decision(True, None, extra)
+        if not approved and (extra is None or isinstance(extra, str)):
+            return Decision(False, extra)
+    raise TypeError(
+        f"an approver returned {value!r}; expected True, False, (False, reason), "
+        "(True, edited_input) or a Decision"
+    )
+
+
+def sum_usage(usages: Iterable[Usage]) -> Usage:
+    """Usage added up over messages: counts (also nested ones) summed, other values last."""
+    total: dict[str, Any] = {}
+    for usage in usages:
+        _add_usage(total, usage.raw)
+    return Usage(total)
+
+
+def _add_usage(into: dict[str, Any], raw: dict[str, Any]) -> None:
+    for key, value in raw.items():
+        if value is None:
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            current = into.get(key)
+            if not isinstance(current, (int, float)) or isinstance(current, bool):
+                current = 0
+            into[key] = current + value
+        elif isinstance(value, dict):
+            sub = into.get(key)
+            if not isinstance(sub, dict):
+                sub = into[key] = {}
+            _add_usage(sub, value)
+        else:
+            into[key] = copy.deepcopy(value)
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(eq=False)
+class ToolRun:
+    """One client tool call of a turn, from queued to finished.
+
+    Times are ``time.monotonic()`` seconds. ``result`` is what the function returned,
+    ``content``/``is_error`` what went back to the model, ``error`` a one-line reason
+    when it failed or was denied (``exception``/``traceback`` when the tool raised).
+    ``arguments`` are the validated keyword arguments; ``approved_input`` is set only
+    when an approver edited the arguments.
+    """
+
+    call: ToolCall
+    turn: int
+    tool: Tool | None = None
+    status: RunStatus = "pending"
+    needs_approval: bool = False
+    arguments: dict[str, Any] | None = None
+    decision: Decision | None = None
+    approved_input: dict[str, Any] | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    result: Any = None
+    content: str | list[dict[str, Any]] | None = None
+    is_error: bool = False
+    error: str | None = None
+    exception: BaseException | None = None
+    traceback: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.call.id
+
+    @property
+    def name(self) -> str:
+        return self.call.name
+
+    @property
+    def input(self) -> Any:
+        """The arguments the tool ran with: the approver's edit, else the model's."""
+        return self.approved_input if self.approved_input is not None else self.call.input
+
+    @property
+    def done(self) -> bool:
+        return self.status in _DONE_STATUSES
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+    def to_block(self) -> dict[str, Any]:
+        """The ``tool_result`` block sent back for this call."""
+        return {
+            "type": "tool_result",
+            "tool_use_id": self.call.id,
+            "content": self.content if self.content is not None else "",
+            "is_error": self.is_error,
+        }
+
+
+@dataclass(eq=False)
+class Turn:
+    """One request and its streamed response (``number`` counts from 1 in a run).
+
+    ``request`` holds the keyword arguments sent; ``message`` the assistant turn appended
+    (None when the stream was interrupted or failed); ``tool_results`` the user turn
+    with the results. Turn 0 (``resumed``) runs calls left pending by an earlier run.
+    """
+
+    number: int
+    state: StreamState | None
+    request: dict[str, Any] | None = None
+    message: dict[str, Any] | None = None
+    runs: list[ToolRun] = field(default_factory=list)
+    tool_results: dict[str, Any] | None = None
+    interrupted: bool = False
+    resumed: bool = False
+
+    @property
+    def usage(self) -> Usage:
+        return self.state.usage if self.state is not None else Usage()
+
+    @property
+    def stop_reason(self) -> str | None:
+        return self.state.stop_reason if self.state is not None else None
+
+
+class LoopObserver:
+    """No-op base for observers (see the module docstring). ``approval_needed`` is not
+    defined here on purpose: define it only on an observer that answers approvals."""
+
+    def loop_started(self, loop: ToolLoop) -> None:
+        """A run began."""
+
+    def loop_finished(self, loop: ToolLoop) -> None:
+        """A run ended (also after an error)."""
+
+    def turn_started(self, turn: Turn) -> None:
+        """A request is about to be sent; ``turn.state`` will receive its events."""
+
+    def event(self, turn: Turn, event: Any, change: Change) -> None:
+        """One event was applied to ``turn.state``."""
+
+    def turn_finished(self, turn: Turn) -> None:
+        """The turn's stream ended."""
+
+    def tool_queued(self, run: ToolRun) -> None:
+        """A call of the turn is known (all of a turn's calls are queued first)."""
+
+    def tool_awaiting_approval(self, run: ToolRun) -> None:
+        """The approver is being asked about this call."""
+
+    def tool_started(self, run: ToolRun) -> None:
+        """The tool function is starting."""
+
+    def tool_finished(self, run: ToolRun) -> None:
+        """The call is done: ``ok``, ``error`` or ``denied``."""
