@@ -1,0 +1,116 @@
+"""The example notebooks: generated from scripts/make_examples.py, committed without outputs,
+and each one runs headless with no API key in well under 90 seconds, leaving a ``text/html``
+picture of every widget it displayed (what GitHub and nbviewer show)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from notebook_run import EXAMPLES, ROOT, execute, text_of, widget_outputs
+
+NOTEBOOKS = sorted(p.name for p in EXAMPLES.glob("*.ipynb"))
+LANE = re.compile(r'<section class="ss-lane"[^>]*\bdata-kind="([a-z_]+)"')
+VIEW_STATUS = re.compile(r'<div class="ss-view ss-static" data-status="([a-z_]+)"')
+
+# What each notebook must leave behind: lane kinds and fragments in its widgets' HTML
+# pictures, and lines it printed (proof that its claims held when it ran).
+EXPECTED: dict[str, dict[str, list[str]]] = {
+    "01_quickstart.ipynb": {
+        "lanes": ["thinking", "text", "tool"],
+        "html": ["ss-tool-row", "ss-timeline", "ss-final", "get_exchange_rate"],
+        "printed": ["stop reason: tool_use", "of the output, 361 tokens were thinking"],
+    },
+    "02_parallel_tools.ipynb": {
+        "lanes": ["thinking", "text", "tool"],
+        "html": ["ss-tool-row", "ss-timeline", "find_hotels"],
+        "printed": ["finished: get_weather", "['get_weather', 'search_flights', 'find_hotels'"],
+    },
+    "03_thinking_and_signatures.ipynb": {
+        "lanes": ["thinking", "redacted_thinking", "text", "tool"],
+        "html": ["ss-signature"],
+        "printed": ["omitted: True", "signature unchanged: True", "redacted data unchanged: True"],
+    },
+    "04_prompt_caching.ipynb": {
+        "lanes": ["text"],
+        "html": ["ss-usage", "14,213"],
+        "printed": ["whole loop: hit rate", "10 × the call: cached"],
+    },
+    "05_tool_loop.ipynb": {
+        "lanes": ["thinking", "text", "tool"],
+        "html": ["ss-conv", "send_email"],
+        "printed": ["stop reason of the loop: end_turn", "tool_use ids answered in order: True"],
+    },
+    "06_your_own_key.ipynb": {
+        "lanes": ["thinking", "text"],
+        "html": ["ss-final"],
+        "printed": ["no API key: replaying", "same message: True", "requests seen: 1"],
+    },
+}
+
+
+def test_at_least_six_notebooks_each_with_expectations() -> None:
+    assert len(NOTEBOOKS) >= 6
+    assert set(NOTEBOOKS) == set(EXPECTED)
+
+
+def test_notebooks_match_their_generator() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_examples.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_without_outputs(name: str) -> None:
+    nb = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert "widgets" not in nb["metadata"]
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == []
+            assert cell["execution_count"] is None
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_headless(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STREAMSCOPE_UNATTENDED", "1")  # 05: nobody clicks Approve
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-must-not-reach-the-kernel")
+    run = execute(EXAMPLES / name, Path(sys.executable), tmp_path / "kernels", timeout=90)
+    assert run.seconds < 90, f"{name} took {run.seconds:.1f} s"
+
+    nb = run.notebook
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", output
+            assert "sk-ant-" not in json.dumps(output)
+
+    widgets = widget_outputs(nb)
+    assert widgets, f"{name} displayed no widget"
+    pictures = []
+    for index, output in widgets:
+        picture = output["data"].get("text/html")
+        assert picture, f"cell {index}: a widget output without a text/html fallback"
+        pictures.append(picture)
+        # The picture was refreshed when the stream ended (update_display), not left as
+        # the empty view that was first displayed.
+        statuses = VIEW_STATUS.findall(picture)
+        assert statuses, f"cell {index}: no StreamView picture"
+        assert set(statuses) == {"done"}, f"cell {index}: views not finished: {statuses}"
+
+    every = "".join(pictures)
+    expected = EXPECTED[name]
+    assert set(expected["lanes"]) <= set(LANE.findall(every))
+    for fragment in expected["html"]:
+        assert fragment in every, fragment
+    printed = text_of(nb)
+    for line in expected["printed"]:
+        assert line in printed, line
