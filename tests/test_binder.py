@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from notebook_run import ROOT, SECRET_VARIABLES, execute, text_of, widget_outputs
@@ -102,7 +102,7 @@ def _python_for(version: tuple[int, int]) -> str | None:
     return shutil.which(f"python{version[0]}.{version[1]}")
 
 
-def skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str) -> NoReturn:
     """Skip on a developer's machine; in CI (``CI`` set) the test must run, so fail."""
     if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
         pytest.fail(f"{reason} (CI is set: this test may not skip)")
