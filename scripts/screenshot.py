@@ -51,7 +51,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "streamview.png")
     parser.add_argument("--ui", choices=["notebook", "lab"], default="notebook")
-    parser.add_argument("--width", type=int, default=1180)
+    parser.add_argument("--width", type=int, default=1600)
     args = parser.parse_args()
     if not CHROMIUM.exists():
         print(f"{CHROMIUM} not found: apt-get install chromium", file=sys.stderr)

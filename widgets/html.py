@@ -923,10 +923,11 @@ def render_html(
         f'<div class="ss-view ss-static" data-status="{status}">'
         f"<style>{stylesheet()}</style>"
         + _header(snapshot, status, title)
+        + '<div class="ss-body">'
         + _lanes(blocks)
         + _timeline(snapshot, blocks)
         + _final(snapshot, status)
-        + "</div>"
+        + "</div></div>"
     )
     if not standalone:
         return view

@@ -1591,7 +1591,10 @@ class View {
     this.empty = h("div", "ss-empty", "Waiting for the stream…");
     this.final = new FinalPanel();
     this.timeline = new Timeline();
-    this.root.append(this.header, this.lanesEl, this.timeline.el, this.final.el);
+    // lanes and timeline, with the final panel beside them where the output is wide
+    this.body = h("div", "ss-body");
+    this.body.append(this.lanesEl, this.timeline.el, this.final.el);
+    this.root.append(this.header, this.body);
     el.appendChild(this.root);
     this.buildControls();
     this.pending = false;
