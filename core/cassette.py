@@ -170,6 +170,7 @@ class CassetteWriter:
         path: PathArg,
         meta: dict[str, Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        created: str | None = None,
     ) -> None:
         self.path = Path(path)
         self._clock = clock
@@ -178,7 +179,7 @@ class CassetteWriter:
         self._file: IO[bytes] | None = open(self.path, "wb")  # noqa: SIM115 - closed in close()
         header = {
             "streamscope_cassette": CASSETTE_VERSION,
-            "created": _now_iso(),
+            "created": created if created is not None else _now_iso(),
             "meta": sanitize_meta(dict(meta or {})),
         }
         self._put(header)
@@ -240,12 +241,14 @@ def write_cassette(
     events: Iterable[object],
     times: Iterable[float | None] | None = None,
     meta: dict[str, Any] | None = None,
+    created: str | None = None,
 ) -> int:
     """Write a whole cassette at once; returns the number of events written.
 
     Without ``times`` every event gets ``"t": null`` (replayed without waiting).
+    ``created`` fixes the header's timestamp (default: now), for reproducible files.
     """
-    with CassetteWriter(path, meta) as writer:
+    with CassetteWriter(path, meta, created=created) as writer:
         if times is None:
             for event in events:
                 writer.write_untimed(event)

@@ -31,10 +31,9 @@ import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-from streamscope.core.cassette import CASSETTE_VERSION, PathArg, sanitize_meta, write_cassette
+from streamscope.core.cassette import PathArg, write_cassette
 
 __all__ = [
     "CHARS_PER_TOKEN",
@@ -737,19 +736,13 @@ def write_synthetic_cassette(
     created: str = "2025-11-03T09:00:00.000Z",
 ) -> int:
     """Write a cassette with a fixed ``created`` stamp, so the same input gives the same
-    bytes. Events are written by :func:`~streamscope.core.cassette.write_cassette`."""
+    bytes."""
     pairs = list(events)
-    target = Path(path)
     count = write_cassette(
-        target, [e for _, e in pairs], times=[t for t, _ in pairs], meta=dict(meta or {})
+        path,
+        [e for _, e in pairs],
+        times=[t for t, _ in pairs],
+        meta=dict(meta or {}),
+        created=created,
     )
-    header = {
-        "streamscope_cassette": CASSETTE_VERSION,
-        "created": created,
-        "meta": sanitize_meta(dict(meta or {})),
-    }
-    data = target.read_bytes()
-    _, _, rest = data.partition(b"\n")
-    line = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    target.write_bytes(line + b"\n" + rest)
     return count
