@@ -565,3 +565,21 @@ def test_parallel_approvals_are_answered_in_any_order() -> None:
 def test_arun_needs_a_loop() -> None:
     with pytest.raises(RuntimeError, match="no loop attached"):
         asyncio.run(ConversationView(flush_timer=False).arun("go"))
+
+
+def test_a_turn_cut_by_stop_shows_as_stopped() -> None:
+    tools = Tools()
+    view = ConversationView(flush_timer=False)
+    holder: dict[str, ToolLoop] = {}
+
+    def stop_early(turn: Any, event: Any, change: Any) -> None:
+        if turn.state is not None and turn.state.event_count == 5:
+            holder["loop"].stop()
+
+    loop = make_loop(tools, observer=view, on_event=stop_early)
+    holder["loop"] = loop
+    asyncio.run(asyncio.wait_for(loop.arun("go"), TIMEOUT))
+    assert loop.stop_reason == "stopped"
+    (stream,) = view.streams
+    assert stream.snapshot["status"] == "stopped"
+    assert stream.state.event_count == 5

@@ -329,7 +329,11 @@ class ConversationView(StaticFallbackDisplay, LoopObserver):
     def turn_finished(self, turn: Turn) -> None:
         view = self._views.get(turn.number)
         if view is not None:
-            view.finish()
+            # No message means the turn was cut: by Stop, or by a failure the state shows.
+            cut_by_stop = (
+                turn.message is None and self.loop is not None and self.loop.stop_requested
+            )
+            view.finish(stopped=cut_by_stop)
 
     def tool_queued(self, run: ToolRun) -> None:
         with self._lock:

@@ -171,9 +171,13 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
                 self._arm_timer()
             return change
 
-    def finish(self) -> None:
-        """The source has no more events: send what is pending and set the final snapshot."""
-        self._end()
+    def finish(self, *, stopped: bool = False, failure: str | None = None) -> None:
+        """The source has no more events: send what is pending and set the final snapshot.
+
+        ``stopped``: the user stopped it (shown as stopped, not done); ``failure``: why the
+        source failed, shown with everything received.
+        """
+        self._end(stopped=stopped, failure=failure)
 
     def consume(self, source: Any) -> StreamState:
         """Show every event of ``source`` as it arrives; returns the state at the end.
