@@ -26,9 +26,9 @@ from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, TypeVar
 
+from streamscope.core._closing import Closing
 from streamscope.core.sources import is_derived_event, raw_base_class
 from streamscope.core.sse import INVALID_SSE_DATA, SSEDecoder, sse_message_to_event
 
@@ -159,7 +159,7 @@ def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class CassetteWriter:
+class CassetteWriter(Closing):
     """Writes a cassette line by line, flushing each line (a crash keeps what was received).
 
     ``write(event, t=None)``: ``t`` defaults to ``clock()`` minus the first event's time.
@@ -223,17 +223,6 @@ class CassetteWriter:
                 self._file.close()
             finally:
                 self._file = None
-
-    def __enter__(self) -> CassetteWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def write_cassette(

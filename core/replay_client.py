@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
+from streamscope.core._closing import AsyncClosing, Closing
 from streamscope.core.cassette import Cassette
 from streamscope.core.replay import Replay, ReplaySource, load_timed_events
 from streamscope.core.state import StreamState
@@ -109,7 +110,7 @@ class _Recording:
 # --------------------------------------------------------------------------- sync streams
 
 
-class ReplayStream:
+class ReplayStream(Closing):
     """What ``messages.create(..., stream=True)`` returns: raw event dicts, once."""
 
     def __init__(self, recording: _Recording) -> None:
@@ -136,17 +137,6 @@ class ReplayStream:
 
     def close(self) -> None:
         self._recording.closed = True
-
-    def __enter__(self) -> ReplayStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class ReplayMessageStream(ReplayStream):
@@ -199,7 +189,7 @@ class ReplayMessageStreamManager:
 # --------------------------------------------------------------------------- async streams
 
 
-class AsyncReplayStream:
+class AsyncReplayStream(AsyncClosing):
     """Async twin of :class:`ReplayStream` (``await client.messages.create(stream=True)``)."""
 
     def __init__(self, recording: _Recording) -> None:
@@ -224,22 +214,13 @@ class AsyncReplayStream:
             raise StopAsyncIteration
         return await self._iterator.__anext__()
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         self._recording.closed = True
         aclose = getattr(self._iterator, "aclose", None)
         if aclose is not None:
             await aclose()
 
-    async def __aenter__(self) -> AsyncReplayStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+    close = aclose  # the SDK's AsyncStream calls it close()
 
 
 class AsyncReplayMessageStream(AsyncReplayStream):

@@ -39,8 +39,9 @@ import os
 import threading
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from types import TracebackType
 from typing import Any, Protocol, TypeVar
+
+from streamscope.core._closing import AsyncClosing, Closing
 
 __all__ = [
     "AsyncEventIterator",
@@ -235,18 +236,10 @@ def _final_message(message_stream: Any) -> Any:
         return None
 
 
-class EventIterator(Iterator[Any]):
-    """The iterator ``iter_events`` returns: raw events, plus what the source left behind.
+class _SourceResults:
+    """What an event iterator's source left behind: its SDK MessageStream and final message."""
 
-    ``message_stream`` is the SDK ``MessageStream`` (entered from a manager, or passed in),
-    so ``it.message_stream.get_final_message()`` works after iteration; ``final_message``
-    is its accumulated message (sync or async stream alike), or None. ``close()`` stops
-    early: it exits a manager this iterator entered and closes the iterator it took from
-    the source (so a generator passed in is closed); an SDK stream passed in is not closed.
-    """
-
-    def __init__(self, gen: Iterator[Any], holder: _Holder, source: object) -> None:
-        self._gen = gen
+    def __init__(self, holder: _Holder, source: object) -> None:
         self._holder = holder
         self.source = source
 
@@ -257,6 +250,21 @@ class EventIterator(Iterator[Any]):
     @property
     def final_message(self) -> Any:
         return _final_message(self._holder.message_stream)
+
+
+class EventIterator(_SourceResults, Iterator[Any], Closing):
+    """The iterator ``iter_events`` returns: raw events, plus what the source left behind.
+
+    ``message_stream`` is the SDK ``MessageStream`` (entered from a manager, or passed in),
+    so ``it.message_stream.get_final_message()`` works after iteration; ``final_message``
+    is its accumulated message (sync or async stream alike), or None. ``close()`` stops
+    early: it exits a manager this iterator entered and closes the iterator it took from
+    the source (so a generator passed in is closed); an SDK stream passed in is not closed.
+    """
+
+    def __init__(self, gen: Iterator[Any], holder: _Holder, source: object) -> None:
+        super().__init__(holder, source)
+        self._gen = gen
 
     def __iter__(self) -> EventIterator:
         return self
@@ -269,33 +277,13 @@ class EventIterator(Iterator[Any]):
         if close is not None:
             close()
 
-    def __enter__(self) -> EventIterator:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncEventIterator(AsyncIterator[Any]):
+class AsyncEventIterator(_SourceResults, AsyncIterator[Any], AsyncClosing):
     """The async iterator ``aiter_events`` returns (see ``EventIterator``)."""
 
     def __init__(self, gen: AsyncIterator[Any], holder: _Holder, source: object) -> None:
+        super().__init__(holder, source)
         self._gen = gen
-        self._holder = holder
-        self.source = source
-
-    @property
-    def message_stream(self) -> Any:
-        return self._holder.message_stream
-
-    @property
-    def final_message(self) -> Any:
-        return _final_message(self._holder.message_stream)
 
     def __aiter__(self) -> AsyncEventIterator:
         return self
@@ -307,17 +295,6 @@ class AsyncEventIterator(AsyncIterator[Any]):
         aclose = getattr(self._gen, "aclose", None)
         if aclose is not None:
             await aclose()
-
-    async def __aenter__(self) -> AsyncEventIterator:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 # --------------------------------------------------------------------------- sync side
