@@ -29,7 +29,6 @@ from streams import (
     tool_events,
 )
 
-import streamscope.widgets.html as html_module
 from streamscope.core.pricing import PRICES_AS_OF
 from streamscope.widgets.html import export_html, json_pointer, render_html, scope_css
 from streamscope.widgets.snapshot import snapshot
@@ -167,21 +166,18 @@ def test_standalone_document(rich: dict[str, Any]) -> None:
     assert_inert(out, DOCUMENT_TAGS)
 
 
-def test_shared_css_is_inlined_when_present(rich: dict[str, Any]) -> None:
-    shared = Path(html_module.__file__).parent / "static" / "view.css"
+def test_theme_view_and_static_css_are_inlined(rich: dict[str, Any]) -> None:
     out = render_html(rich, standalone=True)
-    if shared.exists():
-        assert ".ss-view .ss-tool-row" in out
+    assert "--ss-fg:" in out and "--ss-tool-color:" in out  # theme.css
+    assert ".ss-view .ss-tool-row" in out  # view.css
     assert ".ss-view .ss-branch > summary" in out  # static.css
 
 
-def test_missing_css_embeds_nothing(
-    rich: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(html_module, "_STATIC", tmp_path)
-    out = render_html(rich)
-    assert "<style></style>" in out
-    assert view_of(out).select("ss-lane")
+def test_both_live_views_get_the_shared_theme() -> None:
+    from streamscope.widgets import ConversationView, StreamView
+
+    for css in (str(StreamView._css), str(ConversationView()._header._css)):
+        assert "--ss-fg:" in css and "--ss-tool-color:" in css
 
 
 def test_lanes_in_index_order_with_the_contract_attributes(rich: dict[str, Any]) -> None:
@@ -422,8 +418,9 @@ def test_calls_signatures_timing_and_stop(rich: dict[str, Any]) -> None:
     assert [c.one("ss-call-name").text() for c in calls] == [n for n, _ in RICH_CALLS]
     assert [json.loads(c.one("ss-call-args").text()) for c in calls] == [i for _, i in RICH_CALLS]
     timing = {dd.attrs["data-timing"]: dd.text() for dd in view.one("ss-timing").select(tag="dd")}
-    assert timing["duration"] == "4.25 s"
-    assert timing["event_count"] == "85"
+    events = len(rich_stream())  # build_state: event i arrives at (i + 1) * 0.05 s
+    assert timing["duration"] == f"{events * 0.05:.2f} s"  # from started_at=0
+    assert timing["event_count"] == str(events)
     assert view.one("ss-stop-reason").text() == "tool_use"
     assert view.select("ss-problems") == [] and view.select("ss-error") == []
 

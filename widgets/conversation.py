@@ -37,7 +37,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -51,14 +50,14 @@ from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import ToolInputError, json_default
 from streamscope.widgets._display import StaticFallbackDisplay
+from streamscope.widgets._static import STATIC, read_css
 from streamscope.widgets.html import render_html, scope_css, stylesheet
 from streamscope.widgets.view import StreamView
 
 __all__ = ["CLICKS_NEED_AWAIT", "ApprovalUnavailableError", "ConversationView", "arun_loop"]
 
-_STATIC = Path(__file__).parent / "static"
-_ESM = _STATIC / "conversation.js"
-_CSS = _STATIC / "conversation.css"
+_ESM = STATIC / "conversation.js"
+_CSS = read_css("theme.css", "conversation.css")
 
 CLICKS_NEED_AWAIT = "Clicks are only handled while the cell awaits: use `await loop.arun(...)`."
 _BLOCKING_NOTICE = (
@@ -592,7 +591,7 @@ class ConversationView(StaticFallbackDisplay, LoopObserver):
                 parts.append(piece)
             elif isinstance(child, _ToolRuns):
                 parts.append(_runs_html(child))
-        css = scope_css(_CSS.read_text(encoding="utf-8"), ".ss-conv").replace("</", "<\\/")
+        css = scope_css(_CSS, ".ss-conv").replace("</", "<\\/")
         return (
             f'<div class="ss-conv ss-static" data-status="{html.escape(self._header.status)}">'
             f"<style>{css}</style>{_header_html(self._header)}{''.join(parts)}</div>"

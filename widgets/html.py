@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from streamscope.widgets._static import read_css
 from streamscope.widgets.markdown import is_safe_url, markdown_to_html
 
 __all__ = ["export_html", "json_pointer", "render_html", "scope_css", "stylesheet"]
@@ -34,9 +35,6 @@ TREE_LIMIT = 16_000
 and only a preview in the final panel: the lane's raw JSON keeps every byte."""
 CALL_PREVIEW = 2_000
 
-_STATIC = Path(__file__).parent / "static"
-_SHARED_CSS = "view.css"
-_STATIC_CSS = "static.css"
 _KINDS = ("text", "thinking", "redacted_thinking", "tool", "other")
 _KIND_LABELS = {
     "text": "text",
@@ -232,16 +230,9 @@ def _scope_selector(selector: str, scope: str) -> str:
     return f"{scope} {selector}"
 
 
-def _read_css(name: str) -> str:
-    try:
-        return (_STATIC / name).read_text(encoding="utf-8")
-    except OSError:
-        return ""
-
-
 def stylesheet() -> str:
-    """view.css (when present) and static.css, scoped to ``.ss-view``, safe inside <style>."""
-    css = "\n".join(part for part in (_read_css(_SHARED_CSS), _read_css(_STATIC_CSS)) if part)
+    """theme.css, view.css and static.css, scoped to ``.ss-view``, safe inside <style>."""
+    css = read_css("theme.css", "view.css", "static.css")
     return scope_css(css).replace("</", "<\\/")
 
 

@@ -34,13 +34,13 @@ from streamscope.core.replay import Replay, ReplaySource
 from streamscope.core.sources import AsyncEventIterator, aiter_events, iter_events
 from streamscope.core.state import StreamState
 from streamscope.widgets._display import StaticFallbackDisplay
+from streamscope.widgets._static import STATIC, read_css
 from streamscope.widgets._wire import FrameBuilder, pack_snapshot
 from streamscope.widgets.html import export_html, render_html
 from streamscope.widgets.snapshot import message_fields, snapshot
 
 __all__ = ["StreamView"]
 
-_STATIC = Path(__file__).parent / "static"
 _IMMEDIATE = frozenset({"message_stop", "error"})
 
 
@@ -76,8 +76,8 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         (a daemon timer thread); tests with a fake clock turn it off.
     """
 
-    _esm = _STATIC / "view.js"
-    _css = _STATIC / "view.css"
+    _esm = STATIC / "view.js"
+    _css = read_css("theme.css", "view.css")
 
     snapshot = traitlets.Dict().tag(sync=True, to_json=pack_snapshot)
     """dict: the whole state as :func:`streamscope.widgets.snapshot.snapshot` builds it.
