@@ -264,7 +264,8 @@ def rich_stream(chunk: int = 6) -> list[Event]:
             "The user wants a weekend in Paris. I need the weather, flights and a hotel; "
             "these are independent, so I can call the three tools in parallel."
         ),
-        text="I'll check the **weather**, look for `flights` and find a hotel at once.",
+        text="I'll check the **weather**, look for `flights` and find a hotel at once, "
+        "~~one by one~~.",
         chunk=chunk,
         input_tokens=312,
         cache_creation_input_tokens=1024,

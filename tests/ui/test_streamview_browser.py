@@ -156,6 +156,10 @@ def test_arguments_signature_and_cache_figures(rendered: Rendered) -> None:
         "input_tokens": "312",
     }
     assert view.locator(".ss-timeline svg .ss-timeline-row").count() == 5
+    text = view.locator(".ss-lane[data-kind='text'] .ss-text")
+    expect(text.locator("strong")).to_have_text("weather")
+    expect(text.locator("code")).to_have_text("flights")
+    expect(text.locator("del")).to_have_text("one by one")
 
 
 def _assert_inert_view(page: Any, view: Any) -> None:

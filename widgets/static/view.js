@@ -451,24 +451,15 @@ function renderInline(s, parent) {
         continue;
       }
     }
-    if ((c === "*" || c === "_") && s[i + 1] === c && s[i + 2] && !/\s/.test(s[i + 2])) {
+    // doubled delimiters: **strong**, __strong__, ~~strikethrough~~
+    const pairTag = { "*": "strong", _: "strong", "~": "del" }[c];
+    if (pairTag && s[i + 1] === c && s[i + 2] && !/\s/.test(s[i + 2])) {
       const j = findClosing(s, i + 2, c + c);
       if (j > i + 2) {
         flush();
-        const strong = h("strong");
-        renderInline(s.slice(i + 2, j), strong);
-        parent.appendChild(strong);
-        i = j + 2;
-        continue;
-      }
-    }
-    if (c === "~" && s[i + 1] === "~" && s[i + 2] && !/\s/.test(s[i + 2])) {
-      const j = findClosing(s, i + 2, "~~");
-      if (j > i + 2) {
-        flush();
-        const del = h("del");
-        renderInline(s.slice(i + 2, j), del);
-        parent.appendChild(del);
+        const el = h(pairTag);
+        renderInline(s.slice(i + 2, j), el);
+        parent.appendChild(el);
         i = j + 2;
         continue;
       }
