@@ -713,29 +713,42 @@ class ToolLoop:
             self._end()
         return list(self.messages)
 
+    def _start_turn(self) -> Turn | None:
+        """Open the next turn, or None (with ``stop_reason`` set) when the loop must end."""
+        reason = self._should_stop()
+        if reason is not None:
+            self.stop_reason = reason
+            return None
+        return self._open_turn()
+
+    def _after_turn(self, turn: Turn, reason: str) -> Literal["again", "tools", "end"]:
+        """What follows a streamed turn: another request, its tools, or the end.
+
+        ``pause_turn`` asks again without results; ``tool_use`` runs the calls unless a
+        stop was asked meanwhile; anything else ends the loop with that reason.
+        """
+        if reason == "pause_turn":
+            return "again"
+        if reason == "tool_use" and turn.runs:
+            stop = self._should_stop()
+            if stop is None:
+                return "tools"
+            reason = stop
+        self.stop_reason = reason
+        return "end"
+
     def _drive_sync(self) -> None:
-        while True:
-            reason = self._should_stop()
-            if reason is not None:
-                self.stop_reason = reason
-                return
-            turn = self._open_turn()
+        while (turn := self._start_turn()) is not None:
             try:
                 self._stream_sync(turn)
                 reason = self._close_turn(turn)
             finally:
                 self._notify("turn_finished", turn)
-            if reason == "pause_turn":
-                continue
-            if reason == "tool_use" and turn.runs:
-                stop = self._should_stop()
-                if stop is not None:
-                    self.stop_reason = stop
-                    return
+            step = self._after_turn(turn, reason)
+            if step == "end":
+                return
+            if step == "tools":
                 self._execute_sync(turn)
-                continue
-            self.stop_reason = reason
-            return
 
     def _stream_sync(self, turn: Turn) -> None:
         assert turn.state is not None and turn.request is not None
@@ -841,28 +854,17 @@ class ToolLoop:
         return list(self.messages)
 
     async def _drive_async(self) -> None:
-        while True:
-            reason = self._should_stop()
-            if reason is not None:
-                self.stop_reason = reason
-                return
-            turn = self._open_turn()
+        while (turn := self._start_turn()) is not None:
             try:
                 await self._stream_async(turn)
                 reason = self._close_turn(turn)
             finally:
                 self._notify("turn_finished", turn)
-            if reason == "pause_turn":
-                continue
-            if reason == "tool_use" and turn.runs:
-                stop = self._should_stop()
-                if stop is not None:
-                    self.stop_reason = stop
-                    return
+            step = self._after_turn(turn, reason)
+            if step == "end":
+                return
+            if step == "tools":
                 await self._execute_async(turn)
-                continue
-            self.stop_reason = reason
-            return
 
     async def _stream_async(self, turn: Turn) -> None:
         task = asyncio.ensure_future(self._consume_async(turn))
