@@ -36,6 +36,7 @@ from streamscope.core.loop import (
     Turn,
 )
 from streamscope.core.partial_json import PartialJSON
+from streamscope.core.playback import Replay, Stepper, areplay, replay
 from streamscope.core.pricing import (
     DEFAULT_PRICES,
     PRICES_AS_OF,
@@ -45,7 +46,6 @@ from streamscope.core.pricing import (
     estimate_cost,
 )
 from streamscope.core.problems import Problem
-from streamscope.core.replay import Replay, Stepper, areplay, replay
 from streamscope.core.replay_client import AsyncReplayClient, ReplayClient, ReplayExhaustedError
 from streamscope.core.sources import AsyncSourceLoopError, aiter_events, iter_events
 from streamscope.core.sse import SSEDecoder, parse_sse_events

@@ -15,7 +15,7 @@ notebook uses of the SDK client:
 :class:`AsyncReplayClient` is the ``anthropic.AsyncAnthropic`` twin. Every request's
 keyword arguments are kept, deep-copied, in ``.requests`` (and the endpoint called in
 ``.endpoints``), so a test can check exactly what was sent. ``speed`` paces replay with
-the recorded times (see :mod:`streamscope.core.replay`); the default ``None`` is instant.
+the recorded times (see :mod:`streamscope.core.playback`); the default ``None`` is instant.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 
 from streamscope.core._closing import AsyncClosing, Closing
 from streamscope.core.cassette import Cassette
-from streamscope.core.replay import Replay, ReplaySource, load_timed_events
+from streamscope.core.playback import Replay, ReplaySource, load_timed_events
 from streamscope.core.state import StreamState
 
 __all__ = [

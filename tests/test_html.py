@@ -30,8 +30,8 @@ from streams import (
 )
 
 from streamscope.core.pricing import PRICES_AS_OF
+from streamscope.widgets import snapshot
 from streamscope.widgets.html import export_html, json_pointer, render_html, scope_css
-from streamscope.widgets.snapshot import snapshot
 
 
 def snap(events: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from streamscope.core.blocks import (
 )
 from streamscope.core.changes import Change
 from streamscope.core.state import StreamState
-from streamscope.widgets.snapshot import _rel, block_snapshot, problem_snapshot
+from streamscope.widgets._snapshot import _rel, block_snapshot, problem_snapshot
 
 __all__ = ["FrameBuilder", "pack_snapshot"]
 
@@ -118,7 +118,7 @@ class FrameBuilder:
         """The frame of everything since the last one (None if nothing happened).
 
         ``summary`` is the snapshot's current message-level part
-        (:func:`~streamscope.widgets.snapshot.message_fields`); it is sent when it changed.
+        (:func:`~streamscope.widgets._snapshot.message_fields`); it is sent when it changed.
         """
         if not self._dirty:
             return None

@@ -1,6 +1,6 @@
 """Static HTML of a stream snapshot: the notebook's ``text/html`` fallback and the HTML export.
 
-:func:`render_html` draws the dict of :func:`streamscope.widgets.snapshot.snapshot` with the
+:func:`render_html` draws the dict of :func:`streamscope.widgets.snapshot` with the
 DOM of the live view (notes/dom-contract.md; same elements and classes as
 ``static/view.js``), so the live view's stylesheet ``static/view.css``, read at render time,
 applies unchanged; ``static/static.css`` adds the few rules only the static picture needs

@@ -29,15 +29,15 @@ import traitlets
 
 from streamscope.core.changes import Change
 from streamscope.core.errors import StreamAPIError
+from streamscope.core.playback import Replay, ReplaySource
 from streamscope.core.pricing import PriceTable
-from streamscope.core.replay import Replay, ReplaySource
 from streamscope.core.sources import AsyncEventIterator, aiter_events, iter_events
 from streamscope.core.state import StreamState
 from streamscope.widgets._display import StaticFallbackDisplay
+from streamscope.widgets._snapshot import message_fields, snapshot
 from streamscope.widgets._static import STATIC, read_css
 from streamscope.widgets._wire import FrameBuilder, pack_snapshot
 from streamscope.widgets.html import export_html, render_html
-from streamscope.widgets.snapshot import message_fields, snapshot
 
 __all__ = ["StreamView"]
 
@@ -80,7 +80,7 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
     _css = read_css("theme.css", "view.css")
 
     snapshot = traitlets.Dict().tag(sync=True, to_json=pack_snapshot)
-    """dict: the whole state as :func:`streamscope.widgets.snapshot.snapshot` builds it.
+    """dict: the whole state as :func:`streamscope.widgets.snapshot` builds it.
 
     Set when a stream ends, stops or fails and when a front end asks; sent packed (complete
     tool inputs travel once, as raw JSON)."""

@@ -13,7 +13,7 @@ from anthropic.lib.streaming import TextEvent
 from anthropic.types import RawContentBlockStopEvent
 
 from streamscope.core.cassette import read_cassette, write_cassette
-from streamscope.core.replay import Replay, Stepper, areplay, load_timed_events, replay
+from streamscope.core.playback import Replay, Stepper, areplay, load_timed_events, replay
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "recorded"
 
