@@ -1,7 +1,7 @@
 """The gallery: recorded example streams shipped with the package, loadable by name.
 
 Each recording is a cassette in ``streamscope/core/recordings/`` (made by
-``scripts/make_gallery.py`` with :mod:`streamscope.core.synthetic`), described in
+``scripts/make_gallery.py`` with the stream generator in ``tests/synthetic.py``), described in
 ``index.json`` there: what it shows and teaches, the model, how many events, its size and
 duration, and what reducing it should report (stop reason, error, problem kinds). A
 multi-turn tool loop is a *conversation*: one cassette per turn.

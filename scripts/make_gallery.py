@@ -1,6 +1,6 @@
 """Regenerate the gallery: every recording in core/recordings/ and its index.json.
 
-Each recording is written by streamscope.core.synthetic from a recipe below (content,
+Each recording is written by tests/synthetic.py from a recipe below (content,
 seed, model, prompt-side usage), so the output is the same bytes on every run. Every
 recording is reduced through StreamState before it is written, and must report exactly
 the stop reason, error and problems its recipe expects.
@@ -23,17 +23,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from streamscope.core.state import StreamState
-from streamscope.core.synthetic import (
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the stream generator is a test helper, not shipped
+
+from synthetic import (  # noqa: E402
     StreamBuilder,
     TimedEvent,
     estimate_tokens,
     write_synthetic_cassette,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+from streamscope.core.state import StreamState  # noqa: E402
+
 DEFAULT_OUT = REPO / "core" / "recordings"
 CREATED = "2025-11-03T09:00:00.000Z"
+# The label the recordings carry. It names the generator's old home (now tests/synthetic.py)
+# and stays as is so that regenerating gives byte-identical files.
 GENERATOR = "streamscope.core.synthetic, recipes in scripts/make_gallery.py"
 
 SONNET = "claude-sonnet-4-5-20250929"

@@ -22,11 +22,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from synthetic import StreamBuilder, estimate_tokens, write_synthetic_cassette
 
 from streamscope.core import gallery
 from streamscope.core.blocks import RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolUseBlock
 from streamscope.core.state import StreamState
-from streamscope.core.synthetic import StreamBuilder, estimate_tokens, write_synthetic_cassette
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "make_gallery.py"

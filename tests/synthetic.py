@@ -1,5 +1,8 @@
 """Synthetic streams: a small generator of realistic, timed Anthropic Messages API streams.
 
+Not part of the installed package: ``scripts/make_gallery.py`` writes the gallery with it,
+and tests use it (``from synthetic import ...``, with ``tests/`` on ``sys.path``).
+
 :class:`StreamBuilder` composes a response block by block and renders it as wire-shaped
 events with plausible arrival times, the way the API streams them:
 
@@ -186,6 +189,8 @@ class StreamBuilder:
         self.model = model
         self.seed = seed
         self.max_tokens = max_tokens
+        # The "streamscope.synthetic" prefix predates the move to tests/; changing it would
+        # change every id and blob, and so every gallery recording.
         self._ids = random.Random(f"streamscope.synthetic:{seed}:ids")
         self._blobs = random.Random(f"streamscope.synthetic:{seed}:blobs")
         setup = random.Random(f"streamscope.synthetic:{seed}:setup")
