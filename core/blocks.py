@@ -12,6 +12,7 @@ import copy
 from typing import Any, ClassVar
 
 from streamscope.core.partial_json import MISSING, PartialJSON
+from streamscope.core.tool_call import ToolCall
 
 __all__ = [
     "TOOL_BLOCK_TYPES",
@@ -282,6 +283,17 @@ class ToolUseBlock(Block):
             error = f"stream ended before the tool input was complete ({error})"
         self.input_error = error
         return error
+
+    def to_call(self) -> ToolCall:
+        """This block as a :class:`~streamscope.core.tool_call.ToolCall`, input as it stands."""
+        return ToolCall(
+            id=self.id,
+            name=self.name,
+            input=self.input,
+            index=self.index,
+            input_json=self.input_json,
+            input_error=self.input_error,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()

@@ -50,6 +50,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import contextvars
+import dataclasses
 import functools
 import inspect
 import json
@@ -217,16 +218,9 @@ def _all_tool_calls(state: StreamState) -> list[ToolCall]:
     done = {call.index for call in calls}
     for block in state.blocks:
         if isinstance(block, ToolUseBlock) and block.type == "tool_use" and block.index not in done:
-            calls.append(
-                ToolCall(
-                    id=block.id,
-                    name=block.name,
-                    input=block.input,
-                    index=block.index,
-                    input_json=block.input_json,
-                    input_error=block.input_error or "the tool_use block never finished streaming",
-                )
-            )
+            call = block.to_call()
+            error = call.input_error or "the tool_use block never finished streaming"
+            calls.append(dataclasses.replace(call, input_error=error))
     return calls
 
 

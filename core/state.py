@@ -153,14 +153,7 @@ class StreamState:
     def tool_calls(self) -> list[ToolCall]:
         """Finalized client tool calls, in the order their blocks started."""
         return [
-            ToolCall(
-                id=b.id,
-                name=b.name,
-                input=b.input,
-                index=b.index,
-                input_json=b.input_json,
-                input_error=b.input_error,
-            )
+            b.to_call()
             for b in self._start_order
             if isinstance(b, ToolUseBlock) and b.type == "tool_use" and b.complete
         ]

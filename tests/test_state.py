@@ -283,6 +283,16 @@ def test_invalid_tool_json_is_recorded_and_kept() -> None:
     assert call.input_error == block.input_error and call.input == {"a": 1}
 
 
+def test_tool_calls_are_their_blocks_to_call() -> None:
+    calls = [("get_weather", {"city": "Lisbon"}), ("find_hotels", {"near": "Alfama", "n": 2})]
+    state = reduce(parallel_tools_stream(calls, text="Checking."))
+    blocks = [b for b in state.blocks if isinstance(b, ToolUseBlock)]
+    assert len(blocks) == 2 and state.tool_calls == [b.to_call() for b in blocks]
+    call = blocks[0].to_call()
+    assert (call.id, call.name, call.index) == (blocks[0].id, blocks[0].name, blocks[0].index)
+    assert call.input == blocks[0].input and call.input_json == blocks[0].input_json
+
+
 def test_stream_cut_mid_tool() -> None:
     events = [message_start(), *tool_events(0, "write", {"content": "x" * 50}, stop=False)]
     cut = events[:-3]
