@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from streamscope.core._closing import Closing
+from streamscope.core._models import dump_model
 from streamscope.core.sources import is_derived_event, raw_base_class
 from streamscope.core.sse import INVALID_SSE_DATA, SSEDecoder, sse_message_to_event
 
@@ -85,31 +86,23 @@ def event_to_dict(event: object) -> dict[str, Any]:
     """
     if isinstance(event, dict):
         return dict(event)
-    to_dict = getattr(event, "to_dict", None)
-    if to_dict is None:
+    if getattr(event, "to_dict", None) is None:
         raise TypeError(f"not an event: {type(event).__name__}")
+    snapshot: set[str] = set()
     base = raw_base_class(event)
     if base is not None and base is not type(event):
         snapshot = set(getattr(type(event), "model_fields", {})) - set(base.model_fields)  # type: ignore[attr-defined]
-        if snapshot:
-            # pydantic's own dump, as to_dict() does, minus the snapshot (not serialised at all)
-            data: dict[str, Any] = event.model_dump(  # type: ignore[attr-defined]
-                mode="json", by_alias=True, exclude_unset=True, exclude=snapshot, warnings=False
-            )
-            return data
-    # warnings=False: models built loosely from unknown (newer) wire shapes warn on dump, yet
-    # dump exactly what was received (checked against the recorded corpus).
-    result: dict[str, Any] = to_dict(mode="json", warnings=False)
-    return result
+    # The snapshot is left out (not serialised at all). warnings=False: models built loosely
+    # from unknown (newer) wire shapes warn on dump, yet dump exactly what was received
+    # (checked against the recorded corpus).
+    data: dict[str, Any] = dump_model(event, exclude=snapshot or None, warnings=False)
+    return data
 
 
 def _json_default(value: object) -> object:
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict(mode="json")
-    model_dump = getattr(value, "model_dump", None)
-    if callable(model_dump):
-        return model_dump(mode="json")
+    data = dump_model(value, "auto")
+    if data is not value:
+        return data
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", errors="replace")
     if isinstance(value, (set, frozenset, tuple)):

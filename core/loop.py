@@ -61,11 +61,12 @@ import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, Literal
 
+from streamscope.core._models import dump_model
 from streamscope.core.blocks import ToolUseBlock
 from streamscope.core.changes import Change
 from streamscope.core.errors import StreamAPIError
 from streamscope.core.sources import aiter_events, iter_events
-from streamscope.core.state import StreamState, as_dict
+from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import (
     Tool,
@@ -504,13 +505,13 @@ class ToolLoop:
         """Turn 0: tool calls the conversation's last (assistant) message left unanswered."""
         if not self.messages:
             return None
-        last = as_dict(self.messages[-1])
+        last = dump_model(self.messages[-1])
         content = last.get("content") if isinstance(last, dict) else None
         if last.get("role") != "assistant" or not isinstance(content, list):
             return None
         calls = []
         for i, raw in enumerate(content):
-            block = as_dict(raw)
+            block = dump_model(raw)
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 tool_input = block.get("input", {})
                 calls.append(

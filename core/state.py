@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from streamscope.core._models import dump_model
 from streamscope.core.blocks import (
     Block,
     GenericBlock,
@@ -26,7 +27,7 @@ from streamscope.core.problems import Problem
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.usage import Usage
 
-__all__ = ["StreamState", "as_dict"]
+__all__ = ["StreamState"]
 
 Clock = Callable[[], float]
 
@@ -57,19 +58,6 @@ _SYNTHESIZED_START: dict[str, dict[str, Any]] = {
     "signature_delta": {"type": "thinking", "thinking": "", "signature": ""},
     "input_json_delta": {"type": "tool_use", "id": "", "name": "", "input": {}},
 }
-
-
-def as_dict(obj: Any) -> Any:
-    """A plain-dict view of an SDK model (wire names, unset fields left out); dicts as is."""
-    if isinstance(obj, dict):
-        return obj
-    to_dict = getattr(obj, "to_dict", None)
-    if callable(to_dict):
-        return to_dict(mode="json")
-    dump = getattr(obj, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json", by_alias=True, exclude_unset=True)
-    return obj
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -305,7 +293,7 @@ class StreamState:
     def _record(
         self, kind: str, message: str, number: int, index: int | None, data: Any
     ) -> Problem:
-        problem = Problem(kind, message, number, index, as_dict(data))
+        problem = Problem(kind, message, number, index, dump_model(data))
         self.problems.append(problem)
         return problem
 
@@ -315,7 +303,7 @@ class StreamState:
         return Change("ignored", index, problem=self._record(kind, message, number, index, event))
 
     def _on_unknown(self, event: Any, number: int, event_type: object) -> Change:
-        data = as_dict(event)
+        data = dump_model(event)
         self.unknown_events.append(data)
         if event_type == "invalid_sse_data":
             error = _get(event, "error")
@@ -333,7 +321,7 @@ class StreamState:
         return Change("ping")
 
     def _on_error(self, event: Any, number: int, at: float) -> Change:
-        error = as_dict(_get(event, "error"))
+        error = dump_model(_get(event, "error"))
         self.error = error if isinstance(error, dict) else {"type": "error", "message": error}
         self.ended_at = at
         return Change("error")
@@ -346,13 +334,13 @@ class StreamState:
                 number,
                 event,
             )
-        message = dict(as_dict(_get(event, "message")))
+        message = dict(dump_model(_get(event, "message")))
         content = message.pop("content", None)
         if isinstance(content, list):
             self._initial_content = content
         self.message = message
         usage = message.pop("usage", None)
-        usage = dict(as_dict(usage)) if usage is not None else {}
+        usage = dict(dump_model(usage)) if usage is not None else {}
         self.usage.update(usage)
         self._final_usage = copy.deepcopy(usage)
         if self._by_index:
@@ -366,7 +354,7 @@ class StreamState:
         return Change("message_start")
 
     def _on_message_delta(self, event: Any, number: int, at: float) -> Change:
-        data = as_dict(event)
+        data = dump_model(event)
         self.message_deltas.append(data)
         delta = data.get("delta") or {}
         usage = data.get("usage") or {}
@@ -420,7 +408,7 @@ class StreamState:
 
     def _on_block_start(self, event: Any, number: int, at: float) -> Change:
         index = _get(event, "index")
-        start = as_dict(_get(event, "content_block"))
+        start = dump_model(_get(event, "content_block"))
         if not _is_index(index) or not isinstance(start, dict):
             return self._ignored(
                 "invalid_event", "content_block_start without a valid index or block", number, event
@@ -520,7 +508,7 @@ class StreamState:
                         "is in this problem's data, the latest is kept",
                         number,
                         index,
-                        {"previous_signature": block.signature, "event": as_dict(event)},
+                        {"previous_signature": block.signature, "event": dump_model(event)},
                     )
                 block.signature = signature
                 block.signature_deltas += 1
@@ -529,18 +517,18 @@ class StreamState:
         elif delta_type == "citations_delta" and isinstance(block, TextBlock):
             citation = _get(delta, "citation")
             if citation is not None:
-                block.add_citation(as_dict(citation))
+                block.add_citation(dump_model(citation))
                 block.mark_delta(at)
                 return Change("block_delta", index, "citations", None, problem)
         elif delta_type == "compaction_delta" and isinstance(block, GenericBlock):
-            data = as_dict(delta)
+            data = dump_model(delta)
             block.content["content"] = data.get("content")
             block.content["encrypted_content"] = data.get("encrypted_content")
             block.mark_delta(at)
             return Change("block_delta", index, "content", None, problem)
         # Unknown delta type, a delta that does not fit its block, or a malformed one:
         # keep it on the block so nothing is lost.
-        block.extra_deltas.append(as_dict(delta))
+        block.extra_deltas.append(dump_model(delta))
         block.mark_delta(at)
         if problem is None:
             problem = self._record(

@@ -31,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema
 
+from streamscope.core._models import dump_model
+
 __all__ = [
     "Tool",
     "ToolInputError",
@@ -543,9 +545,9 @@ class ToolResult:
 def json_default(value: Any) -> Any:
     """``json.dumps(default=...)`` for tool results: pydantic models, dataclasses, sets,
     bytes; anything else as ``str(value)``."""
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json")
+    data = dump_model(value, "plain")
+    if data is not value:
+        return data
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if isinstance(value, (set, frozenset, tuple)):
