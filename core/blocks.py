@@ -63,7 +63,6 @@ class Block:
     start: the ``content_block`` object of the start event (a dict, kept whole).
     started_at, first_delta_at, last_delta_at, stopped_at: clock times (seconds) or None.
     delta_count: how many deltas this block received.
-    version: bumped on every change, so a view can tell cheaply whether to redraw.
     extra_deltas: deltas this block type does not interpret, kept whole.
     synthesized: True when no start event was seen and the block was made from a delta.
     """
@@ -80,7 +79,6 @@ class Block:
         "stopped_at",
         "synthesized",
         "type",
-        "version",
     )
 
     kind: ClassVar[str] = "other"
@@ -97,7 +95,6 @@ class Block:
         self.last_delta_at: float | None = None
         self.stopped_at: float | None = None
         self.delta_count = 0
-        self.version = 0
         self.extra_deltas: list[Any] = []
         self.synthesized = False
 
@@ -106,12 +103,10 @@ class Block:
             self.first_delta_at = at
         self.last_delta_at = at
         self.delta_count += 1
-        self.version += 1
 
     def stop(self, at: float | None) -> None:
         self.complete = True
         self.stopped_at = at
-        self.version += 1
 
     @property
     def duration(self) -> float | None:

@@ -107,8 +107,6 @@ class StreamState:
         """True once :meth:`finish` was called (the source is exhausted)."""
         self.event_count = 0
         self.ping_count = 0
-        self.revision = 0
-        """Bumped by every ``apply``: a cheap "anything new?" for views."""
         self.started_at = started_at
         self.first_event_at: float | None = None
         self.first_token_at: float | None = None
@@ -221,7 +219,6 @@ class StreamState:
             at = self._clock()
         number = self.event_count
         self.event_count = number + 1
-        self.revision += 1
         if self.first_event_at is None:
             self.first_event_at = at
             if self.started_at is None:
@@ -249,7 +246,6 @@ class StreamState:
                             block.first_delta_at = at
                         block.last_delta_at = at
                         block.delta_count += 1
-                        block.version += 1
                         if self.first_token_at is None:
                             self.first_token_at = at
                         return Change("block_delta", index, spec[2], piece)

@@ -178,7 +178,7 @@ def test_changes_carry_only_what_is_new() -> None:
     assert [c.chunk for c in deltas] == ["abc", "def", "gh"]
     assert {c.field for c in deltas} == {"text"}
     assert changes[-1].kind == "block_stop" and changes[-1].index == 0
-    assert state.revision == len(changes)
+    assert state.event_count == len(changes)
 
 
 def test_two_thinking_blocks_keep_their_own_signatures() -> None:

@@ -191,7 +191,7 @@ def snapshot(
     data: dict[str, Any] = {
         "version": SNAPSHOT_VERSION,
         "seq": seq,
-        "revision": state.revision,
+        "revision": state.event_count,
         **message_fields(state, prices=prices, stopped=stopped, failure=failure),
         "blocks": [block_snapshot(b, origin) for b in state.blocks],
         "superseded_blocks": [block_snapshot(b, origin) for b in state.superseded_blocks],

@@ -449,7 +449,7 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
             replay.speed = None
             replay.paused = False
         elif action == "speed":
-            speed = None if value is None else value
+            speed = value
             if speed is not None and (
                 isinstance(speed, bool) or not isinstance(speed, (int, float)) or not speed > 0
             ):
