@@ -159,7 +159,7 @@ def quickstart() -> list[Cell]:
         md(
             """
             The estimated cost uses Anthropic's list prices (see
-            `streamscope.core.PRICES_AS_OF`); the thinking tokens are billed as output.
+            `streamscope.core.DEFAULT_PRICES.as_of`); the thinking tokens are billed as output.
             """
         ),
         code(
@@ -719,8 +719,8 @@ def caching() -> list[Cell]:
         md(
             """
             Prices change: `streamscope.core.DEFAULT_PRICES` says when its prices were taken
-            (`PRICES_AS_OF`), and `PriceTable.with_overrides(...)` lets you use your own; pass
-            the table to `StreamView(prices=...)` to see it in the final panel.
+            (`DEFAULT_PRICES.as_of`), and `PriceTable.with_overrides(...)` lets you use your
+            own; pass the table to `StreamView(prices=...)` to see it in the final panel.
             """
         ),
     ]
