@@ -1,15 +1,11 @@
 """StreamView: the live Jupyter view of one streamed Messages API response.
 
-Events go through :class:`~streamscope.core.state.StreamState`; what each one added (the
-``Change.chunk`` strings) is batched into delta frames sent as custom messages at most
-every ``frame_interval`` seconds (50 ms: ~20 per second), because, measured in a real
-JupyterLab, setting a widget value per delta costs the square of the text length and
-unbatched traffic makes Jupyter drop messages (iopub's high-water mark is 1,000). The
-whole state lives in the synced ``snapshot`` trait, set when a stream ends, stops or
-fails and when a front end asks (a late render, a reload, a lost frame); never per block.
-
-The display bundle also carries a static ``text/html`` picture (refreshed when the stream
-ends), for GitHub, nbviewer and notebooks opened without a kernel.
+Events go through :class:`~streamscope.core.state.StreamState`; each
+:class:`~streamscope.core.changes.Change` tells the view's
+:class:`~streamscope.widgets.render.stream.StreamPicture` what to re-render, and the
+:class:`~streamscope.widgets.surface.Surface` sends what changed, at most ~20 times a
+second. The header's controls (Stop; Play/Pause, Step and speed while replaying) are
+rendered here, as part of the picture, and come back as actions.
 """
 
 from __future__ import annotations
@@ -17,31 +13,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import anywidget
-import traitlets
-
 from streamscope.core.changes import Change
 from streamscope.core.errors import StreamAPIError
+from streamscope.core.files import write_atomic
 from streamscope.core.playback import Replay, ReplaySource
 from streamscope.core.pricing import PriceTable
 from streamscope.core.sources import AsyncEventIterator, aiter_events, iter_events
 from streamscope.core.state import StreamState
-from streamscope.widgets._display import StaticFallbackDisplay
-from streamscope.widgets._snapshot import message_fields, snapshot
-from streamscope.widgets._static import STATIC, read_css
-from streamscope.widgets._wire import FrameBuilder, pack_snapshot
-from streamscope.widgets.html import export_html, render_html
+from streamscope.widgets.render.markup import e
+from streamscope.widgets.render.page import standalone_document
+from streamscope.widgets.render.regions import Op
+from streamscope.widgets.render.stream import StreamPicture
+from streamscope.widgets.surface import Surface
 
-__all__ = ["StreamView"]
+__all__ = ["SPEEDS", "StreamView"]
 
 _IMMEDIATE = frozenset({"message_stop", "error"})
+SPEEDS: tuple[float | None, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 100.0, None)
+"""Replay speeds offered in the header (None: instant)."""
+BLOCKED_STOP = (
+    "The kernel cannot hear this button while the cell blocks in view.consume(...). "
+    "Use `await view.consume_async(...)` to be able to stop; or interrupt the kernel."
+)
 
 
 def _describe(exc: BaseException) -> str:
@@ -49,13 +47,17 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
+def _speed_label(speed: float | None) -> str:
+    return "instant" if speed is None else f"{speed:g}×"
+
+
+class StreamView(Surface):
     """Watch a Claude stream live: one lane per content block, a final panel, a timeline.
 
     Displays itself when it is a cell's value or passed to ``display()``::
 
         view = StreamView()
-        view                                  # or display(view)
+        view                                             # or display(view)
         view.consume(client.messages.stream(...))        # sync (Stop cannot be heard)
         await view.consume_async(client.messages.stream(...))  # Stop works
         await view.play("recording.jsonl", speed=2)      # replay with controls
@@ -65,33 +67,17 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
     state:
         The state to show and feed (a new :class:`StreamState` by default).
     prices:
-        Price table for the cost estimate (``streamscope.core.pricing.DEFAULT_PRICES``
-        by default; see ``PriceTable.with_overrides``).
+        Price table for the cost estimate (the default table when None).
     clock:
         Seconds, monotonic; drives frame batching and the new state's timings.
     frame_interval:
-        Minimum seconds between two delta frames (0.05: at most ~20 frames per second).
+        Minimum seconds between two frames (0.05: at most ~20 frames per second).
     flush_timer:
         Send what is pending ``frame_interval`` after the last event when a stream pauses
         (a daemon timer thread); tests with a fake clock turn it off.
+    title:
+        The header's title.
     """
-
-    _esm = STATIC / "view.js"
-    _css = read_css("theme.css", "view.css")
-
-    snapshot = traitlets.Dict().tag(sync=True, to_json=pack_snapshot)
-    """dict: the whole state as :func:`streamscope.widgets.snapshot` builds it.
-
-    Set when a stream ends, stops or fails and when a front end asks; sent packed (complete
-    tool inputs travel once, as raw JSON)."""
-
-    controls = traitlets.Dict().tag(sync=True)
-    """dict: what the header's controls show: ``mode`` (``idle``, ``live``, ``replay``),
-    ``stop`` (``on``, or ``blocked`` while a sync ``consume`` holds the kernel),
-    ``playing``, ``speed`` (None: instant) and ``total`` events of a replay."""
-
-    _store_key = traitlets.Unicode().tag(sync=True)
-    """str: identifies this view's state store in the front end (one per model)."""
 
     def __init__(
         self,
@@ -101,19 +87,13 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         clock: Callable[[], float] = time.monotonic,
         frame_interval: float = 0.05,
         flush_timer: bool = True,
+        title: str = "streamscope",
         **kwargs: Any,
     ) -> None:
-        self._clock = clock
         self._state = state if state is not None else StreamState(clock=clock)
-        self._prices = prices
-        self._interval = frame_interval
-        self._flush_timer = flush_timer
-        self._frames = FrameBuilder(self._state)
-        self._lock = threading.RLock()
-        self._timer: threading.Timer | None = None
-        self._last_frame = float("-inf")
-        self._stopped = False
-        self._failure: str | None = None
+        self._picture = StreamPicture(self._state, prices=prices, title=title)
+        self._mode = "idle"
+        self._blocking = False
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._consuming = False
@@ -124,12 +104,8 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         """The SDK ``MessageStream`` the last consumption read, if any (for its
         ``get_final_message()``)."""
         super().__init__(
-            snapshot=self._build_snapshot(),
-            controls={"mode": "idle", "stop": "on"},
-            _store_key=uuid.uuid4().hex,
-            **kwargs,
+            clock=clock, frame_interval=frame_interval, flush_timer=flush_timer, **kwargs
         )
-        self.on_msg(self._on_front_end_msg)
 
     # ------------------------------------------------------------------ reading
 
@@ -141,12 +117,17 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
     @property
     def stopped(self) -> bool:
         """True when the user (Stop, or a kernel interrupt) ended consumption early."""
-        return self._stopped
+        return self._picture.stopped
 
     @property
     def failure(self) -> str | None:
         """Why consumption failed (the exception, as text), or None."""
-        return self._failure
+        return self._picture.failure
+
+    @property
+    def status(self) -> str:
+        """What the header says: waiting, streaming, paused, done, stopped, cut off, failed."""
+        return self._picture.status
 
     def to_message(self) -> dict[str, Any]:
         """The message as a plain dict in the API's JSON shape (``StreamState.to_message``)."""
@@ -162,17 +143,15 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         """
         with self._lock:
             change = self._state.apply(event, at)
-            self._frames.add(change)
+            self._picture.note(change)
             if change.kind in _IMMEDIATE and not self._consuming:
                 self._settle()  # a consumption settles once, when its source ends
-            elif self._clock() - self._last_frame >= self._interval:
-                self._flush()
             else:
-                self._arm_timer()
+                self._changed()
             return change
 
     def finish(self, *, stopped: bool = False, failure: str | None = None) -> None:
-        """The source has no more events: send what is pending and set the final snapshot.
+        """The source has no more events: send what is pending and show the final picture.
 
         ``stopped``: the user stopped it (shown as stopped, not done); ``failure``: why the
         source failed, shown with everything received.
@@ -220,7 +199,7 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         """
         events = aiter_events(source)
         self._begin("live", blocking=False)
-        return await self._run(self._pump(events), events)
+        return await self._run(self._pump(events), events, raise_errors=True)
 
     async def play(
         self,
@@ -237,31 +216,41 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         instant. Events without a recorded time come ``interval`` recorded seconds apart.
         Play / pause / step / speed / stop work while the cell awaits this. ``paused``
         starts paused (step through a stream one event at a time).
+
+        A recording that ends in an ``error`` event is shown failed, with the error on the
+        view (:attr:`failure` stays None: the stream failed, the replay did not); it does
+        not raise, so ``view = await replay(...)`` binds the view.
         """
         replay = Replay(source, speed, default_interval=interval, tick=self._interval)
         replay.paused = paused
         self._replay = replay
-        self._begin(
-            "replay", blocking=False, total=len(replay), playing=not paused, speed=replay.speed
-        )
+        self._begin("replay", blocking=False)
         try:
-            return await self._run(self._play(replay, interval), None)
+            return await self._run(self._play(replay, interval), None, raise_errors=False)
         finally:
             self._replay = None
+            self._refresh_controls()
 
     # ------------------------------------------------------------------ consumption
 
-    def _begin(self, mode: str, *, blocking: bool, **extra: Any) -> None:
+    def _begin(self, mode: str, *, blocking: bool) -> None:
         with self._lock:
-            self._stopped = False
-            self._failure = None
+            picture = self._picture
+            picture.stopped = False
+            picture.failure = None
+            picture.paused = self._replay is not None and self._replay.paused
+            picture.touch_all()
             self._consuming = True
             self.message_stream = None
             if self._state.event_count == 0 and self._state.started_at is None and mode == "live":
                 self._state.started_at = self._clock()
-            self.controls = {"mode": mode, "stop": "blocked" if blocking else "on", **extra}
+            self._mode = mode
+            self._blocking = blocking
+            self._refresh_controls()
 
-    async def _run(self, work: Any, events: AsyncEventIterator | None) -> StreamState:
+    async def _run(
+        self, work: Any, events: AsyncEventIterator | None, *, raise_errors: bool
+    ) -> StreamState:
         loop = asyncio.get_running_loop()
         task: asyncio.Task[None] = loop.create_task(work)
         self._task, self._loop = task, loop
@@ -287,7 +276,8 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         if events is not None:
             self.message_stream = events.message_stream
         self._end()
-        self._raise_for_error()
+        if raise_errors:
+            self._raise_for_error()
         return self._state
 
     @staticmethod
@@ -297,14 +287,14 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
                 await events.aclose()
 
     async def _pump(self, events: AsyncEventIterator) -> None:
-        seq = self._frames.seq
+        seq = self._seq
         try:
             async for event in events:
                 self.apply(event)
                 if self._state.error is not None:
                     break
-                if self._frames.seq != seq:  # once per frame: let the kernel hear clicks
-                    seq = self._frames.seq
+                if self._seq != seq:  # once per frame: let the kernel hear clicks
+                    seq = self._seq
                     await asyncio.sleep(0)
         finally:
             await events.aclose()
@@ -313,7 +303,7 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         base = self._clock()
         first: float | None = None
         at = base
-        seq = self._frames.seq
+        seq = self._seq
         async for event in replay:
             recorded = replay.timed[replay.position - 1][0]
             if recorded is not None:
@@ -322,41 +312,35 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
                 at = base + (recorded - first)
             elif replay.position > 1:
                 at += interval
-            self.apply(event, at=at)
-            if self._step_pending:
-                self._step_pending = False
-                replay.speed = self._speed_after_step
-                replay.paused = True
-                with self._lock:
+            with self._lock:
+                self.apply(event, at=at)
+                if self._step_pending:
+                    self._step_pending = False
+                    replay.speed = self._speed_after_step
+                    replay.paused = True
+                    self._set_paused(True)
                     self._flush()
+                else:
+                    self._refresh_controls(position_only=True)
             if self._state.error is not None:
                 break
-            if self._frames.seq != seq:
-                seq = self._frames.seq
+            if self._seq != seq:
+                seq = self._seq
                 await asyncio.sleep(0)
 
     def _end(self, *, stopped: bool = False, failure: str | None = None) -> None:
         with self._lock:
             self._consuming = False
             self._state.finish()
-            self._stopped = self._stopped or stopped
+            picture = self._picture
+            picture.stopped = picture.stopped or stopped
+            picture.paused = False
             if failure is not None:
-                self._failure = failure
-            self.controls = {"mode": "idle", "stop": "on"}
+                picture.failure = failure
+            picture.touch_all()
+            self._mode = "idle"
+            self._refresh_controls()
         self._settle()
-
-    def _settle(self) -> None:
-        """The stream is over (or was cut): set the final snapshot, refresh the static HTML.
-
-        The snapshot includes what a last frame would carry, so that frame is not sent
-        (in an instant replay it would be the whole message, sent twice).
-        """
-        with self._lock:
-            frame = self._frames.build(self._summary())
-            self._last_frame = self._clock()
-            if not self._set_snapshot() and frame is not None:
-                self.send(frame)
-        self._refresh_static()
 
     def _raise_for_error(self) -> None:
         error = self._state.error
@@ -369,127 +353,135 @@ class StreamView(StaticFallbackDisplay, anywidget.AnyWidget):
         if task is not None and loop is not None and not task.done():
             loop.call_soon_threadsafe(task.cancel)
 
-    # ------------------------------------------------------------------ frames
+    # ------------------------------------------------------------------ rendering
 
-    def _summary(self) -> dict[str, Any]:
-        return message_fields(
-            self._state, prices=self._prices, stopped=self._stopped, failure=self._failure
+    def _root(self) -> str:
+        return self._picture.root_id
+
+    def _is_final(self) -> bool:
+        return self._mode == "idle" and self._picture.final
+
+    def _render(self) -> list[Op]:
+        ops = self._picture.render(self._store)
+        op = self._store.update(self._picture.controls_id, self._controls())
+        if op is not None:
+            ops.append(op)
+        return ops
+
+    def _text(self) -> str:
+        d = self._picture.describe()
+        bits = [str(d["status"])]
+        if d["model"]:
+            bits.append(str(d["model"]))
+        bits.append(f"{d['blocks']} blocks")
+        if d["tool_calls"]:
+            bits.append(f"{d['tool_calls']} tool calls")
+        if d["stop_reason"]:
+            bits.append(f"stop: {d['stop_reason']}")
+        bits.append(f"{d['output_tokens']:,} output tokens")
+        return f"<StreamView {' · '.join(bits)}>"
+
+    def _button(self, action: str, label: str, *, title: str, disabled: bool = False) -> str:
+        off = " disabled" if disabled else ""
+        return (
+            f'<button type="button" class="ss-btn" data-ss-action="{action}"'
+            f' data-ss-token="{self.token}" title="{e(title)}"{off}>{e(label)}</button>'
         )
 
-    def _flush(self) -> None:
+    def _controls(self) -> list[str]:
+        if self._mode == "idle":
+            return []
+        parts = []
+        replay = self._replay
+        if self._mode == "replay" and replay is not None:
+            playing = not replay.paused and not self._step_pending
+            speed = self._speed_after_step if self._step_pending else replay.speed
+            options = list(SPEEDS) if speed in SPEEDS else [*SPEEDS[:-1], speed, None]
+            opts = "".join(
+                f'<option value="{"" if s is None else f"{s:g}"}"'
+                f"{' selected' if s == speed else ''}>{_speed_label(s)}</option>"
+                for s in options
+            )
+            parts.append(
+                self._button(
+                    "pause" if playing else "play",
+                    "❚❚ Pause" if playing else "▶ Play",
+                    title="Pause the replay" if playing else "Play the replay",
+                )
+                + self._button("step", "Step ›", title="Apply the next event")
+                + f'<select class="ss-speed" data-ss-action="speed" data-ss-token="{self.token}"'
+                f' aria-label="Replay speed" title="Replay speed">{opts}</select>'
+                + f'<span class="ss-position">event {replay.position:,} of {len(replay):,}</span>'
+            )
+        stop_title = BLOCKED_STOP if self._blocking else "Stop (everything received stays)"
+        parts.append(self._button("stop", "■ Stop", title=stop_title, disabled=self._blocking))
+        return [f'<div class="ss-control-bar">{"".join(parts)}</div>']
+
+    def _refresh_controls(self, position_only: bool = False) -> None:
+        """The controls changed (mode, play state, speed): draw them at the next frame."""
         with self._lock:
-            self._last_frame = self._clock()
-            frame = self._frames.build(self._summary())
-            if frame is not None:
-                self.send(frame)
+            if not position_only:
+                self._changed()
 
-    def _arm_timer(self) -> None:
-        if self._timer is not None or not self._flush_timer:
-            return
-        timer = threading.Timer(self._interval, self._on_timer)
-        timer.daemon = True
-        self._timer = timer
-        timer.start()
+    def _set_paused(self, paused: bool) -> None:
+        if self._picture.paused != paused:
+            self._picture.paused = paused
+            self._picture.touch_all()
 
-    def _on_timer(self) -> None:
-        with self._lock:
-            self._timer = None
-            if not self._frames.pending:
-                return
-            if self._clock() - self._last_frame >= self._interval:
-                self._flush()
-            else:
-                self._arm_timer()
+    # ------------------------------------------------------------------ controls
 
-    def _build_snapshot(self) -> dict[str, Any]:
-        return snapshot(
-            self._state,
-            prices=self._prices,
-            stopped=self._stopped,
-            failure=self._failure,
-            seq=self._frames.seq,
-        )
-
-    def _set_snapshot(self) -> bool:
-        """Set the trait to the current snapshot; False when it was already current."""
-        snap = self._build_snapshot()
-        if snap == self.snapshot:
-            return False
-        self.snapshot = snap
-        return True
-
-    # ------------------------------------------------------------------ front end
-
-    def _on_front_end_msg(self, widget: Any, content: Any, buffers: Any) -> None:
-        if not isinstance(content, dict):
-            return
-        kind = content.get("type")
-        if kind == "request_snapshot":
-            with self._lock:
-                self._flush()
-                if not self._set_snapshot() and content.get("reason") == "gap":
-                    self.send_state("snapshot")
-        elif kind == "control":
-            self._control(content.get("action"), content.get("value"))
-
-    def _control(self, action: object, value: object) -> None:
+    def _on_action(self, action: str, key: str | None, value: Any, fields: dict[str, Any]) -> None:
         replay = self._replay
         if action == "stop":
             self.stop()
             return
         if replay is None:
             return
-        if action == "pause":
-            replay.paused = True
-        elif action == "play":
-            replay.paused = False
-        elif action == "step" and not self._step_pending:
-            self._speed_after_step = replay.speed
-            self._step_pending = True
-            replay.speed = None
-            replay.paused = False
-        elif action == "speed":
-            speed = value
-            if speed is not None and (
-                isinstance(speed, bool) or not isinstance(speed, (int, float)) or not speed > 0
-            ):
-                return
-            if self._step_pending:
-                self._speed_after_step = speed
+        with self._lock:
+            if action == "pause":
+                replay.paused = True
+            elif action == "play":
+                replay.paused = False
+            elif action == "step" and not self._step_pending:
+                self._speed_after_step = replay.speed
+                self._step_pending = True
+                replay.speed = None
+                replay.paused = False
+            elif action == "speed":
+                valid, speed = _parse_speed(value)
+                if not valid:
+                    return
+                if self._step_pending:
+                    self._speed_after_step = speed
+                else:
+                    replay.speed = speed
             else:
-                replay.speed = speed
-        else:
-            return
-        playing = not replay.paused and not self._step_pending
-        self.controls = {**self.controls, "playing": playing, "speed": self._shown_speed()}
-
-    def _shown_speed(self) -> float | None:
-        replay = self._replay
-        if replay is None:
-            return None
-        return self._speed_after_step if self._step_pending else replay.speed
-
-    # ------------------------------------------------------------------ display
-
-    def _widget_bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        bundle = anywidget.AnyWidget._repr_mimebundle_(self)
-        return bundle if bundle is not None else ({}, {})
-
-    def _static_html(self) -> str:
-        return render_html(self.snapshot)
+                return
+            self._set_paused(replay.paused and not self._step_pending)
+            self._changed()
 
     # ------------------------------------------------------------------ export
 
     def export_json(self, path: str | Path) -> Path:
-        """Write the message (:meth:`to_message`) as JSON; returns the path."""
-        out = Path(path)
-        out.write_text(
-            json.dumps(self.to_message(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        return out
+        """Write the message (:meth:`to_message`) as JSON, atomically; returns the path."""
+        text = json.dumps(self.to_message(), ensure_ascii=False, indent=2)
+        return write_atomic(path, text)
 
     def export_html(self, path: str | Path) -> Path:
-        """Write a self-contained HTML file (no scripts, CSS inline); returns the path."""
+        """Write a self-contained HTML file (no scripts, CSS inline), atomically."""
         with self._lock:
-            snap = self._build_snapshot()
-        return export_html(snap, path)
+            self._flush()
+            body = self._store.expand(self._root())
+        title = f"streamscope · {self._state.model or 'stream'}"
+        return write_atomic(path, standalone_document(body, title))
+
+
+def _parse_speed(value: Any) -> tuple[bool, float | None]:
+    """``(valid, speed)`` from the front end's value (speed None: instant)."""
+    if value is None or value == "":
+        return True, None
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        return False, None
+    return (0 < speed < float("inf")), speed

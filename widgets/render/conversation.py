@@ -1,0 +1,346 @@
+"""The picture of a tool loop: its header, each turn's stream and tool runs, the waiting approvals.
+
+Regions (besides each turn's :class:`~.stream.StreamPicture`, prefixed ``tN.``):
+
+- ``conv``: the frame: header (status, turn, totals over the loop, approvals waiting), the
+  turns' slot, and at the bottom the approvals' slot, where the eye is after Run All;
+- ``conv/turns``: one part per turn: its head line, its stream, its tool runs;
+- ``tN.runs``: that turn's tool runs, one card each (status as a word, time, arguments,
+  result);
+- ``ctl:conv/approvals``: one form per call waiting for a click (live only).
+
+The cards and forms are rendered from the loop's own records (:class:`ToolRun`,
+:class:`Turn`) and from what the view knows (decisions, notes); nothing is reduced twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from streamscope.core.tools import json_default
+from streamscope.core.turns import ToolRun, Turn, sum_usage
+from streamscope.widgets.render.format import fmt_int, fmt_percent, fmt_seconds, plural
+from streamscope.widgets.render.markup import SEP, e, pre
+from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
+from streamscope.widgets.render.stream import StreamPicture
+
+__all__ = ["APPROVALS_ID", "ConversationPicture", "ViewNotes", "run_status_word"]
+
+ROOT_ID = "conv"
+TURNS_ID = "conv/turns"
+APPROVALS_ID = f"{CONTROL_PREFIX}conv/approvals"
+CONTROLS_ID = f"{CONTROL_PREFIX}conv/controls"
+ARGS_PREVIEW = 300
+RESULT_PREVIEW = 600
+
+_RUN_WORDS = {
+    "pending": "queued",
+    "queued": "queued",
+    "awaiting_approval": "awaiting approval",
+    "running": "running",
+    "ok": "done",
+    "done": "done",
+    "error": "failed",
+    "failed": "failed",
+    "denied": "denied",
+    "timed_out": "timed out",
+    "stopped": "stopped",
+    "interrupted": "stopped",
+}
+
+
+def run_status_word(status: str) -> str:
+    """The word a tool run's status reads as (``core.status.RUN_STATUSES``)."""
+    return _RUN_WORDS.get(status, status.replace("_", " "))
+
+
+def _json(value: Any, indent: int | None = None) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=indent, default=json_default)
+    except (TypeError, ValueError, RecursionError):
+        return "(not JSON-serializable)"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _content_text(content: Any) -> str:
+    """A tool result's content as text (non-text blocks named in brackets)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, dict) and block.get("type") == "text":
+                parts.append(str(block.get("text", "")))
+            elif isinstance(block, dict):
+                parts.append(f"[{block.get('type', 'block')}]")
+            else:
+                parts.append(str(block))
+        return "\n".join(parts)
+    return _json(content)
+
+
+@dataclass
+class ViewNotes:
+    """What the view knows beyond the loop's records: who is waiting, what was decided."""
+
+    status: str = "idle"
+    notice: str = ""
+    stop: str = "off"
+    """The Stop button: ``off``, ``on``, ``requested`` or ``blocked``."""
+    asking: list[ToolRun] = field(default_factory=list)
+    """Calls waiting for a click, in order."""
+    decisions: dict[ToolRun, dict[str, Any]] = field(default_factory=dict)
+    notes: dict[ToolRun, str] = field(default_factory=dict)
+    refusals: dict[ToolRun, str] = field(default_factory=dict)
+    """Why the last Approve with edited arguments was refused."""
+
+
+class ConversationPicture:
+    """Renders a loop's turns and runs as regions (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        prices: Any = None,
+        token: str = "",
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.prices = prices
+        self.token = token
+        self.turns: list[Turn] = []
+        self.pictures: dict[int, StreamPicture] = {}
+        self.runs: dict[int, list[ToolRun]] = {}
+        self.notes = ViewNotes()
+        self._clock = clock
+        self._turn_keys: dict[int, int] = {}
+
+    # ------------------------------------------------------------------ records
+
+    def key(self, turn: Turn) -> int:
+        """A stable number for a turn of this view (runs of a loop start again at 1)."""
+        found = self._turn_keys.get(id(turn))
+        if found is None:
+            found = self._turn_keys[id(turn)] = len(self._turn_keys) + 1
+        return found
+
+    def add_turn(self, turn: Turn) -> StreamPicture | None:
+        key = self.key(turn)
+        self.turns.append(turn)
+        self.runs.setdefault(key, [])
+        if turn.state is None:
+            return None
+        picture = StreamPicture(
+            turn.state, prefix=f"t{key}.", prices=self.prices, title=f"Turn {turn.number}"
+        )
+        self.pictures[key] = picture
+        return picture
+
+    def add_run(self, run: ToolRun, turn: Turn | None) -> None:
+        key = self.key(turn) if turn is not None else 0
+        runs = self.runs.setdefault(key, [])
+        if run not in runs:
+            runs.append(run)
+
+    # ------------------------------------------------------------------ rendering
+
+    def render(self, store: RegionStore, now: float) -> list[Op]:
+        ops: list[Op] = []
+
+        def put(region_id: str, parts: list[str]) -> None:
+            op = store.update(region_id, parts)
+            if op is not None:
+                ops.append(op)
+
+        turns = [self._turn_part(turn, now) for turn in self.turns]  # sets turn titles
+        for picture in self.pictures.values():
+            ops.extend(picture.render(store))
+        put(ROOT_ID, [self._frame()])
+        put(TURNS_ID, turns or ['<p class="ss-empty">Waiting for the loop to start…</p>'])
+        for key, runs in self.runs.items():
+            put(f"t{key}.runs", [self._card(run, now) for run in runs])
+        put(APPROVALS_ID, [self._approval(run) for run in self.notes.asking])
+        return ops
+
+    def _frame(self) -> str:
+        notes = self.notes
+        turns = [t for t in self.turns if t.state is not None]
+        usage = sum_usage(t.state.usage for t in turns if t.state is not None)
+        runs = [r for rs in self.runs.values() for r in rs]
+        waiting = len(notes.asking)
+        bits = [
+            f"<span>{plural(len(turns), 'turn')}</span>",
+            f"<span>{plural(len(runs), 'tool call')}</span>",
+            f"<span>{fmt_int(usage.total_input_tokens)} input tokens</span>",
+            f"<span>{fmt_int(usage.output_tokens)} output tokens</span>",
+        ]
+        if usage.cache_read_input_tokens or usage.cache_creation_input_tokens:
+            bits.append(f"<span>cache hit rate {fmt_percent(usage.cache_hit_rate)}</span>")
+        waiting_html = (
+            f'<a class="ss-conv-waiting" href="#ss-conv-approvals" role="status">'
+            f"{plural(waiting, 'approval')} waiting</a>"
+            if waiting
+            else ""
+        )
+        notice = (
+            f'<p class="ss-conv-notice" role="note">{e(notes.notice)}</p>' if notes.notice else ""
+        )
+        status = e(notes.status)
+        return (
+            f'<div class="ss-conv" data-status="{status}">'
+            f'<div class="ss-conv-header"><span class="ss-conv-title">Tool loop</span> '
+            f'<span class="ss-status" data-status="{status}">{status}</span>'
+            f'<span class="ss-conv-info">{SEP}{SEP.join(bits)}</span> {waiting_html}'
+            f"{slot(CONTROLS_ID, cls='ss-controls')}</div>{notice}"
+            f"{slot(TURNS_ID, cls='ss-conv-turns')}"
+            f"{slot(APPROVALS_ID, cls='ss-conv-approvals', id='ss-conv-approvals')}</div>"
+        )
+
+    def _turn_part(self, turn: Turn, now: float) -> str:
+        key = self.key(turn)
+        runs = self.runs.get(key, [])
+        state = turn.state
+        bits = [f"Turn {turn.number}" if not turn.resumed else "Resumed calls"]
+        if runs:
+            bits.append(plural(len(runs), "tool call"))
+        if state is not None and state.duration is not None:
+            bits.append(fmt_seconds(state.duration))
+        if turn.stop_reason:
+            bits.append(f"stop: {turn.stop_reason}")
+        picture = self.pictures.get(key)
+        runs_html = slot(f"t{key}.runs", cls="ss-conv-grid") if runs else ""
+        if picture is not None:
+            picture.title = bits[0]
+            picture.subtitle = " · ".join(bits[1:])
+            stream = slot(f"t{key}.view", cls="ss-conv-stream")
+        else:
+            head = SEP.join(f"<span>{e(b)}</span>" for b in bits)
+            stream = f'<div class="ss-conv-turn-head">{head}</div>'
+        return (
+            f'<section class="ss-conv-turn" data-turn="{turn.number}">{stream}{runs_html}</section>'
+        )
+
+    def _card(self, run: ToolRun, now: float) -> str:
+        notes = self.notes
+        word = run_status_word(run.status)
+        elapsed = run.duration
+        clock = ""
+        if elapsed is None and run.started_at is not None and not run.done:
+            elapsed = max(0.0, now - run.started_at)
+            clock = f' data-ss-clock="{elapsed:.3f}"'
+        time_html = (
+            f'<span class="ss-conv-run-time"{clock}>{fmt_seconds(elapsed)}</span>'
+            if elapsed is not None
+            else ""
+        )
+        args = self._args_html(run)
+        parts = [
+            f'<div class="ss-conv-run-head"><span class="ss-conv-run-name">{e(run.name)}</span>'
+            f'{SEP}<span class="ss-conv-run-status" data-status="{e(word)}">{e(word)}</span>'
+            f"{SEP if time_html else ''}{time_html}</div>"
+            f'<div class="ss-conv-run-id">{e(run.id)}</div>',
+            args,
+        ]
+        decision = notes.decisions.get(run)
+        if decision is None and run.decision is not None:
+            decision = {
+                "approved": run.decision.approved,
+                "reason": run.decision.reason,
+                "edited": run.approved_input is not None,
+            }
+        if decision is not None:
+            parts.append(f'<p class="ss-conv-decision">{e(_decision_text(decision))}</p>')
+        if run in notes.asking:
+            parts.append(
+                '<p class="ss-conv-decision"><a href="#ss-conv-approvals">'
+                "waiting for your decision below</a></p>"
+            )
+        note = notes.notes.get(run)
+        if note:
+            parts.append(f'<p class="ss-conv-note">{e(note)}</p>')
+        if run.done and run.content is not None:
+            text = _clip(_content_text(run.content), RESULT_PREVIEW)
+            error = ' data-error="true"' if run.is_error else ""
+            label = "error" if run.is_error else "result"
+            parts.append(
+                f'<div class="ss-conv-result"{error}><span class="ss-col-title">{label}</span>'
+                f"{pre(e(text), 'ss-conv-result-text')}</div>"
+            )
+        return (
+            f'<div class="ss-conv-run" data-status="{e(word)}"'
+            f' data-approval="{"true" if run.needs_approval else "false"}">{"".join(parts)}</div>'
+        )
+
+    def _args_html(self, run: ToolRun) -> str:
+        value = run.input
+        if isinstance(value, Mapping) and value and all(isinstance(k, str) for k in value):
+            rows = []
+            for k, v in list(value.items())[:12]:
+                shown = v if isinstance(v, str) else _json(v)
+                rows.append(
+                    f'<li><span class="ss-key">{e(k)}</span>: '
+                    f"{e(_clip(str(shown), ARGS_PREVIEW))}</li>"
+                )
+            more = len(value) - 12
+            if more > 0:
+                rows.append(f"<li>… {plural(more, 'more field')}</li>")
+            return f'<ul class="ss-conv-args">{"".join(rows)}</ul>'
+        return pre(e(_clip(_json(value), ARGS_PREVIEW)), "ss-conv-args")
+
+    def _approval(self, run: ToolRun) -> str:
+        """A waiting call's form: readable arguments, raw JSON to edit, Approve / Deny."""
+        key = self.run_key(run)
+        fields = []
+        value = run.input
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                if isinstance(v, str) and "\n" in v:
+                    shown = pre(e(v), "ss-val ss-val-text")
+                else:
+                    shown = (
+                        f'<span class="ss-val">{e(v if isinstance(v, str) else _json(v))}</span>'
+                    )
+                fields.append(f'<li><span class="ss-key">{e(k)}</span>: {shown}</li>')
+        readable = f'<ul class="ss-tree">{"".join(fields)}</ul>' if fields else ""
+        refusal = self.notes.refusals.get(run)
+        refusal_html = (
+            f'<p class="ss-conv-refusal" role="alert">{e(refusal)}</p>' if refusal else ""
+        )
+        token = e(self.token)
+        return (
+            f'<div class="ss-conv-approval" role="group" data-ss-form="{key}"'
+            f' aria-label="Approve {e(run.name)}?">'
+            f'<div class="ss-conv-approval-head"><strong>{e(run.name)}</strong> needs your approval'
+            f'{SEP}<span class="ss-conv-run-id">{e(run.id)}</span></div>{readable}'
+            f'<details class="ss-conv-edit" data-ss-key="{key}-edit"><summary>Edit the arguments'
+            f' (JSON)</summary><textarea class="ss-conv-edit-text" data-ss-field="input"'
+            f' data-ss-key="{key}-input" rows="8" spellcheck="false"'
+            f' aria-label="Arguments as JSON">{e(_json(run.input, indent=2))}</textarea></details>'
+            f"{refusal_html}"
+            f'<div class="ss-conv-approval-actions">'
+            f'<button type="button" class="ss-btn ss-btn-approve" data-ss-action="approve"'
+            f' data-ss-target="{key}" data-ss-token="{token}">Approve</button>'
+            f'<input type="text" class="ss-conv-reason" data-ss-field="reason"'
+            f' data-ss-key="{key}-reason" placeholder="reason (optional)"'
+            f' aria-label="Reason for denying">'
+            f'<button type="button" class="ss-btn ss-btn-deny" data-ss-action="deny"'
+            f' data-ss-target="{key}" data-ss-token="{token}">Deny</button></div></div>'
+        )
+
+    @staticmethod
+    def run_key(run: ToolRun) -> str:
+        return f"run-{id(run):x}"
+
+
+def _decision_text(decision: Mapping[str, Any]) -> str:
+    if decision.get("approved"):
+        return "approved (arguments edited)" if decision.get("edited") else "approved"
+    reason = decision.get("reason")
+    return f"denied: {reason}" if reason else "denied"

@@ -1,0 +1,282 @@
+"""One lane per content block: its head (what it is, how it streamed) and its body's parts.
+
+A :class:`Lane` belongs to one block and keeps what it already rendered (frozen Markdown
+blocks, frozen argument fields), so a frame costs what changed in that block. Bodies by
+kind: text (Markdown and citations), thinking (Markdown in a collapsible ``<details>``,
+its signature), redacted thinking (its size), a tool call's argument builder (fields and
+raw JSON), and any other block as its JSON. Each body may hold sub-regions (slots) that the
+picture fills: the Markdown of a text block, the fields and raw JSON of a tool call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streamscope.core.blocks import (
+    Block,
+    GenericBlock,
+    RedactedThinkingBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+)
+from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
+from streamscope.widgets.render.format import fmt_bytes, fmt_seconds, plural, utf8_len
+from streamscope.widgets.render.markdown import MarkdownStream
+from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
+from streamscope.widgets.render.regions import slot
+
+__all__ = ["COLLAPSE_THINKING_AT", "KIND_LABELS", "Lane", "block_label"]
+
+COLLAPSE_THINKING_AT = 1200
+"""Characters of finished thinking above which its ``<details>`` starts closed."""
+
+KIND_LABELS = {
+    "text": "text",
+    "thinking": "thinking",
+    "redacted_thinking": "redacted thinking",
+    "tool": "tool call",
+    "other": "other block",
+}
+
+SUMMARIZED_HINT = (
+    'This thinking block arrived as a signature only (thinking display "omitted"). To see '
+    'summarized reasoning, request thinking={"type": "enabled" | "adaptive", …, '
+    '"display": "summarized"}.'
+)
+
+Regions = dict[str, list[str]]
+
+
+def block_label(block: Block) -> str:
+    """What a block is, in a few words: its tool name, or its kind."""
+    if isinstance(block, ToolUseBlock) and block.name:
+        return block.name
+    return KIND_LABELS.get(block.kind, block.type)
+
+
+def _rel(at: float | None, origin: float | None) -> float | None:
+    return None if at is None or origin is None else at - origin
+
+
+class Lane:
+    """Renders one block (see the module docstring). ``ids`` names its regions."""
+
+    def __init__(self, block: Block, prefix: str, anchor: str) -> None:
+        self.block = block
+        self.anchor = anchor
+        index = block.index
+        self.body_id = f"{prefix}lane/{index}"
+        self.text_id = f"{prefix}text/{index}"
+        self.args_id = f"{prefix}args/{index}"
+        self.raw_id = f"{prefix}raw/{index}"
+        self._markdown = MarkdownStream()
+        self._tree = ArgumentTree()
+        self._raw = TextChunks()
+
+    # ------------------------------------------------------------------ head
+
+    def status(self, cut_off: bool) -> str:
+        """``streaming``, ``done`` or ``cut off`` (the stream ended before the block did)."""
+        block = self.block
+        if isinstance(block, ToolUseBlock) and block.input_error and cut_off:
+            return "cut off"
+        if block.complete:
+            return "done"
+        return "cut off" if cut_off else "streaming"
+
+    def head(self, origin: float | None, cut_off: bool) -> str:
+        """The lane's section with its head line and the slot of its body."""
+        block = self.block
+        status = self.status(cut_off)
+        bits = []
+        if block.synthesized:
+            bits.append("no start event")
+        bits.append(plural(block.delta_count, "delta"))
+        start = _rel(block.started_at, origin)
+        end = _rel(
+            block.stopped_at if block.stopped_at is not None else block.last_delta_at, origin
+        )
+        if start is not None and end is not None:
+            bits.append(fmt_seconds(end - start))
+        name = ""
+        if isinstance(block, ToolUseBlock) and block.name:
+            name = f' <span class="ss-lane-name">{e(block.name)}</span>'
+        meta = SEP.join(f"<span>{e(b)}</span>" for b in bits)
+        return (
+            f'<section class="ss-lane" id="{e(self.anchor)}"{attr("data-index", block.index)}'
+            f"{attr('data-kind', block.kind)}{attr('data-type', block.type)}"
+            f' data-status="{status}">'
+            f'<div class="ss-lane-head"><span class="ss-lane-index">#{block.index}</span> '
+            f'<span class="ss-lane-type">{e(block.type)}</span>{name}'
+            f'<span class="ss-lane-meta">{SEP}{meta}{SEP}'
+            f'<span class="ss-lane-status" data-status="{status}">{status}</span></span></div>'
+            f"{slot(self.body_id, cls='ss-lane-body')}</section>"
+        )
+
+    # ------------------------------------------------------------------ body
+
+    def regions(self, final: bool) -> Regions:
+        """The body region and its sub-regions, as parts. ``final``: nothing more will come."""
+        block = self.block
+        if isinstance(block, TextBlock):
+            return self._text(block, final)
+        if isinstance(block, ThinkingBlock):
+            return self._thinking(block, final)
+        if isinstance(block, ToolUseBlock):
+            return self._tool(block, final)
+        if isinstance(block, RedactedThinkingBlock):
+            size = utf8_len(block.data)
+            return {
+                self.body_id: [
+                    f'<div class="ss-redacted" data-size="{size}">Redacted thinking: '
+                    f"{fmt_bytes(size)} of encrypted reasoning, kept unchanged so it can go "
+                    "back to the API.</div>",
+                    *self._extra(),
+                ]
+            }
+        return {self.body_id: self._generic(block)}
+
+    def _extra(self) -> list[str]:
+        extra = self.block.extra_deltas
+        if not extra:
+            return []
+        return [
+            f'<details class="ss-extra-deltas"><summary>{plural(len(extra), "uninterpreted delta")}'
+            f"</summary>{pre(e(json_text(extra)), 'ss-generic')}</details>"
+        ]
+
+    def _text(self, block: TextBlock, final: bool) -> Regions:
+        done = final or block.complete
+        parts = [slot(self.text_id, cls="ss-text")]
+        citations = [c for c in block.citations or () if isinstance(c, dict)]
+        if citations:
+            parts.append(_citations(citations))
+        markdown = self._markdown.parts(block.text, final=done)
+        return {self.body_id: [*parts, *self._extra()], self.text_id: markdown}
+
+    def _thinking(self, block: ThinkingBlock, final: bool) -> Regions:
+        done = final or block.complete
+        thinking = block.thinking
+        parts = []
+        if thinking or not done:
+            is_open = not (done and len(thinking) > COLLAPSE_THINKING_AT)
+            parts.append(
+                f'<details class="ss-thinking" data-ss-key="{e(self.anchor)}-thinking"'
+                f'{" open" if is_open else ""}><summary class="ss-thinking-summary">Thinking'
+                f"{SEP}{plural(len(thinking), 'character')}</summary>"
+                f"{slot(self.text_id, cls='ss-thinking-text')}</details>"
+            )
+        signature = block.signature
+        if signature:
+            shown = f"{signature[:40]}…{signature[-20:]}" if len(signature) > 80 else signature
+            parts.append(
+                f'<div class="ss-signature" data-present="true" title="{e(shown)}">'
+                f"signature ✓ {plural(len(signature), 'character')}</div>"
+            )
+        else:
+            note = "no signature" if done else "signature pending"
+            parts.append(f'<div class="ss-signature" data-present="false">{note}</div>')
+        if done and signature and not thinking:
+            parts.append(f'<div class="ss-omitted">{e(SUMMARIZED_HINT)}</div>')
+        regions = {self.body_id: [*parts, *self._extra()]}
+        if thinking or not done:
+            regions[self.text_id] = self._markdown.parts(thinking, final=done)
+        return regions
+
+    def _tool(self, block: ToolUseBlock, final: bool) -> Regions:
+        done = final or block.complete
+        raw = block.input_json
+        bits = []
+        if not block.name:
+            bits.append('<span class="ss-tool-name">(no name yet)</span>')
+        server = block.start.get("server_name")
+        if server:
+            bits.append(f'<span class="ss-tool-server">via {e(server)}</span>')
+        if block.id:
+            bits.append(f'<span class="ss-tool-id">{e(block.id)}</span>')
+        parts = [f'<div class="ss-tool-head">{" ".join(bits)}</div>'] if bits else []
+        if block.input_error:
+            parts.append(f'<div class="ss-tool-error" role="note">{e(block.input_error)}</div>')
+        parts.append(
+            '<div class="ss-tool-args"><div class="ss-col-title">Arguments</div>'
+            f"{slot(self.args_id, 'ul', 'ss-tree ss-args')}</div>"
+        )
+        parts.append(
+            f'<details class="ss-tool-rawbox" data-ss-key="{e(self.anchor)}-raw">'
+            f"<summary>Raw JSON{SEP}{fmt_bytes(utf8_len(raw))}</summary>"
+            f"{slot(self.raw_id, 'pre', 'ss-tool-raw')}</details>"
+        )
+        streaming = None if done else block.streaming_path
+        return {
+            self.body_id: [*parts, *self._extra()],
+            self.args_id: self._tree.parts(block.input, streaming, done),
+            self.raw_id: self._raw.parts(raw),
+        }
+
+    def _generic(self, block: Block) -> list[str]:
+        content: Any = block.content if isinstance(block, GenericBlock) else block.to_dict()
+        shown = (
+            {"content": content, "extra_deltas": block.extra_deltas}
+            if block.extra_deltas
+            else content
+        )
+        data = content if isinstance(content, dict) else {}
+        parts = []
+        summary = _result_summary(data)
+        if summary:
+            parts.append(f'<div class="ss-generic-summary">{e(summary)}</div>')
+        inner = data.get("content")
+        links = [
+            item
+            for item in (inner if isinstance(inner, list) else [])[:20]
+            if isinstance(item, dict) and isinstance(item.get("url"), str) and item.get("url")
+        ]
+        if links:
+            items = "".join(
+                f"<li>{link(item['url'], str(item.get('title') or item['url']))}</li>"
+                for item in links
+            )
+            parts.append(f'<ul class="ss-generic-links">{items}</ul>')
+        parts.append(pre(e(json_text(shown)), "ss-generic"))
+        return parts
+
+
+def _citations(citations: list[dict[str, Any]]) -> str:
+    items = []
+    for cite in citations:
+        title = next(
+            (
+                str(cite[k])
+                for k in ("title", "document_title", "url", "type")
+                if isinstance(cite.get(k), str) and cite[k]
+            ),
+            "source",
+        )
+        source = link(cite.get("url"), title) if cite.get("url") else f"<cite>{e(title)}</cite>"
+        cited = cite.get("cited_text")
+        quote = f' <q class="ss-cited">{e(cited)}</q>' if isinstance(cited, str) and cited else ""
+        items.append(
+            f'<li class="ss-citation"{attr("data-type", cite.get("type"))}>{source}{quote}</li>'
+        )
+    return (
+        f'<div class="ss-citations"><div class="ss-col-title">Sources</div>'
+        f"<ol>{''.join(items)}</ol></div>"
+    )
+
+
+def _result_summary(content: dict[str, Any]) -> str:
+    inner = content.get("content")
+    bits = []
+    if content.get("tool_use_id"):
+        bits.append(f"for {content['tool_use_id']}")
+    if isinstance(inner, list):
+        bits.append(plural(len(inner), "item"))
+    if isinstance(inner, dict):
+        if inner.get("error_code"):
+            bits.append(f"error: {inner['error_code']}")
+        if inner.get("return_code") is not None:
+            bits.append(f"return code {inner['return_code']}")
+    if content.get("is_error"):
+        bits.append("error")
+    return " · ".join(str(b) for b in bits)

@@ -1,0 +1,261 @@
+"""The final panel: what is settled about a message, one part per section.
+
+Sections: the error (if any), the finished tool calls (a line each, linked to their lanes),
+the thinking signatures, token usage with cache reads and writes, the estimated cost and
+where its prices came from, timing, the stop reason, and the problems the stream had. Each
+is a small part; a frame re-renders them all and the region store sends only those that
+changed. Tables are tables and labels are text, so the panel reads without its styles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from streamscope.core.blocks import ThinkingBlock
+from streamscope.core.pricing import DEFAULT_PRICES, PriceTable, estimate_cost
+from streamscope.core.state import StreamState
+from streamscope.widgets.render.format import (
+    DASH,
+    fmt_int,
+    fmt_percent,
+    fmt_rate,
+    fmt_seconds,
+    fmt_usd,
+    number,
+    plural,
+)
+from streamscope.widgets.render.markup import SEP, attr, e, json_text, pre, section_title
+
+__all__ = ["MAX_PROBLEMS_SHOWN", "USAGE_ROWS", "panel_parts", "tokens_per_second"]
+
+MAX_PROBLEMS_SHOWN = 200
+"""Problems listed in the panel; the rest are counted (all are in ``state.problems``)."""
+MIN_RATE_SECONDS = 0.25
+"""Below this much generation time (an instant replay) tokens per second means nothing."""
+ARGS_PREVIEW = 160
+"""Characters of a tool call's arguments shown on its line (its lane has all of them)."""
+
+USAGE_ROWS: tuple[tuple[str, str, bool], ...] = (
+    ("input_tokens", "input", False),
+    ("cache_creation_input_tokens", "cache write", False),
+    ("cache_write_5m_tokens", "of which 5m", True),
+    ("cache_write_1h_tokens", "of which 1h", True),
+    ("cache_read_input_tokens", "cache read", False),
+    ("total_input_tokens", "total input", False),
+    ("output_tokens", "output", False),
+    ("thinking_tokens", "of which thinking", True),
+)
+
+Anchor = Callable[[int], str]
+
+
+def tokens_per_second(state: StreamState) -> float | None:
+    first, last = state.first_token_at, state.last_event_at
+    output = state.usage.output_tokens
+    if first is None or last is None or not output:
+        return None
+    seconds = last - first
+    return output / seconds if seconds >= MIN_RATE_SECONDS else None
+
+
+def _error(state: StreamState, failure: str | None) -> str:
+    texts = []
+    error = state.error
+    if isinstance(error, dict):
+        message = error.get("message")
+        texts.append(f"{error.get('type') or 'error'}: {message if message else json_text(error)}")
+    if failure:
+        texts.append(failure)
+    if not texts:
+        return ""
+    body = "".join(f'<p class="ss-error-text">{e(t)}</p>' for t in texts)
+    return (
+        f'<section class="ss-error" role="alert">{section_title("Stream failed")}{body}</section>'
+    )
+
+
+def _calls(state: StreamState, anchor: Anchor) -> str:
+    calls = state.tool_calls
+    if not calls:
+        return ""
+    items = []
+    for call in calls:
+        args = json_text(call.input, indent=None)
+        if len(args) > ARGS_PREVIEW:
+            args = args[: ARGS_PREVIEW - 1] + "…"
+        error = (
+            f' <span class="ss-tool-error">{e(call.input_error)}</span>' if call.input_error else ""
+        )
+        items.append(
+            f'<li class="ss-call"{attr("data-index", call.index)}>'
+            f'<a class="ss-call-name" href="#{e(anchor(call.index))}">{e(call.name)}</a> '
+            f'<code class="ss-call-args">{e(args)}</code> '
+            f'<span class="ss-call-id">{e(call.id)}</span>{error}</li>'
+        )
+    return (
+        f'<section class="ss-final-calls">{section_title(f"Tool calls ({len(calls)})")}'
+        f"<ol>{''.join(items)}</ol></section>"
+    )
+
+
+def _signatures(state: StreamState) -> str:
+    blocks = [b for b in state.blocks if isinstance(b, ThinkingBlock)]
+    if not blocks:
+        return ""
+    items = []
+    for block in blocks:
+        signature = block.signature
+        if signature:
+            shown = f"{signature[:24]}…{signature[-12:]}" if len(signature) > 48 else signature
+            omitted = " (thinking omitted)" if block.omitted else ""
+            text = f"#{block.index}: {plural(len(signature), 'character')}{omitted} "
+            body = f'{e(text)}<code class="ss-signature-text">{e(shown)}</code>'
+        else:
+            body = f"#{block.index}: none"
+        items.append(
+            f'<li class="ss-signature-item"{attr("data-index", block.index)}'
+            f' data-present="{"true" if signature else "false"}">{body}</li>'
+        )
+    return (
+        f'<section class="ss-signatures">{section_title("Thinking signatures")}'
+        f"<ul>{''.join(items)}</ul></section>"
+    )
+
+
+def _usage(state: StreamState) -> str:
+    usage = state.usage
+    rows = []
+    for key, label, sub in USAGE_ROWS:
+        value = getattr(usage, key)
+        cls = ' class="ss-sub"' if sub else ""
+        raw = attr("data-value", value) if number(value) is not None else ""
+        rows.append(
+            f'<tr{cls}><th scope="row">{label}</th>'
+            f'<td data-usage="{key}"{raw}>{fmt_int(value)}</td></tr>'
+        )
+    rate = usage.cache_hit_rate
+    rows.append(
+        '<tr><th scope="row">cache hit rate</th>'
+        f'<td data-usage="cache_hit_rate"{attr("data-value", rate)}>{fmt_percent(rate)}</td></tr>'
+    )
+    extra = []
+    server = usage.server_tool_use
+    if isinstance(server, dict) and server:
+        counts = ", ".join(f"{k}: {fmt_int(v)}" for k, v in server.items())
+        extra.append(
+            f'<p class="ss-muted" data-usage="server_tool_use">server tools: {e(counts)}</p>'
+        )
+    if usage.service_tier:
+        extra.append(
+            '<p class="ss-muted" data-usage="service_tier">'
+            f"service tier: {e(usage.service_tier)}</p>"
+        )
+    return (
+        f'<section class="ss-usage">{section_title("Usage (tokens)")}'
+        f'<table class="ss-usage-table"><tbody>{"".join(rows)}</tbody></table>'
+        f"{''.join(extra)}</section>"
+    )
+
+
+def _cost(state: StreamState, prices: PriceTable | None) -> str:
+    out = f'<section class="ss-cost">{section_title("Estimated cost")}'
+    cost = estimate_cost(state.usage, state.model, prices or DEFAULT_PRICES)
+    if cost is None:
+        model = state.model
+        note = f"no price known for {model}" if model else "no model yet"
+        return out + f'<p class="ss-muted">{e(note)}</p></section>'
+    parts = SEP.join(
+        f"{label} {fmt_usd(value)}"
+        for label, value in (
+            ("input", cost.input_usd),
+            ("cache write", cost.cache_write_usd),
+            ("cache read", cost.cache_read_usd),
+            ("output", cost.output_usd),
+        )
+    )
+    out += (
+        f'<p class="ss-cost-total" data-cost="total_usd">{fmt_usd(cost.total_usd)}</p>'
+        f'<p class="ss-cost-parts">{parts}</p>'
+    )
+    if abs(cost.without_cache_usd - cost.total_usd) > 1e-12:
+        out += (
+            f'<p class="ss-muted" data-cost="without_cache_usd">without caching: '
+            f"{fmt_usd(cost.without_cache_usd)}</p>"
+        )
+    source = getattr(cost, "source", None) or f"{cost.model_key} prices as of {cost.as_of}"
+    return out + f'<p class="ss-muted ss-cost-source">{e(source)}</p></section>'
+
+
+def _timing(state: StreamState) -> str:
+    rows: list[tuple[str, str, str]] = [
+        ("time_to_first_token", "time to first token", fmt_seconds(state.time_to_first_token)),
+        ("output_tokens_per_second", "output tokens / s", fmt_rate(tokens_per_second(state), "")),
+        ("duration", "duration", fmt_seconds(state.duration)),
+        ("event_count", "events", fmt_int(state.event_count)),
+    ]
+    cells = "".join(
+        f'<dt>{label}</dt><dd data-timing="{key}">{text}</dd>' for key, label, text in rows
+    )
+    return f'<section class="ss-timing">{section_title("Timing")}<dl>{cells}</dl></section>'
+
+
+def _stop(state: StreamState, final: bool) -> str:
+    reason = state.stop_reason
+    shown = reason or ("none" if final else DASH)
+    out = (
+        f'<section class="ss-stop">{section_title("Stop reason")}'
+        f'<p class="ss-stop-reason">{e(shown)}</p>'
+    )
+    if state.stop_sequence:
+        out += f'<p class="ss-muted">stop sequence: {e(state.stop_sequence)}</p>'
+    if state.stop_details:
+        out += pre(e(json_text(state.stop_details)), "ss-stop-details")
+    return out + "</section>"
+
+
+def _problems(state: StreamState, hidden_kinds: frozenset[str]) -> str:
+    problems = [p for p in state.problems if p.kind not in hidden_kinds]
+    superseded = state.superseded_blocks
+    if not problems and not superseded:
+        return ""
+    items = "".join(
+        f'<li class="ss-problem"{attr("data-kind", p.kind)}>{e(p)}</li>'
+        for p in problems[:MAX_PROBLEMS_SHOWN]
+    )
+    more = len(problems) - MAX_PROBLEMS_SHOWN
+    if more > 0:
+        items += f'<li class="ss-problem-more">… and {more:,} more (all in state.problems)</li>'
+    out = f'<section class="ss-problems">{section_title(f"Problems ({len(problems)})")}'
+    if items:
+        out += f"<ul>{items}</ul>"
+    if superseded:
+        shown: list[Any] = [b.to_dict() for b in superseded[:MAX_PROBLEMS_SHOWN]]
+        out += (
+            f'<details class="ss-superseded"><summary>{plural(len(superseded), "superseded block")}'
+            f"</summary>{pre(e(json_text(shown)), 'ss-generic')}</details>"
+        )
+    return out + "</section>"
+
+
+def panel_parts(
+    state: StreamState,
+    *,
+    prices: PriceTable | None,
+    anchor: Anchor,
+    final: bool,
+    failure: str | None = None,
+    hidden_problems: frozenset[str] = frozenset(),
+) -> list[str]:
+    """The panel's sections, in order (empty ones left out)."""
+    parts = [
+        _error(state, failure),
+        _calls(state, anchor),
+        _signatures(state),
+        _usage(state),
+        _cost(state, prices),
+        _timing(state),
+        _stop(state, final),
+        _problems(state, hidden_problems),
+    ]
+    return [p for p in parts if p]

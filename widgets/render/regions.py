@@ -1,0 +1,160 @@
+"""Regions: a picture as named pieces, and the smallest message that brings a page up to date.
+
+A picture is a tree of regions. A region is an ordered list of *parts*, each an HTML string
+sanitized whole (one top-level Markdown block, one tool argument, one chunk of raw JSON,
+one panel section...). A part may hold *slots*: empty elements whose last attribute is
+``data-ss-region="ID"``, which the region ``ID`` fills. Region ids starting with ``ctl:``
+hold controls (buttons, selects): the live page shows them, the static picture leaves them
+out.
+
+:class:`RegionStore` remembers what the page was sent. :meth:`RegionStore.update` compares
+a region's new parts with the old ones and returns an *op*: the first part that changed is
+sent as a splice of its old text (how many UTF-16 code units to drop from its end, and the
+new tail), the parts after it whole. A growing paragraph therefore costs only its new
+characters, and the page re-parses only the parts that changed.
+
+:meth:`RegionStore.expand` joins the tree into one HTML string: the static picture is that
+string, so it shows exactly what the live page shows, controls aside.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from streamscope.widgets.render.sanitize import clean
+
+__all__ = ["CONTROL_PREFIX", "Op", "RegionStore", "common_prefix", "slot"]
+
+CONTROL_PREFIX = "ctl:"
+
+Op = list[Any]
+"""``[region_id, index, drop, tail, *more_parts]``; ``tail`` None truncates at ``index``."""
+
+_SLOT = re.compile(r'data-ss-region="([^"]+)">(?=</)')
+
+
+def slot(region_id: str, tag: str = "div", cls: str | None = None, **attrs: str) -> str:
+    """An empty element that region ``region_id`` fills (``data-ss-region`` last)."""
+    extra = "".join(f' {k.replace("_", "-")}="{html.escape(v)}"' for k, v in attrs.items())
+    klass = f' class="{cls}"' if cls else ""
+    return f'<{tag}{klass}{extra} data-ss-region="{html.escape(region_id)}"></{tag}>'
+
+
+def common_prefix(old: str, new: str) -> int:
+    """Length of the longest common prefix of two strings, by C-speed comparisons.
+
+    Usually ``new`` extends ``old`` minus a few closing characters, so the first probe
+    (everything but the last 64 characters) settles nearly all of it; a binary search over
+    ``startswith`` windows finds the rest.
+    """
+    limit = min(len(old), len(new))
+    if old[:limit] == new[:limit]:
+        return limit
+    lo = 0
+    guess = limit - 64
+    if guess > 0 and new.startswith(old[:guess]):
+        lo = guess
+    hi = limit  # old[:hi] != new[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if new.startswith(old[lo:mid], lo):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _utf16_len(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+class RegionStore:
+    """What the page holds: region id → its parts, as last sent."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[str]] = {}
+        # (region_id, index) -> (raw part, sanitized part): a part rendered again to the
+        # same string (a frozen Markdown block, an unchanged lane) is not sanitized again.
+        self._raw: dict[tuple[str, int], tuple[str, str]] = {}
+
+    def update(self, region_id: str, raw_parts: Iterable[str]) -> Op | None:
+        """Store ``raw_parts`` for the region (sanitizing each new part); the op to send, or
+        None when nothing changed."""
+        old = self.parts.get(region_id, [])
+        new: list[str] = []
+        raw = self._raw
+        for i, part in enumerate(raw_parts):
+            previous = raw.get((region_id, i))
+            if previous is not None and (previous[0] is part or previous[0] == part):
+                new.append(previous[1])
+                continue
+            cleaned = clean(part)
+            raw[(region_id, i)] = (part, cleaned)
+            new.append(cleaned)
+        for i in range(len(new), len(old)):
+            raw.pop((region_id, i), None)
+        self.parts[region_id] = new
+        return _diff(region_id, old, new)
+
+    def drop(self, region_id: str) -> Op | None:
+        """Forget a region (its slot is gone); the op that empties it on the page."""
+        old = self.parts.pop(region_id, None)
+        for key in [k for k in self._raw if k[0] == region_id]:
+            del self._raw[key]
+        return [region_id, 0, 0, None] if old else None
+
+    def snapshot(self) -> dict[str, list[str]]:
+        """Every region's parts (what a page that missed messages rebuilds from)."""
+        return {rid: list(parts) for rid, parts in self.parts.items()}
+
+    def expand(self, root: str, *, controls: bool = False) -> str:
+        """The tree under ``root`` as one HTML string (without ``ctl:`` regions unless
+        ``controls``). Iterative: a deep tree cannot exhaust the stack."""
+        out: list[str] = []
+        stack: list[Iterator[str]] = [iter(self._pieces(root, controls))]
+        while stack:
+            try:
+                piece = next(stack[-1])
+            except StopIteration:
+                stack.pop()
+                continue
+            if piece.startswith("\x00"):
+                stack.append(iter(self._pieces(piece[1:], controls)))
+            else:
+                out.append(piece)
+        return "".join(out)
+
+    def _pieces(self, region_id: str, controls: bool) -> list[str]:
+        """The region's parts split at their slots; a slot becomes ``"\\x00" + its id``."""
+        if region_id.startswith(CONTROL_PREFIX) and not controls:
+            return []
+        pieces: list[str] = []
+        for part in self.parts.get(region_id, []):
+            pos = 0
+            for match in _SLOT.finditer(part):
+                pieces.append(part[pos : match.end()])
+                pieces.append("\x00" + html.unescape(match.group(1)))
+                pos = match.end()
+            pieces.append(part[pos:])
+        return pieces
+
+
+def _diff(region_id: str, old: list[str], new: list[str]) -> Op | None:
+    count = min(len(old), len(new))
+    i = 0
+    while i < count and (old[i] is new[i] or old[i] == new[i]):
+        i += 1
+    if i == len(old) == len(new):
+        return None
+    if i == len(new):
+        return [region_id, i, 0, None]
+    if i < len(old):
+        before, after = old[i], new[i]
+        keep = common_prefix(before, after)
+        return [region_id, i, _utf16_len(before[keep:]), after[keep:], *new[i + 1 :]]
+    return [region_id, i, 0, new[i], *new[i + 1 :]]

@@ -1,0 +1,240 @@
+"""The picture of one stream: every region of a StreamView, re-rendered where a Change landed.
+
+:class:`StreamPicture` is the only place that knows what a stream looks like. Its regions
+(ids under its ``prefix``):
+
+- ``view``: the frame: header (title, model, status, the controls' slot) and the body's
+  slots;
+- ``lanes``: one part per lane (consecutive tool calls share a row, side by side);
+- ``lane/N`` and below: each block's body (see :mod:`.lanes`);
+- ``timeline`` and ``final``: the timeline and the final panel.
+
+:meth:`StreamPicture.note` takes each :class:`~streamscope.core.changes.Change` (cheap: a
+set insertion); :meth:`StreamPicture.render` re-renders only the lanes of blocks that
+changed, plus the small regions, into a :class:`~.regions.RegionStore` and returns the ops
+that bring a page up to date. The static picture is the store expanded.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from streamscope.core.blocks import Block, ToolUseBlock
+from streamscope.core.changes import Change
+from streamscope.core.pricing import PriceTable
+from streamscope.core.state import StreamState
+from streamscope.core.status import FINAL_STREAM_STATUSES, StreamStatus, stream_status
+from streamscope.widgets.render.lanes import Lane
+from streamscope.widgets.render.markup import SEP, e
+from streamscope.widgets.render.panel import panel_parts
+from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
+from streamscope.widgets.render.timeline import timeline_html
+
+__all__ = ["StreamPicture"]
+
+_EMPTY_WAITING = '<p class="ss-empty">Waiting for the stream…</p>'
+_EMPTY_FINAL = '<p class="ss-empty">No content.</p>'
+_ID_JUNK = re.compile(r"[^a-zA-Z0-9_-]+")
+
+
+class StreamPicture:
+    """Renders one :class:`StreamState` as regions (see the module docstring).
+
+    Parameters
+    ----------
+    state: the state to draw (never modified here).
+    prefix: prepended to every region id (a conversation gives each turn its own).
+    prices: the price table for the cost estimate (the default table when None).
+    title: the header's title.
+    """
+
+    def __init__(
+        self,
+        state: StreamState,
+        *,
+        prefix: str = "",
+        prices: PriceTable | None = None,
+        title: str = "streamscope",
+        uid: str | None = None,
+    ) -> None:
+        self.state = state
+        self.prefix = prefix
+        self.prices = prices
+        self.title = title
+        self.subtitle = ""
+        """Shown after the title (a conversation's turn: "3 tool calls · 4.1 s")."""
+        self.uid = uid or uuid.uuid4().hex[:10]
+        self.root_id = f"{prefix}view"
+        self.controls_id = f"{CONTROL_PREFIX}{prefix}controls"
+        self.paused = False
+        self.stopped = False
+        self.failure: str | None = None
+        self._lanes: dict[int, Lane] = {}
+        self._heads: dict[int, str] = {}
+        self._dirty: set[int] = set()
+        self._everything = True
+        self._settled_status: StreamStatus | None = None
+        self._look: tuple[str, str, str] | None = None
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def status(self) -> StreamStatus:
+        state = self.state
+        return stream_status(
+            events=state.event_count,
+            ended=state.ended,
+            finished=state.finished,
+            error=state.error is not None,
+            stopped=self.stopped,
+            paused=self.paused,
+            failure=self.failure is not None,
+        )
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STREAM_STATUSES
+
+    def anchor(self, index: int) -> str:
+        """The ``id`` of block ``index``'s lane (unique on the page: links and scroll-to)."""
+        return f"ss-{self.uid}-{_ID_JUNK.sub('-', self.prefix)}b{index}"
+
+    # ------------------------------------------------------------------ changes
+
+    def note(self, change: Change) -> None:
+        """Remember what ``change`` touched, to re-render it at the next :meth:`render`."""
+        if change.index is not None:
+            self._dirty.add(change.index)
+
+    def touch_all(self) -> None:
+        """Re-render everything at the next :meth:`render` (a status or a setting changed)."""
+        self._everything = True
+
+    # ------------------------------------------------------------------ rendering
+
+    def render(self, store: RegionStore) -> list[Op]:
+        """Bring ``store`` up to date with the state; the ops that did it."""
+        ops: list[Op] = []
+
+        def put(region_id: str, parts: list[str]) -> None:
+            op = store.update(region_id, parts)
+            if op is not None:
+                ops.append(op)
+
+        state = self.state
+        status = self.status
+        final = status in FINAL_STREAM_STATUSES
+        look = (status, self.title, self.subtitle)
+        if final and not self._dirty and not self._everything and look == self._look:
+            return ops  # a finished stream that nothing touched: nothing to redraw
+        self._look = look
+        cut_off = state.finished and not state.ended
+        origin = state.started_at
+        everything = self._everything or final != (self._settled_status in FINAL_STREAM_STATUSES)
+        blocks = state.blocks
+        dirty = {b.index for b in blocks} if everything else self._dirty
+        for block in blocks:
+            if block.index not in dirty:
+                continue
+            lane = self._lane(block)
+            self._heads[block.index] = lane.head(origin, cut_off)
+            for region_id, parts in lane.regions(final).items():
+                put(region_id, parts)
+        for index in list(self._heads):
+            if state.block(index) is None:  # pragma: no cover - blocks are never removed
+                del self._heads[index]
+        put(self.root_id, [self._frame(status)])
+        put(f"{self.prefix}lanes", self._layout(blocks, final))
+        put(
+            f"{self.prefix}timeline",
+            [timeline_html(blocks, origin, state.last_event_at, self.anchor) or "<span></span>"],
+        )
+        hidden = frozenset({"stream_truncated"}) if self.stopped else frozenset()
+        put(
+            f"{self.prefix}final",
+            panel_parts(
+                state,
+                prices=self.prices,
+                anchor=self.anchor,
+                final=final,
+                failure=self.failure,
+                hidden_problems=hidden,
+            ),
+        )
+        self._dirty = set()
+        self._everything = False
+        self._settled_status = status
+        return ops
+
+    def _lane(self, block: Block) -> Lane:
+        lane = self._lanes.get(block.index)
+        if lane is None or lane.block is not block:  # new, or a second start on this index
+            lane = self._lanes[block.index] = Lane(block, self.prefix, self.anchor(block.index))
+        return lane
+
+    def _frame(self, status: StreamStatus) -> str:
+        model = self.state.model
+        model_html = f' <span class="ss-model">{e(model)}</span>' if model else ""
+        if self.subtitle:
+            model_html = f'<span class="ss-subtitle">{SEP}{e(self.subtitle)}</span>{model_html}'
+        p = self.prefix
+        return (
+            f'<div class="ss-view" data-status="{e(status)}">'
+            f'<div class="ss-header"><span class="ss-title">{e(self.title)}</span>{model_html} '
+            f'<span class="ss-status" data-status="{e(status)}" role="status">{e(status)}</span>'
+            f"{slot(self.controls_id, cls='ss-controls')}</div>"
+            f'<div class="ss-body">{slot(p + "lanes", cls="ss-lanes")}'
+            f"{slot(p + 'timeline', cls='ss-timeline-box')}"
+            f"{slot(p + 'final', 'aside', 'ss-final')}</div></div>"
+        )
+
+    def _layout(self, blocks: list[Block], final: bool) -> list[str]:
+        if not blocks:
+            return [_EMPTY_FINAL if final else _EMPTY_WAITING]
+        items: list[str] = []
+        row: list[str] = []
+
+        def flush() -> None:
+            if row:
+                items.append(
+                    f'<div class="ss-tool-row" data-count="{len(row)}">{"".join(row)}</div>'
+                )
+                row.clear()
+
+        for block in blocks:
+            head = self._heads.get(block.index)
+            if head is None:
+                head = self._heads[block.index] = self._lane(block).head(
+                    self.state.started_at, self.state.finished and not self.state.ended
+                )
+            if isinstance(block, ToolUseBlock):
+                row.append(head)
+            else:
+                flush()
+                items.append(head)
+        flush()
+        return items
+
+    # ------------------------------------------------------------------ static
+
+    def static_html(self, store: RegionStore | None = None) -> str:
+        """The picture as one HTML fragment (no controls, no script)."""
+        if store is None:
+            store = RegionStore()
+            self.touch_all()
+            self.render(store)
+        return store.expand(self.root_id)
+
+    def describe(self) -> dict[str, Any]:
+        """A few words on the state, for a plain-text form."""
+        state = self.state
+        return {
+            "status": self.status,
+            "model": state.model,
+            "blocks": len(state.blocks),
+            "tool_calls": len(state.tool_calls),
+            "stop_reason": state.stop_reason,
+            "output_tokens": state.usage.output_tokens,
+        }

@@ -1,0 +1,309 @@
+// streamscope front end: patches the regions the kernel renders, and nothing more.
+//
+// The kernel (streamscope.widgets.render) renders every picture as regions: ordered lists
+// of HTML parts, sanitized in Python. A patch says, per region, which part changed first,
+// how many UTF-16 code units to drop from its end, the new tail, and any parts after it.
+// This file applies patches to the DOM and runs generic behaviours keyed by data attributes
+// on that markup: actions (data-ss-action), remembered <details> toggles (data-ss-key),
+// ticking clocks (data-ss-clock), in-page links, and typed field values kept across patches.
+// It holds no Markdown, no JSON parsing and no templates.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const MAX_BUFFERED = 2000;
+
+// ----------------------------------------------------------------------------- the store
+
+// One store per widget model: the parts of every region and the last patch applied.
+const stores = new WeakMap();
+
+class Store {
+  constructor(model) {
+    this.model = model;
+    this.views = new Set();
+    this.buffer = new Map();
+    this.resyncing = false;
+    this.ui = { toggled: new Map(), fields: new Map() };
+    this.load(model.get("picture"));
+    this.onPicture = () => this.reload();
+    this.onMessage = (msg) => this.message(msg);
+    model.on("change:picture", this.onPicture);
+    model.on("msg:custom", this.onMessage);
+  }
+
+  dispose() {
+    this.model.off("change:picture", this.onPicture);
+    this.model.off("msg:custom", this.onMessage);
+  }
+
+  load(picture) {
+    const p = picture || {};
+    this.root = p.root || "view";
+    this.seq = p.seq || 0;
+    this.parts = new Map(Object.entries(p.regions || {}));
+  }
+
+  reload() {
+    this.load(this.model.get("picture"));
+    this.resyncing = false;
+    this.drain();
+    for (const view of this.views) view.rebuild();
+  }
+
+  send(content) {
+    this.model.send(content);
+  }
+
+  message(msg) {
+    if (!msg || msg.type !== "patch" || msg.seq <= this.seq) return;
+    if (msg.seq !== this.seq + 1) {
+      this.buffer.set(msg.seq, msg);
+      if (this.buffer.size > MAX_BUFFERED) this.buffer.delete(this.buffer.keys().next().value);
+      if (!this.resyncing) {
+        this.resyncing = true;
+        this.send({ type: "resync", have: this.seq });
+      }
+      return;
+    }
+    this.apply(msg);
+    this.drain();
+  }
+
+  drain() {
+    for (const seq of [...this.buffer.keys()].sort((a, b) => a - b)) {
+      const msg = this.buffer.get(seq);
+      this.buffer.delete(seq);
+      if (seq === this.seq + 1) this.apply(msg);
+    }
+  }
+
+  apply(msg) {
+    const touched = [];
+    for (const [region, index, drop, tail, ...more] of msg.ops) {
+      const old = this.parts.get(region) || [];
+      const parts = old.slice(0, index);
+      if (tail !== null && tail !== undefined) {
+        const before = index < old.length ? old[index] : "";
+        parts.push(before.slice(0, before.length - drop) + tail, ...more);
+      }
+      this.parts.set(region, parts);
+      touched.push([region, index]);
+    }
+    this.seq = msg.seq;
+    for (const view of this.views) view.patch(touched);
+  }
+}
+
+function storeFor(model) {
+  let store = stores.get(model);
+  if (!store) {
+    store = new Store(model);
+    stores.set(model, store);
+  }
+  return store;
+}
+
+// ----------------------------------------------------------------------------- a view
+
+function parseInto(container, html) {
+  const template = document.createElement("template");
+  if (container.namespaceURI === SVG_NS) {
+    template.innerHTML = `<svg xmlns="${SVG_NS}">${html}</svg>`;
+    return [...template.content.firstChild.childNodes];
+  }
+  template.innerHTML = html;
+  return [...template.content.childNodes];
+}
+
+function clockText(seconds) {
+  // The one format clocks use (streamscope.widgets.render.format.fmt_clock).
+  return `${Math.max(0, seconds).toFixed(1)} s`;
+}
+
+class View {
+  constructor(store, el) {
+    this.store = store;
+    this.ui = store.ui;
+    this.el = el;
+    this.mount = document.createElement("div");
+    this.mount.className = "ss-mount";
+    el.appendChild(this.mount);
+    this.containers = new Map(); // region id -> element
+    this.nodes = new Map(); // region id -> Node[][] (the nodes of each part)
+    this.listen();
+    this.rebuild();
+    this.timer = setInterval(() => this.tick(), 250);
+    store.send({ type: "hello", have: store.seq });
+  }
+
+  dispose() {
+    clearInterval(this.timer);
+  }
+
+  rebuild() {
+    this.containers.clear();
+    this.nodes.clear();
+    this.mount.replaceChildren();
+    this.mount.setAttribute("data-ss-region", this.store.root);
+    this.containers.set(this.store.root, this.mount);
+    this.fill(this.store.root, 0);
+  }
+
+  patch(touched) {
+    for (const [region, index] of touched) {
+      if (this.containers.has(region)) this.fill(region, index);
+    }
+  }
+
+  // Replace the nodes of parts index.. of a region with fresh ones from the store.
+  fill(region, index) {
+    const container = this.containers.get(region);
+    const nodes = this.nodes.get(region) || [];
+    const focused = this.focusKey();
+    for (const old of nodes.slice(index)) for (const node of old) node.remove();
+    nodes.length = Math.min(nodes.length, index);
+    const parts = this.store.parts.get(region) || [];
+    for (let i = index; i < parts.length; i++) {
+      const fresh = parseInto(container, parts[i]);
+      container.append(...fresh);
+      nodes.push(fresh);
+      for (const node of fresh) if (node.nodeType === 1) this.adopt(node);
+    }
+    this.nodes.set(region, nodes);
+    if (focused) this.refocus(focused);
+  }
+
+  // New markup: fill its slots (moving a region's live nodes into its new slot), restore
+  // remembered toggles and typed values, start its clocks.
+  adopt(root) {
+    const slots = root.matches("[data-ss-region]") ? [root] : [];
+    slots.push(...root.querySelectorAll("[data-ss-region]"));
+    for (const slot of slots) {
+      const id = slot.getAttribute("data-ss-region");
+      const old = this.containers.get(id);
+      this.containers.set(id, slot);
+      if (old && old !== slot && this.nodes.has(id)) {
+        slot.append(...old.childNodes);
+      } else if (old !== slot) {
+        this.nodes.delete(id);
+        this.fill(id, 0);
+      }
+    }
+    for (const el of root.querySelectorAll("details[data-ss-key]")) {
+      const open = this.ui.toggled.get(el.getAttribute("data-ss-key"));
+      if (open !== undefined) el.open = open;
+    }
+    for (const el of root.querySelectorAll("[data-ss-field][data-ss-key]")) {
+      const value = this.ui.fields.get(el.getAttribute("data-ss-key"));
+      if (value !== undefined) el.value = value;
+    }
+    const now = performance.now();
+    const clocks = root.matches("[data-ss-clock]") ? [root] : [];
+    clocks.push(...root.querySelectorAll("[data-ss-clock]"));
+    for (const el of clocks) el.ssClockStart = now;
+  }
+
+  focusKey() {
+    const active = document.activeElement;
+    return active && this.mount.contains(active) ? active.getAttribute("data-ss-key") : null;
+  }
+
+  refocus(key) {
+    const el = this.mount.querySelector(`[data-ss-key="${CSS.escape(key)}"]`);
+    if (el && document.activeElement !== el) el.focus({ preventScroll: true });
+  }
+
+  tick() {
+    const now = performance.now();
+    for (const el of this.mount.querySelectorAll("[data-ss-clock]")) {
+      const base = parseFloat(el.getAttribute("data-ss-clock"));
+      if (Number.isFinite(base) && el.ssClockStart !== undefined) {
+        el.textContent = clockText(base + (now - el.ssClockStart) / 1000);
+      }
+    }
+  }
+
+  listen() {
+    const root = this.mount;
+    root.addEventListener("click", (event) => {
+      const target = event.target instanceof Element ? event.target : null;
+      const action = target && target.closest("[data-ss-action]");
+      if (action && root.contains(action) && action.tagName !== "SELECT") {
+        event.preventDefault();
+        if (!action.disabled) this.act(action, action.getAttribute("value"));
+        return;
+      }
+      const anchor = target && target.closest("a[href^='#'], [data-ss-scroll]");
+      if (anchor && root.contains(anchor)) {
+        const href = anchor.getAttribute("data-ss-scroll") || anchor.getAttribute("href").slice(1);
+        const id = decodeURIComponent(href);
+        const dest = root.querySelector(`[id="${CSS.escape(id)}"]`);
+        if (dest) {
+          event.preventDefault();
+          dest.scrollIntoView({ block: "nearest", behavior: "smooth" });
+          dest.classList.add("ss-flash");
+          setTimeout(() => dest.classList.remove("ss-flash"), 1200);
+        }
+      }
+    });
+    root.addEventListener("change", (event) => {
+      const el = event.target;
+      if (el instanceof Element && el.matches("select[data-ss-action]")) this.act(el, el.value);
+    });
+    root.addEventListener("input", (event) => {
+      const el = event.target;
+      if (el instanceof Element && el.hasAttribute("data-ss-key") && "value" in el) {
+        this.ui.fields.set(el.getAttribute("data-ss-key"), el.value);
+      }
+    });
+    root.addEventListener(
+      "toggle",
+      (event) => {
+        const el = event.target;
+        if (el instanceof HTMLDetailsElement && el.hasAttribute("data-ss-key")) {
+          this.ui.toggled.set(el.getAttribute("data-ss-key"), el.open);
+        }
+      },
+      true,
+    );
+  }
+
+  act(el, value) {
+    const form = el.closest("[data-ss-form]") || this.mount;
+    const fields = {};
+    for (const field of form.querySelectorAll("[data-ss-field]")) {
+      fields[field.getAttribute("data-ss-field")] = field.value;
+    }
+    this.store.send({
+      type: "action",
+      action: el.getAttribute("data-ss-action"),
+      key: el.getAttribute("data-ss-target"),
+      token: el.getAttribute("data-ss-token"),
+      value: value === null || value === undefined ? null : value,
+      fields,
+      sent_at: Date.now(),
+    });
+  }
+}
+
+// ----------------------------------------------------------------------------- anywidget
+
+function initialize({ model }) {
+  const store = storeFor(model);
+  return () => {
+    store.dispose();
+    stores.delete(model);
+  };
+}
+
+function render({ model, el }) {
+  const store = storeFor(model);
+  const view = new View(store, el);
+  store.views.add(view);
+  return () => {
+    view.dispose();
+    store.views.delete(view);
+  };
+}
+
+export default { initialize, render };
+export { Store, View, clockText, parseInto };

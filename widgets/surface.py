@@ -1,0 +1,239 @@
+"""Surface: the one widget class every view is, and how a picture reaches the page.
+
+A view renders its picture into a :class:`~streamscope.widgets.render.regions.RegionStore`;
+the surface sends the ops that changed it as one ``patch`` message per frame, at most every
+``frame_interval`` seconds (50 ms: ~20 per second), because, measured in a real JupyterLab,
+one comm message per delta makes Jupyter drop messages (iopub's high-water mark is 1,000)
+and re-sending whole values costs the square of the text. A patch carries splices, so a
+growing text costs only its new characters.
+
+The front end (``static/surface.js``) only patches the DOM. It says ``hello`` when it
+renders and ``resync`` when it missed a patch; the surface then puts the whole store in the
+synced ``picture`` trait. Buttons rendered by a view carry ``data-ss-action`` and this
+surface's token; a click arrives as an ``action`` message for the view to handle.
+
+Display: while live, the output holds the widget and a static ``text/html`` copy; once the
+view is final, the output (its display id) is updated to the static picture alone, so a
+saved notebook reopens with the picture (measured: a bundle that still names the widget
+shows "model not found" once the kernel is gone).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import anywidget
+import traitlets
+
+from streamscope.widgets._static import STATIC, read_css
+from streamscope.widgets.render.page import static_fragment
+from streamscope.widgets.render.regions import Op, RegionStore
+
+__all__ = ["Surface"]
+
+Bundle = tuple[dict[str, Any], dict[str, Any]]
+
+
+class Surface(anywidget.AnyWidget):
+    """Base of StreamView and ConversationView (see the module docstring).
+
+    Subclasses implement :meth:`_render` (bring the store up to date, return the ops),
+    :meth:`_root` (the root region id), :meth:`_text` (the plain-text form) and
+    :meth:`_on_action` (a click), and call :meth:`_changed` whenever state changed and
+    :meth:`_settle` when the view is final.
+    """
+
+    _esm = STATIC / "surface.js"
+    _css = read_css("theme.css", "view.css", "conversation.css")
+
+    picture = traitlets.Dict().tag(sync=True)
+    """dict: ``root`` (region id), ``seq`` (the last patch included) and ``regions``
+    (region id → parts). Set on a front end's request only; patches carry the rest."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        frame_interval: float = 0.05,
+        flush_timer: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self._clock = clock
+        self._interval = frame_interval
+        self._flush_timer = flush_timer
+        self._lock = threading.RLock()
+        self._store = RegionStore()
+        self._seq = 0
+        self._last_frame = float("-inf")
+        self._timer: threading.Timer | None = None
+        self._pending = False
+        self.token = secrets.token_hex(8)
+        """Carried by this view's buttons; an action without it is ignored."""
+        self.front_ends = 0
+        """How many front ends said hello (rendered this view)."""
+        self._display_id: str | None = None
+        self._displayed = False
+        self._static_shown = False
+        with self._lock:
+            self._render()
+        super().__init__(picture=self._picture_value(), **kwargs)
+        self.on_msg(self._on_front_end_msg)
+
+    # ------------------------------------------------------------------ subclass API
+
+    def _render(self) -> list[Op]:
+        raise NotImplementedError
+
+    def _root(self) -> str:
+        raise NotImplementedError
+
+    def _text(self) -> str:
+        raise NotImplementedError
+
+    def _on_action(self, action: str, key: str | None, value: Any, fields: dict[str, Any]) -> None:
+        """A click on a control of this view (token checked)."""
+
+    def _is_final(self) -> bool:
+        return False
+
+    # ------------------------------------------------------------------ frames
+
+    def _changed(self) -> None:
+        """Something changed: send a frame now if one is due, else soon."""
+        with self._lock:
+            self._pending = True
+            if self._static_shown:
+                self._show_live()
+            if self._clock() - self._last_frame >= self._interval:
+                self._flush()
+            else:
+                self._arm_timer()
+
+    def _flush(self) -> None:
+        with self._lock:
+            self._last_frame = self._clock()
+            self._pending = False
+            ops = self._render()
+            if ops:
+                self._seq += 1
+                self.send({"type": "patch", "seq": self._seq, "ops": ops})
+
+    def _arm_timer(self) -> None:
+        if self._timer is not None or not self._flush_timer:
+            return
+        timer = threading.Timer(self._interval, self._on_timer)
+        timer.daemon = True
+        self._timer = timer
+        timer.start()
+
+    def _on_timer(self) -> None:
+        with self._lock:
+            self._timer = None
+            if not self._pending:
+                return
+            if self._clock() - self._last_frame >= self._interval:
+                self._flush()
+            else:
+                self._arm_timer()
+
+    def _settle(self) -> None:
+        """The view is final: send what is left, then show the static picture in its place."""
+        with self._lock:
+            self._flush()
+        self._show_static()
+
+    # ------------------------------------------------------------------ front end
+
+    def _picture_value(self) -> dict[str, Any]:
+        return {"root": self._root(), "seq": self._seq, "regions": self._store.snapshot()}
+
+    def _resync(self) -> None:
+        with self._lock:
+            self._flush()
+            self.picture = self._picture_value()
+
+    def _on_front_end_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "hello":
+            self.front_ends += 1
+            have = content.get("have")
+            if not isinstance(have, int) or have < self._seq or have > self._seq:
+                self._resync()
+        elif kind == "resync":
+            self._resync()
+        elif kind == "action":
+            if content.get("token") != self.token:
+                return  # not one of our buttons
+            action = content.get("action")
+            if not isinstance(action, str):
+                return
+            key = content.get("key")
+            fields = content.get("fields")
+            self._on_action(
+                action,
+                key if isinstance(key, str) else None,
+                content.get("value"),
+                fields if isinstance(fields, dict) else {},
+            )
+
+    # ------------------------------------------------------------------ display
+
+    def static_html(self) -> str:
+        """The picture as a static HTML fragment (styles scoped to it, no script)."""
+        with self._lock:
+            if self._pending:
+                self._flush()
+            return static_fragment(self._store.expand(self._root()))
+
+    def _widget_bundle(self) -> Bundle:
+        bundle = anywidget.AnyWidget._repr_mimebundle_(self)
+        data, metadata = bundle if bundle is not None else ({}, {})
+        data = dict(data)
+        data["text/plain"] = self._text()
+        data["text/html"] = self.static_html()
+        return data, dict(metadata)
+
+    def _static_bundle(self) -> Bundle:
+        return {"text/html": self.static_html(), "text/plain": self._text()}, {}
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Bundle:
+        return self._static_bundle() if self._is_final() else self._widget_bundle()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        if self._display_id is None:
+            self._display_id = uuid.uuid4().hex
+        final = self._is_final()
+        data, metadata = self._static_bundle() if final else self._widget_bundle()
+        display(data, raw=True, metadata=metadata, display_id=self._display_id)  # type: ignore[no-untyped-call]
+        self._displayed = True
+        self._static_shown = final
+
+    def _update_display(self, bundle: Bundle) -> None:
+        if not self._displayed:
+            return
+        from IPython.display import update_display
+
+        data, metadata = bundle
+        update_display(data, raw=True, metadata=metadata, display_id=self._display_id)  # type: ignore[no-untyped-call]
+
+    def _show_static(self) -> None:
+        if self._displayed:
+            self._update_display(self._static_bundle())
+            self._static_shown = True
+
+    def _show_live(self) -> None:
+        if self._displayed and self._static_shown:
+            self._static_shown = False
+            self._update_display(self._widget_bundle())
+
+    def __repr__(self) -> str:
+        return self._text()
