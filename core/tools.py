@@ -3,9 +3,10 @@
 :class:`Tool` wraps a function (sync or async). Its ``input_schema`` comes from the
 signature through a pydantic model (defaults, ``Optional``, ``Literal``, lists, dicts,
 pydantic models and ``Annotated[..., Field(description=...)]`` all work); its description
-is the docstring's first paragraph, and each parameter's description comes from the
-docstring's Google (``Args:``), numpy (``Parameters`` / ``----------``) or Sphinx
-(``:param x:``) section unless ``Field(description=...)`` already gave one.
+is the docstring's summary and longer description, and each parameter's description comes
+from the docstring's Google (``Args:``), NumPy (``Parameters`` / ``----------``), reST
+(``:param x:``) or Epydoc (``@param x:``) section, read by docstring_parser, unless
+``Field(description=...)`` already gave one.
 ``Tool.validate`` checks the model's arguments before the function runs and raises
 :class:`ToolInputError` listing everything that was wrong. A tool's return value becomes
 ``tool_result`` content through :func:`result_content` (or a :class:`ToolResult`).
@@ -21,12 +22,12 @@ import dataclasses
 import functools
 import inspect
 import json
-import re
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, overload
 
+from docstring_parser import Docstring, ParseError, epydoc, google, numpydoc, rest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema
@@ -53,152 +54,70 @@ ToolSpec = typing.Union["Tool", Callable[..., Any], dict[str, Any]]
 
 # --------------------------------------------------------------------------- docstrings
 
-_GOOGLE_HEADER = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*:\s*$")
-_GOOGLE_PARAM_HEADERS = frozenset(
-    {"args", "arguments", "parameters", "params", "keyword args", "keyword arguments"}
+# docstring_parser's Google sections, plus the parameter sections Google's style guide and
+# Napoleon also accept.
+_GOOGLE = google.GoogleParser(
+    [
+        *google.DEFAULT_SECTIONS,
+        google.Section("Keyword Args", "param", google.SectionType.MULTIPLE),
+        google.Section("Keyword Arguments", "param", google.SectionType.MULTIPLE),
+        google.Section("Other Parameters", "param", google.SectionType.MULTIPLE),
+    ]
 )
-_GOOGLE_OTHER_HEADERS = frozenset(
-    {
-        "returns",
-        "return",
-        "yields",
-        "yield",
-        "raises",
-        "examples",
-        "example",
-        "notes",
-        "note",
-        "see also",
-        "attributes",
-        "warnings",
-        "warning",
-        "references",
-        "todo",
-        "other parameters",
-    }
+# What docstring_parser.parse(style=AUTO) tries, in its order, with the Google parser above.
+_PARSERS: tuple[Callable[[str], Docstring], ...] = (
+    rest.parse,
+    _GOOGLE.parse,
+    numpydoc.parse,
+    epydoc.parse,
 )
-_GOOGLE_ENTRY = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
-_NUMPY_UNDERLINE = re.compile(r"^\s*-{3,}\s*$")
-_NUMPY_ENTRY = re.compile(r"^\*{0,2}(\w+(?:\s*,\s*\*{0,2}\w+)*)\s*(?::.*)?$")
-_SPHINX_PARAM = re.compile(r"^:param\s+(?:[^:]*\s)?\*{0,2}(\w+)\s*:\s*(.*)$")
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
+def _reading(parse: Callable[[str], Docstring], text: str) -> Docstring | None:
+    try:
+        return parse(text)
+    except ParseError:
+        return None
 
 
-def _join(lines: list[str]) -> str:
-    return " ".join(part.strip() for part in lines if part.strip())
+def _parse(text: str) -> Docstring:
+    """The reading of ``text`` that finds the most sections (docstring_parser's AUTO rule)."""
+    readings = [found for parse in _PARSERS if (found := _reading(parse, text)) is not None]
+    return max(readings, key=lambda reading: len(reading.meta), default=Docstring())
 
 
-def _section_kind(lines: list[str], i: int) -> str | None:
-    """``"params"``/``"other"`` when a section starts at line ``i``, else None."""
-    line = lines[i]
-    if line.lstrip().startswith(":"):
-        return "sphinx"
-    nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    if line.strip() and _NUMPY_UNDERLINE.match(nxt):
-        name = line.strip().lower()
-        return "numpy_params" if name in {"parameters", "other parameters"} else "numpy_other"
-    match = _GOOGLE_HEADER.match(line)
-    if match:
-        name = match.group(1).strip().lower()
-        if name in _GOOGLE_PARAM_HEADERS:
-            return "google_params"
-        if name in _GOOGLE_OTHER_HEADERS:
-            return "google_other"
-    return None
-
-
-def _google_params(body: list[str], out: dict[str, str]) -> None:
-    base: int | None = None
-    name: str | None = None
-    parts: list[str] = []
-    for line in body:
-        if not line.strip():
-            continue
-        if base is None:
-            base = _indent(line)
-        match = _GOOGLE_ENTRY.match(line.strip()) if _indent(line) <= base else None
-        if match:
-            if name:
-                out[name] = _join(parts)
-            name, parts = match.group(1), [match.group(2)]
-        elif name:
-            parts.append(line)
-    if name:
-        out[name] = _join(parts)
-
-
-def _numpy_params(body: list[str], out: dict[str, str]) -> None:
-    base: int | None = None
-    names: list[str] = []
-    parts: list[str] = []
-
-    def flush() -> None:
-        for n in names:
-            out[n] = _join(parts)
-
-    for line in body:
-        if not line.strip():
-            continue
-        if base is None:
-            base = _indent(line)
-        match = _NUMPY_ENTRY.match(line.strip()) if _indent(line) <= base else None
-        if match:
-            flush()
-            names = [n.strip().lstrip("*") for n in match.group(1).split(",")]
-            parts = []
-        elif names:
-            parts.append(line)
-    flush()
-
-
-def _sphinx_params(body: list[str], out: dict[str, str]) -> None:
-    name: str | None = None
-    parts: list[str] = []
-    for line in body:
-        stripped = line.strip()
-        if stripped.startswith(":"):
-            if name:
-                out[name] = _join(parts)
-            match = _SPHINX_PARAM.match(stripped)
-            name, parts = (match.group(1), [match.group(2)]) if match else (None, [])
-        elif name:
-            parts.append(line)
-    if name:
-        out[name] = _join(parts)
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
-    """``(description, {parameter: description})`` from a docstring.
+    """``(description, {parameter: description})`` from a Google, NumPy, reST or Epydoc
+    docstring, read by docstring_parser.
 
-    The description is the first paragraph, its lines joined by spaces. Parameter
-    descriptions come from Google, numpy or Sphinx sections; anything unparseable is
-    simply left out.
+    The description is the summary (its lines joined by spaces), then a blank line and the
+    longer description, as the SDK's ``@beta_tool`` sends it. Parameter descriptions are
+    joined onto one line; attributes, returns and raises are left out.
     """
-    if not doc:
+    if not doc or not doc.strip():
         return "", {}
-    lines = inspect.cleandoc(doc).splitlines()
-    starts = [(i, kind) for i in range(len(lines)) if (kind := _section_kind(lines, i))]
-    prose_end = starts[0][0] if starts else len(lines)
-    paragraph: list[str] = []
-    for line in lines[:prose_end]:
-        if not line.strip():
-            if paragraph:
-                break
-            continue
-        paragraph.append(line)
+    parsed = _parse(inspect.cleandoc(doc))
+    summary = parsed.short_description or ""
+    details = parsed.long_description or ""
+    if details and not parsed.blank_after_short_description:
+        # A summary wrapped over several lines: its first paragraph continues the summary.
+        rest_of_summary, _, details = details.partition("\n\n")
+        summary = f"{summary} {rest_of_summary}"
+    description = _one_line(summary)
+    if details.strip():
+        description = f"{description}\n\n{details.strip()}"
     params: dict[str, str] = {}
-    for n, (i, kind) in enumerate(starts):
-        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        if kind == "sphinx":
-            _sphinx_params(lines[i:end], params)  # one field line and its continuation
-        elif kind == "google_params":
-            _google_params(lines[i + 1 : end], params)
-        elif kind == "numpy_params":
-            _numpy_params(lines[i + 2 : end], params)
-    return _join(paragraph), params
+    for param in parsed.params:
+        text = _one_line(param.description)
+        if param.args[0] == "attribute" or not text:
+            continue
+        for name in param.arg_name.split(","):  # NumPy's "x, y : int"
+            params.setdefault(name.strip().lstrip("*"), text)
+    return description, params
 
 
 # --------------------------------------------------------------------------- schemas
@@ -279,7 +198,7 @@ class Tool:
     name:
         The tool name sent to the API (default: the function's ``__name__``).
     description:
-        Overrides the docstring's first paragraph.
+        Overrides the docstring's description (summary and longer description).
     cache_control:
         Added to the tool's API entry (e.g. ``{"type": "ephemeral"}`` on the last tool).
 

@@ -7,6 +7,8 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import anthropic
+import httpx2
 import pytest
 from fixtures import recorded
 from streams import (
@@ -19,14 +21,21 @@ from streams import (
     thinking_events,
     tool_events,
 )
+from test_loop import sse_body
+from test_sources import sse_response
 
-from streamscope.core import StreamAPIError, StreamingInterface, read_events
+from streamscope.core import StreamAPIError, StreamingInterface, gallery, read_events
 from streamscope.core.interface import (
+    AssistantMessage,
+    HiddenReasoningMessage,
     ReasoningContent,
+    ReasoningMessage,
     RedactedReasoningContent,
+    StopReasonMessage,
     StreamMessage,
     TextContent,
 )
+from streamscope.core.sse import parse_sse_events
 
 Event = dict[str, Any]
 
@@ -245,3 +254,106 @@ def test_recorded_parallel_tools_through_the_interface() -> None:
     assert len(objects) == 2 and all(o.id.startswith("toolu_") for o in objects)
     for o in objects:
         json.loads(o.function.arguments)
+
+
+# --------------------------------------------------------------------------- the real SDK client
+
+REQUEST: dict[str, Any] = {
+    "model": "claude-sonnet-5",
+    "max_tokens": 1024,
+    "messages": [{"role": "user", "content": "Weather in Paris and the time in Tokyo?"}],
+    "tools": [
+        {"name": "get_weather", "input_schema": {"type": "object"}},
+        {"name": "get_time", "input_schema": {"type": "object"}},
+    ],
+}
+
+
+class RecordedAPI:
+    """The Messages API as a mock HTTP transport for the real ``AsyncAnthropic`` client:
+    serves one recorded SSE body, byte for byte, and keeps every request."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.requests: list[httpx2.Request] = []
+
+    def client(self) -> anthropic.AsyncAnthropic:
+        async def handler(request: httpx2.Request) -> httpx2.Response:
+            self.requests.append(request)
+            return sse_response(self.body)
+
+        return anthropic.AsyncAnthropic(
+            api_key="test",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)),
+        )
+
+
+def _comparable(messages: list[StreamMessage]) -> list[dict[str, Any]]:
+    return [m.model_dump(exclude={"id", "date"}) for m in messages]
+
+
+def _recorded_body(name: str) -> bytes:
+    if name.startswith("gallery:"):
+        return sse_body(gallery.load_events(name.removeprefix("gallery:")))
+    return recorded(name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "llm-anthropic/test_tools.0.sse",
+        "llm-anthropic/test_thinking_prompt.0.sse",
+        "pydantic-ai/test_anthropic_model_thinking_part_redacted_stream.0.sse",
+        "gallery:parallel_tools",  # packaged with streamscope: runs without ../shared
+    ],
+)
+def test_process_a_raw_stream_from_the_real_async_client(name: str) -> None:
+    body = _recorded_body(name)
+    api = RecordedAPI(body)
+    client = api.client()
+    iface = StreamingInterface()
+
+    async def main() -> tuple[Any, list[StreamMessage]]:
+        stream = await client.messages.create(**REQUEST, stream=True)
+        return stream, [m async for m in iface.process(stream)]
+
+    stream, messages = asyncio.run(main())
+
+    # The request the SDK sent.
+    (request,) = api.requests
+    assert (request.method, request.url.path) == ("POST", "/v1/messages")
+    auth = (request.headers.get("x-api-key"), request.headers.get("authorization"))
+    assert auth in (("test", None), (None, "Bearer test"))  # the key, as this SDK sends it
+    assert request.headers["anthropic-version"]
+    assert request.headers["x-stainless-async"].startswith("async:")  # the async client
+    assert json.loads(request.content) == {**REQUEST, "stream": True}
+    assert stream.response.is_closed  # nothing left open once process() is done
+
+    # What came back: exactly what the same events give as plain dicts, and what the
+    # wire says.
+    wire = [event for event in parse_sse_events(body) if event["type"] != "ping"]
+    assert not iface.state.problems
+    assert iface.state.event_count == len(wire)
+    plain = asyncio.run(collect(StreamingInterface(), agen(wire)))
+    assert _comparable(messages) == _comparable(plain)
+    stop = [e["delta"]["stop_reason"] for e in wire if e["type"] == "message_delta"][-1]
+    assert messages[-1] == StopReasonMessage(stop_reason=stop)
+    deltas = [e["delta"] for e in wire if e["type"] == "content_block_delta"]
+    text = "".join(d["text"] for d in deltas if d["type"] == "text_delta")
+    assert "".join(m.content for m in messages if isinstance(m, AssistantMessage)) == text
+    thinking = "".join(d["thinking"] for d in deltas if d["type"] == "thinking_delta")
+    reasoning = [m for m in messages if isinstance(m, ReasoningMessage)]
+    assert "".join(m.reasoning for m in reasoning) == thinking
+    signatures = [d["signature"] for d in deltas if d["type"] == "signature_delta"]
+    assert [m.signature for m in reasoning if m.signature] == signatures
+    starts = [e["content_block"] for e in wire if e["type"] == "content_block_start"]
+    tools = [(b["id"], b["name"]) for b in starts if b["type"] == "tool_use"]
+    objects = iface.get_tool_call_objects()
+    assert [(o.id, o.function.name) for o in objects] == tools
+    for o in objects:
+        assert isinstance(json.loads(o.function.arguments), dict)
+    redacted = [b["data"] for b in starts if b["type"] == "redacted_thinking"]
+    hidden = [m.hidden_reasoning for m in messages if isinstance(m, HiddenReasoningMessage)]
+    assert hidden == redacted
+    assert tools or text or redacted  # each recording has something to show

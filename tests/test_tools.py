@@ -30,7 +30,8 @@ def book(
 ) -> str:
     """Book a hotel room.
 
-    A longer explanation for developers that the model does not need.
+    A longer explanation, sent to the model
+    as written.
 
     Args:
         guest: Full name of the guest.
@@ -45,9 +46,13 @@ def book(
     return f"{guest}:{nights}:{room}:{note}:{tags}:{prices}:{address}:{floor}"
 
 
+BOOK_DESCRIPTION = "Book a hotel room.\n\nA longer explanation, sent to the model\nas written."
+
+
 def test_schema_from_signature_and_google_docstring() -> None:
     t = Tool(book)
-    assert t.name == "book" and t.description == "Book a hotel room."
+    assert t.name == "book"
+    assert t.description == BOOK_DESCRIPTION
     schema = t.input_schema
     assert schema["type"] == "object"
     assert schema["required"] == ["guest"]
@@ -79,7 +84,7 @@ def test_schema_from_signature_and_google_docstring() -> None:
     assert "title" not in schema and all("title" not in p for p in props.values())
     assert t.to_param() == {
         "name": "book",
-        "description": "Book a hotel room.",
+        "description": BOOK_DESCRIPTION,
         "input_schema": schema,
     }
 
@@ -150,6 +155,152 @@ def test_numpy_and_sphinx_docstrings() -> None:
     assert s.input_schema["properties"]["y"]["description"] == "The y, continued."
     assert parse_docstring(None) == ("", {})
     assert parse_docstring("Only a line.") == ("Only a line.", {})
+
+
+# --- one docstring per style docstring_parser reads: summary + details, every parameter ---
+
+
+def google_style(city: str, days: int = 1, *, units: str = "metric", **extra: str) -> None:
+    """Forecast for a city.
+
+    Uses the nearest station.
+    Falls back to the region.
+
+    Args:
+        city: The city,
+            as its usual name.
+        days (int): How many days.
+
+    Keyword Args:
+        units: "metric" or "imperial".
+        **extra: Passed to the provider.
+
+    Attributes:
+        station: Not a parameter.
+
+    Returns:
+        The forecast.
+    """
+
+
+def numpy_style(city: str, days: int = 1, lat: float = 0, lon: float = 0) -> None:
+    """Forecast for a city.
+
+    Uses the nearest station.
+    Falls back to the region.
+
+    Parameters
+    ----------
+    city : str
+        The city,
+        as its usual name.
+    days : int, optional
+        How many days.
+    lat, lon : float
+        Where, when the city is ambiguous.
+
+    Returns
+    -------
+    dict
+        The forecast.
+    """
+
+
+def rest_style(city: str, days: int = 1, units: str = "metric") -> None:
+    """Forecast for a city.
+
+    Uses the nearest station.
+    Falls back to the region.
+
+    :param city: The city,
+        as its usual name.
+    :param int days: How many days.
+    :keyword units: "metric" or "imperial".
+    :returns: The forecast.
+    :raises ValueError: for an unknown city.
+    """
+
+
+def epydoc_style(city: str, days: int = 1) -> None:
+    """Forecast for a city.
+
+    Uses the nearest station.
+    Falls back to the region.
+
+    @param city: The city,
+        as its usual name.
+    @type city: str
+    @param days: How many days.
+    @return: The forecast.
+    """
+
+
+FORECAST = "Forecast for a city.\n\nUses the nearest station.\nFalls back to the region."
+CITY = "The city, as its usual name."
+
+
+@pytest.mark.parametrize(
+    ("fn", "params"),
+    [
+        (
+            google_style,
+            {
+                "city": CITY,
+                "days": "How many days.",
+                "units": '"metric" or "imperial".',
+                "extra": "Passed to the provider.",
+            },
+        ),
+        (
+            numpy_style,
+            {
+                "city": CITY,
+                "days": "How many days.",
+                "lat": "Where, when the city is ambiguous.",
+                "lon": "Where, when the city is ambiguous.",
+            },
+        ),
+        (rest_style, {"city": CITY, "days": "How many days.", "units": '"metric" or "imperial".'}),
+        (epydoc_style, {"city": CITY, "days": "How many days."}),
+    ],
+    ids=["google", "numpy", "rest", "epydoc"],
+)
+def test_each_docstring_style(fn: Any, params: dict[str, str]) -> None:
+    assert parse_docstring(fn.__doc__) == (FORECAST, params)
+    t = Tool(fn)
+    assert t.description == t.to_param()["description"] == FORECAST
+    described = {
+        name: prop["description"]
+        for name, prop in t.input_schema["properties"].items()
+        if "description" in prop
+    }
+    assert described == {name: text for name, text in params.items() if name != "extra"}
+
+
+def test_a_summary_over_several_lines_is_one_line() -> None:
+    doc = "Forecast for\na city.\n\nDetails here.\n\nMore details."
+    assert parse_docstring(doc) == ("Forecast for a city.\n\nDetails here.\n\nMore details.", {})
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "Summary.\n\n:param x The x.",  # reST field without its colon
+        "Summary.\n\nArgs:\n    x The x without a colon.",
+        "Summary.\n\n@param x The x.",
+    ],
+)
+def test_a_malformed_section_is_kept_as_text_not_an_error(doc: str) -> None:
+    description, params = parse_docstring(doc)
+    assert description.startswith("Summary.\n\n") and "The x" in description
+    assert params == {}
+
+
+def test_no_docstring_no_description() -> None:
+    def bare(x: int) -> None: ...
+
+    assert parse_docstring("   \n  ") == ("", {})
+    assert "description" not in Tool(bare).to_param()
 
 
 def test_decorator_forms_and_overrides() -> None:
