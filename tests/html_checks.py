@@ -21,15 +21,16 @@ MARKDOWN_TAGS = frozenset(
 )  # fmt: skip
 VIEW_TAGS = MARKDOWN_TAGS | frozenset(
     {
-        "section", "header", "aside", "details", "summary", "dl", "dt", "dd", "q",
-        "style", "svg", "g", "rect", "line", "text", "title",
+        "section", "header", "aside", "details", "summary", "dl", "dt", "dd", "q", "cite",
+        "style", "svg", "g", "rect", "line", "text", "title", "figure", "figcaption", "b",
     }
 )  # fmt: skip
 DOCUMENT_TAGS = VIEW_TAGS | frozenset({"html", "head", "body", "meta"})
 SAFE_ATTRS = frozenset(
     {
         "class", "href", "rel", "target", "title", "open", "start", "style", "lang",
-        "role", "aria-label",
+        "role", "aria-label", "id", "scope", "focusable", "type", "disabled", "value",
+        "selected", "placeholder", "rows", "spellcheck", "fill-opacity",
         # svg
         "xmlns", "viewbox", "preserveaspectratio", "width", "height", "x", "y", "x1", "x2",
         "y1", "y2", "rx", "fill", "stroke", "stroke-opacity", "text-anchor", "font-size",
@@ -91,10 +92,12 @@ def assert_inert(markup: str, allowed_tags: frozenset[str] = MARKDOWN_TAGS) -> N
         assert tag in allowed_tags, f"unexpected <{tag}>"
         for name, value in attrs:
             assert not name.startswith("on"), f"event handler {name} on <{tag}>"
-            assert name in SAFE_ATTRS or name.startswith("data-"), f"attribute {name} on <{tag}>"
+            assert name in SAFE_ATTRS or name.startswith(("data-", "aria-")), (
+                f"attribute {name} on <{tag}>"
+            )
             cleaned = _URL_JUNK.sub("", html.unescape(value or "")).lower()
             if name == "href":
-                assert cleaned.startswith(("http://", "https://", "mailto:")), value
+                assert cleaned.startswith(("http://", "https://", "mailto:", "#")), value
             if name == "style":
                 assert "url(" not in cleaned and "expression" not in cleaned, value
             if name in ("href", "style", "content", "class", "rel", "target"):

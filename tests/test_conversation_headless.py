@@ -1,9 +1,9 @@
 """ConversationView without a kernel: a ToolLoop over recorded turns, clicks simulated.
 
 The loop replays the gallery's four-turn ``tool_loop`` conversation (parallel calls, then
-``send_email``, which needs approval) with local tools. Clicks are delivered as the custom
-messages conversation.js sends; what the panels send back is recorded from their dummy
-comms. Blocking runs (sync ``loop.run``, a nested event loop) must say why the buttons
+``send_email``, which needs approval) with local tools. Clicks arrive as the ``action``
+messages surface.js sends (with the view's token); what the view sends is recorded from its
+dummy comm. Blocking runs (sync ``loop.run``, a nested event loop) must say why the buttons
 cannot work and use the fallback or raise, never hang.
 """
 
@@ -16,20 +16,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from html_checks import VIEW_TAGS, assert_inert, tree
+from html_checks import VIEW_TAGS, Node, assert_inert, tree
 from streams import HOSTILE_TEXT, message_end, message_start, parallel_tools_stream, text_events
+from view_harness import Recorder, deliver, page_parts
 
 from streamscope.core import gallery
-from streamscope.core.loop import STOPPED_BEFORE_APPROVAL, ToolLoop
+from streamscope.core.loop import ToolLoop
 from streamscope.core.replay_client import AsyncReplayClient, ReplayClient
+from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
-from streamscope.widgets import ConversationView, StreamView
-from streamscope.widgets.conversation import (
-    CLICKS_NEED_AWAIT,
-    ApprovalUnavailableError,
-    _Header,
-    _ToolRuns,
-)
+from streamscope.core.turns import ToolRun
+from streamscope.widgets import ConversationView
+from streamscope.widgets.conversation import CLICKS_NEED_AWAIT, ApprovalUnavailableError
+from streamscope.widgets.render.conversation import ConversationPicture
+from streamscope.widgets.render.page import stylesheet
 
 TIMEOUT = 20.0
 Event = dict[str, Any]
@@ -57,7 +57,6 @@ class Tools:
         async def get_job_log(run_id: int, job: str, tail_lines: int = 80) -> str:
             """The end of a job's log."""
             calls.append(("get_job_log", {"run_id": run_id}))
-            await asyncio.sleep(0.01)
             return f"log of run {run_id} ({job}): <b>exit code 1</b>"
 
         def send_email(to: list[str], subject: str, body: str) -> dict[str, Any]:
@@ -84,147 +83,158 @@ def make_loop(tools: Tools, *, sync: bool = False, **kwargs: Any) -> ToolLoop:
     )
 
 
-def panels(view: ConversationView) -> list[_ToolRuns]:
-    return [child for child in view.box.children if isinstance(child, _ToolRuns)]
+def click(view: ConversationView, run: ToolRun, action: str, **fields: Any) -> None:
+    """A click on the approval form of ``run``, as surface.js sends it."""
+    deliver(
+        view,
+        {
+            "type": "action",
+            "action": action,
+            "key": ConversationPicture.run_key(run),
+            "token": view.token,
+            "fields": fields,
+        },
+    )
 
 
-def kind(widget: Any) -> str:
-    # anywidget makes a subclass per instance: compare with isinstance, not type()
-    for cls, name in ((_Header, "header"), (StreamView, "stream"), (_ToolRuns, "runs")):
-        if isinstance(widget, cls):
-            return name
-    return type(widget).__name__
+async def when_asked(view: ConversationView, count: int = 1) -> list[ToolRun]:
+    """Wait (events, not time) until ``count`` runs wait for a click; fail after TIMEOUT."""
 
-
-def click(panel: _ToolRuns, content: dict[str, Any]) -> None:
-    """Deliver a custom message as if conversation.js had sent it."""
-    message = {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
-    panel._handle_msg(message)
-
-
-def asking(view: ConversationView) -> tuple[_ToolRuns, dict[str, Any]]:
-    for panel in panels(view):
-        for row in panel.runs:
-            if row["asking"]:
-                return panel, row
-    raise AssertionError("no row is asking")
-
-
-async def when_asked(view: ConversationView) -> tuple[_ToolRuns, dict[str, Any]]:
     async def wait() -> None:
-        while not view.pending:
-            await asyncio.sleep(0.005)
+        while len(view.pending) < count:
+            await asyncio.sleep(0.002)
 
     await asyncio.wait_for(wait(), TIMEOUT)
-    return asking(view)
+    return view.pending
 
 
-def run_with_clicks(
-    loop: ToolLoop, view: ConversationView, *clicks: dict[str, Any]
-) -> tuple[list[Any], list[tuple[_ToolRuns, dict[str, Any]]]]:
-    """``await view.arun(...)`` while clicking ``clicks`` in turn, each when a row asks."""
-    seen: list[tuple[_ToolRuns, dict[str, Any]]] = []
-    assert view.loop is loop
+def run_with_clicks(loop: ToolLoop, view: ConversationView, *clicks: dict[str, Any]) -> list[Any]:
+    """``await view.arun(...)`` while answering each approval in turn with ``clicks``."""
 
     async def main() -> list[Any]:
         task = asyncio.ensure_future(view.arun("Why did the nightly build fail?"))
         for content in clicks:
-            panel, row = await when_asked(view)
-            seen.append((panel, row))
-            click(panel, {"type": "decide", "key": row["key"], **content})
-            await asyncio.sleep(0.01)
+            (run,) = await when_asked(view)
+            click(view, run, **content)
         return await asyncio.wait_for(task, TIMEOUT)
 
-    return asyncio.run(main()), seen
+    return asyncio.run(main())
 
 
 def last_results(messages: list[Any]) -> list[dict[str, Any]]:
     return list(messages[-2]["content"])
 
 
-class Sent:
-    """Every message a widget sends over its dummy comm, JSON-encoded as Jupyter would."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self.bytes = 0
-
-    def hook(self, widget: Any) -> None:
-        def send(data: Any = None, metadata: Any = None, buffers: Any = None) -> None:
-            encoded = json.dumps(data, ensure_ascii=False).encode("utf-8")
-            self.messages.append(json.loads(encoded))
-            self.bytes += len(encoded)
-
-        widget.comm.send = send
+def picture(view: ConversationView) -> Node:
+    return tree(view.static_html()).one("ss-conv")
 
 
-# --------------------------------------------------------------------------- the live picture
+def live(view: ConversationView) -> str:
+    """Everything the live page holds, controls included."""
+    with view._lock:
+        view._flush()
+        return view._store.expand("conv", controls=True)
 
 
-def test_one_stream_view_per_turn_then_its_tool_runs() -> None:
+# --------------------------------------------------------------------------- the picture
+
+
+def test_each_turn_shows_its_stream_then_its_tool_runs() -> None:
     tools = Tools()
     loop = make_loop(tools)
     view = ConversationView(loop, flush_timer=False)
-    messages, seen = run_with_clicks(loop, view, {"approved": True})
+    messages = run_with_clicks(loop, view, {"action": "approve"})
 
-    assert loop.stop_reason == "end_turn"
-    kinds = [kind(child) for child in view.box.children]
-    assert kinds == ["header", *(["stream", "runs"] * 3), "stream"]
-    assert len(view.streams) == len(loop.turns) == 4
-    for stream, turn in zip(view.streams, loop.turns, strict=True):
-        assert turn.state is not None
-        assert stream.state.to_message() == turn.state.to_message()
-        assert stream.state.event_count == turn.state.event_count
-        assert stream.snapshot["status"] == "done"
-        assert stream.snapshot["stop_reason"] == turn.state.stop_reason
-
-    rows = [[(r["name"], r["status"]) for r in p.runs] for p in panels(view)]
-    assert rows == [
-        [("list_ci_runs", "ok"), ("get_team", "ok")],
-        [("get_job_log", "ok")] * 3,
-        [("send_email", "ok")],
-    ]
-    assert [p.title for p in panels(view)] == ["Turn 1", "Turn 2", "Turn 3"]
-    for panel in panels(view):
-        for row in panel.runs:
-            assert row["elapsed"] is not None and row["elapsed"] >= 0
-            assert row["asking"] is False and row["result"]
-    job_log = panels(view)[1].runs[0]
-    assert job_log["result"] == "log of run 4812 (test-integration): <b>exit code 1</b>"
-    assert job_log["args"].startswith('{"run_id": 4812')
-    # the approval prompt carried the full arguments, not a preview
-    panel, row = seen[0]
-    assert row["status"] == "awaiting_approval" and row["approval"] is True
-    full = json.loads(panel.arguments[row["key"]])
-    assert full == loop.turns[2].runs[0].call.input
-    assert len(full["body"]) > 300 and row["args"].endswith("…")
-
+    assert loop.stop_reason == "end_turn" and messages == loop.messages
+    conv = picture(view)
+    assert conv.attrs["data-status"] == "done"
+    turns = conv.select("ss-conv-turn")
+    assert len(turns) == len(loop.turns) == 4
+    for section, turn in zip(turns, loop.turns, strict=True):
+        view_el = section.one("ss-view")
+        assert view_el.one("ss-title").text() == f"Turn {turn.number}"
+        assert view_el.one("ss-status").text() == "done"
+    cards = [[c.one("ss-conv-run-name").text() for c in t.select("ss-conv-run")] for t in turns]
+    assert cards == [["list_ci_runs", "get_team"], ["get_job_log"] * 3, ["send_email"], []]
+    statuses = {c.attrs["data-status"] for c in conv.select("ss-conv-run")}
+    assert statuses == {"done"}
+    job_log = turns[1].select("ss-conv-run")[0]
+    assert job_log.one("ss-conv-result-text").text() == (
+        "log of run 4812 (test-integration): <b>exit code 1</b>"
+    )
+    subtitle = turns[0].one("ss-subtitle").text()
+    assert "2 tool calls" in subtitle and "stop: tool_use" in subtitle
+    header = conv.one("ss-conv-header").text()
+    assert "4 turns" in header and "6 tool calls" in header and "input tokens" in header
+    assert conv.select("ss-conv-approval") == []  # controls never reach the static picture
     assert tools.names().count("send_email") == 1
-    assert view._header.status == "done"
-    assert view._header.info["runs"] == {"ok": 6}
-    assert view._header.info["stop_reason"] == "end_turn"
-    assert view._header.stop == "off" and view._header.notice == ""
     assert not loop.observer_errors
-    assert messages == loop.messages
+
+
+def test_each_event_is_reduced_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    applied: list[int] = []
+    original = StreamState.apply
+
+    def counting(self: StreamState, event: Any, at: float | None = None) -> Any:
+        applied.append(id(self))
+        return original(self, event, at)
+
+    monkeypatch.setattr(StreamState, "apply", counting)
+    tools = Tools()
+    loop = make_loop(tools)
+    view = ConversationView(loop, flush_timer=False)
+    run_with_clicks(loop, view, {"action": "approve"})
+    # (the replay client reduces its own copy to answer get_final_message(): not ours)
+    for turn in loop.turns:
+        assert turn.state is not None
+        assert applied.count(id(turn.state)) == turn.state.event_count
+    assert [p.state for p in view.streams] == [t.state for t in loop.turns]
+    assert not [v for v in vars(view).values() if isinstance(v, StreamState)]
+
+
+def test_a_waiting_approval_is_at_the_bottom_and_in_the_header() -> None:
+    tools = Tools()
+    loop = make_loop(tools)
+    view = ConversationView(loop, flush_timer=False)
+
+    async def main() -> None:
+        task = asyncio.ensure_future(loop.arun("go"))
+        (run,) = await when_asked(view)
+        page = tree(live(view)).one("ss-conv")
+        assert page.one("ss-conv-waiting").text() == "1 approval waiting"
+        children = [c for c in page.children if c.tag == "div"]
+        assert "ss-conv-approvals" in children[-1].classes  # after every turn
+        form = children[-1].one("ss-conv-approval")
+        assert form.one(tag="strong").text() == "send_email"
+        body = form.one("ss-val-text")  # the email body reads as lines, not "\n\n"
+        assert body.tag == "pre" and "\n\n" in body.text()
+        card = page.select("ss-conv-run", data_status="awaiting approval")
+        assert len(card) == 1
+        click(view, run, "approve")
+        await asyncio.wait_for(task, TIMEOUT)
+        assert tree(live(view)).select("ss-conv-approval") == []
+
+    asyncio.run(main())
 
 
 @pytest.mark.parametrize(
-    ("decision", "content", "is_error", "sent_subject"),
+    ("action", "fields", "content", "is_error", "sent_subject"),
     [
-        ({"approved": True}, '{"status": "sent"}', False, "Nightly failures"),
+        ("approve", {}, '{"status": "sent"}', False, "Nightly failures"),
         (
-            {"approved": False, "reason": "  not on a Monday  "},
+            "deny",
+            {"reason": "  not on a Monday  "},
             "The user denied this tool call: not on a Monday",
             True,
             None,
         ),
-        ({"approved": False, "reason": ""}, "The user denied this tool call.", True, None),
+        ("deny", {"reason": ""}, "The user denied this tool call.", True, None),
         (
+            "approve",
             {
-                "approved": True,
                 "input": json.dumps(
                     {"to": ["me@acme.example"], "subject": "Draft: nightly", "body": "b"}
-                ),
+                )
             },
             None,
             False,
@@ -234,13 +244,12 @@ def test_one_stream_view_per_turn_then_its_tool_runs() -> None:
     ids=["approve", "deny-with-reason", "deny", "approve-edited"],
 )
 def test_a_click_answers_the_approval(
-    decision: dict[str, Any], content: str | None, is_error: bool, sent_subject: str | None
+    action: str, fields: dict[str, Any], content: str | None, is_error: bool, sent_subject: str | None
 ) -> None:
     tools = Tools()
     loop = make_loop(tools)
     view = ConversationView(loop, flush_timer=False)
-    messages, _ = run_with_clicks(loop, view, {**decision, "sent_at": 0})
-
+    messages = run_with_clicks(loop, view, {"action": action, **fields})
     (result,) = last_results(messages)
     assert result["is_error"] is is_error
     if content is not None:
@@ -250,22 +259,14 @@ def test_a_click_answers_the_approval(
         assert sent == []  # a denied tool never runs
     else:
         assert [args["subject"][: len(sent_subject)] for args in sent] == [sent_subject]
-
-    panel = panels(view)[-1]
-    (row,) = panel.runs
-    edited = "input" in decision
-    assert row["decision"] == {
-        "approved": decision["approved"],
-        "reason": (decision.get("reason") or "").strip() or None,
-        "edited": edited,
-    }
-    assert row["status"] == ("ok" if decision["approved"] else "denied")
+    edited = "input" in fields
     if edited:
         assert result["content"].startswith("(The user edited the arguments")
-        assert json.loads(panel.arguments[row["key"]])["subject"] == "Draft: nightly"
     (logged,) = view.decisions
     assert logged["name"] == "send_email" and logged["edited"] is edited
-    assert logged["latency"] is not None  # sent_at was given (0: a very old click)
+    card = picture(view).select("ss-conv-run")[-1]
+    decision = card.one("ss-conv-decision").text()
+    assert decision.startswith("approved" if action == "approve" else "denied")
 
 
 def test_invalid_edited_arguments_are_refused_until_fixed() -> None:
@@ -276,44 +277,39 @@ def test_invalid_edited_arguments_are_refused_until_fixed() -> None:
 
     async def main() -> list[Any]:
         task = asyncio.ensure_future(loop.arun("go"))
-        panel, row = await when_asked(view)
-        key = row["key"]
-        for bad in ("{not json", "[1, 2]", '{"to": "x"}', 42):
-            click(panel, {"type": "decide", "key": key, "approved": True, "input": bad})
-            await asyncio.sleep(0.01)
-            assert view.pending, "a refused edit must not answer the approval"
-            errors.append(panel.errors[key]["text"])
-            assert panel.runs[int(key)]["asking"] is True
-        counts = panel.errors[key]["n"]
+        (run,) = await when_asked(view)
+        for bad in ("{not json", "[1, 2]", '{"to": "x"}'):
+            click(view, run, "approve", input=bad)
+            assert view.pending == [run], "a refused edit must not answer the approval"
+            errors.append(tree(live(view)).one("ss-conv-refusal").text())
         good = {"to": ["x@acme.example"], "subject": "s", "body": "b"}
-        click(panel, {"type": "decide", "key": key, "approved": True, "input": json.dumps(good)})
-        messages = await asyncio.wait_for(task, TIMEOUT)
-        assert counts == 4 and key not in panel.errors
-        return messages
+        click(view, run, "approve", input=json.dumps(good))
+        return await asyncio.wait_for(task, TIMEOUT)
 
     messages = asyncio.run(main())
     assert errors[0].startswith("Invalid JSON")
     assert "JSON object" in errors[1]
     assert "subject" in errors[2] and "body" in errors[2]  # the tool's own validation
-    assert "JSON text" in errors[3]
     assert [a["to"] for n, a in tools.calls if n == "send_email"] == [["x@acme.example"]]
     assert last_results(messages)[0]["is_error"] is False
 
 
-def test_late_and_unknown_clicks_change_nothing() -> None:
+def test_late_forged_and_unknown_clicks_change_nothing() -> None:
     tools = Tools()
     loop = make_loop(tools)
     view = ConversationView(loop, flush_timer=False)
 
     async def main() -> list[Any]:
         task = asyncio.ensure_future(loop.arun("go"))
-        panel, row = await when_asked(view)
-        click(panel, {"type": "decide", "key": "99", "approved": True})
-        click(panel, {"type": "bogus"})
-        click(panel, ["not", "a", "dict"])  # type: ignore[arg-type]
-        assert view.pending
-        click(panel, {"type": "decide", "key": row["key"], "approved": False, "reason": "no"})
-        click(panel, {"type": "decide", "key": row["key"], "approved": True})  # double click
+        (run,) = await when_asked(view)
+        key = ConversationPicture.run_key(run)
+        deliver(view, {"type": "action", "action": "approve", "key": "run-0", "token": view.token})
+        deliver(view, {"type": "action", "action": "approve", "key": key, "token": "forged"})
+        deliver(view, {"type": "bogus"})
+        deliver(view, ["not", "a", "dict"])  # type: ignore[arg-type]
+        assert view.pending == [run]
+        click(view, run, "deny", reason="no")
+        click(view, run, "approve")  # a double click
         return await asyncio.wait_for(task, TIMEOUT)
 
     messages = asyncio.run(main())
@@ -330,21 +326,36 @@ def test_stop_button_while_an_approval_waits() -> None:
     async def main() -> list[Any]:
         task = asyncio.ensure_future(loop.arun("go"))
         await when_asked(view)
-        assert view.loop is loop
-        assert view._header.status == "approval" and view._header.stop == "on"
-        message = {"content": {"data": {"method": "custom", "content": {"type": "stop"}}}}
-        view._header._handle_msg({**message, "buffers": []})
+        assert view.loop is loop and view.status == "approval"
+        assert 'data-ss-action="stop"' in live(view)
+        deliver(view, {"type": "action", "action": "stop", "token": view.token})
         return await asyncio.wait_for(task, TIMEOUT)
 
     messages = asyncio.run(main())
     assert loop.stop_reason == "stopped"
     assert messages[-1]["role"] == "user"  # the results of the stopped turn come last
-    assert messages[-1]["content"][0]["content"] == STOPPED_BEFORE_APPROVAL
-    (row,) = panels(view)[-1].runs
-    assert row["status"] == "denied" and row["asking"] is False
-    assert view._header.status == "stopped" and view._header.stop == "off"
-    assert view.pending == [] and "send_email" not in tools.names()
+    assert view.status == "stopped" and view.pending == []
+    assert "send_email" not in tools.names()
     assert len(view.streams) == 3  # no request after the stop
+    assert 'data-ss-action="stop"' not in live(view)
+
+
+def test_a_turn_cut_by_stop_shows_as_stopped() -> None:
+    tools = Tools()
+    view = ConversationView(flush_timer=False)
+    holder: dict[str, ToolLoop] = {}
+
+    def stop_early(turn: Any, event: Any, change: Any) -> None:
+        if turn.state is not None and turn.state.event_count == 5:
+            holder["loop"].stop()
+
+    loop = make_loop(tools, observer=view, on_event=stop_early)
+    holder["loop"] = loop
+    asyncio.run(asyncio.wait_for(loop.arun("go"), TIMEOUT))
+    assert loop.stop_reason == "stopped"
+    (stream,) = view.streams
+    assert stream.status == "stopped" and stream.state.event_count == 5
+    assert picture(view).select("ss-problems") == []
 
 
 # --------------------------------------------------------------------------- blocking runs
@@ -375,31 +386,24 @@ def test_sync_run_explains_and_raises_instead_of_hanging() -> None:
     view = ConversationView(loop, flush_timer=False)
     with pytest.raises(ApprovalUnavailableError, match=r"await loop\.arun"):
         run_in_thread(lambda: loop.run("go"))
-    assert CLICKS_NEED_AWAIT in view._header.notice
-    assert "loop.run" in view._header.notice
-    (row,) = panels(view)[-1].runs
-    assert row["name"] == "send_email" and row["asking"] is False
-    assert CLICKS_NEED_AWAIT in row["note"]
+    conv = picture(view)
+    assert CLICKS_NEED_AWAIT in conv.one("ss-conv-notice").text()
+    assert CLICKS_NEED_AWAIT in conv.select("ss-conv-run")[-1].one("ss-conv-note").text()
     assert "send_email" not in tools.names()
-    assert view._header.status == "failed"
+    assert view.status == "failed"
 
     # The recommended way picks up where it stopped: the unanswered call is asked again.
     loop.client = AsyncReplayClient([gallery.conversation("tool_loop")[-1]])
-    messages, _ = run_with_clicks_resume(loop, view)
-    assert tools.names().count("send_email") == 1
-    assert messages[-1]["role"] == "assistant"
-    assert panels(view)[-1].title == "Run 2 · resumed calls"
 
-
-def run_with_clicks_resume(loop: ToolLoop, view: ConversationView) -> tuple[list[Any], None]:
-    async def main() -> list[Any]:
+    async def resume() -> list[Any]:
         task = asyncio.ensure_future(loop.arun(loop.messages))
-        panel, row = await when_asked(view)
-        assert view._header.notice == "" and view._header.stop == "on"
-        click(panel, {"type": "decide", "key": row["key"], "approved": True})
+        (run,) = await when_asked(view)
+        click(view, run, "approve")
         return await asyncio.wait_for(task, TIMEOUT)
 
-    return asyncio.run(main()), None
+    messages = asyncio.run(resume())
+    assert tools.names().count("send_email") == 1
+    assert messages[-1]["role"] == "assistant"
 
 
 def test_sync_run_uses_the_fallback_approver() -> None:
@@ -417,10 +421,7 @@ def test_sync_run_uses_the_fallback_approver() -> None:
     assert last_results(messages)[0]["content"] == (
         "The user denied this tool call: answered without clicks"
     )
-    assert loop.stop_reason == "end_turn"
-    assert CLICKS_NEED_AWAIT in view._header.notice
-    assert view._header.status == "done"
-    assert [kind(c) for c in view.box.children].count("stream") == 4
+    assert view.status == "done" and len(view.streams) == 4
 
 
 def test_a_nested_event_loop_cannot_hear_clicks() -> None:
@@ -440,7 +441,7 @@ def test_a_nested_event_loop_cannot_hear_clicks() -> None:
             inner.close()
 
     messages = asyncio.run(asyncio.wait_for(outer(), TIMEOUT))
-    assert "nested event loop" in view._header.notice
+    assert "nested event loop" in picture(view).one("ss-conv-notice").text()
     assert last_results(messages)[0]["is_error"] is False
     assert tools.names().count("send_email") == 1
 
@@ -448,28 +449,17 @@ def test_a_nested_event_loop_cannot_hear_clicks() -> None:
 # --------------------------------------------------------------------------- traffic, static
 
 
-def test_tool_runs_travel_as_small_state() -> None:
+def test_the_page_is_rebuilt_exactly_from_the_patches() -> None:
     tools = Tools()
     loop = make_loop(tools)
     view = ConversationView(loop, flush_timer=False)
-    sent: dict[int, Sent] = {}
-    original = view._panel
-
-    def hooked(turn: int) -> _ToolRuns:
-        panel = original(turn)
-        if turn not in sent:
-            sent[turn] = Sent()
-            sent[turn].hook(panel)
-        return panel
-
-    view._panel = hooked  # type: ignore[method-assign]
-    run_with_clicks(loop, view, {"approved": True})
-    for turn, record in sent.items():
-        assert all(m["method"] == "update" for m in record.messages)
-        assert record.bytes < 16_000, (turn, record.bytes)
-    approval = sent[3].messages
-    assert sum("arguments" in m["state"] for m in approval) == 1  # full arguments once
-    assert len(approval) <= 8
+    initial = json.loads(json.dumps(view.picture))
+    rec = Recorder(view)
+    run_with_clicks(loop, view, {"action": "approve"})
+    assert page_parts(initial, rec.patches) == view._picture_value()["regions"]
+    # the loop replays at once: what crosses the comm is about the picture itself
+    picture_bytes = len(view.static_html().encode()) - len(stylesheet().encode())
+    assert rec.bytes < 1.3 * picture_bytes
 
 
 def hostile_turns() -> list[list[Event]]:
@@ -484,7 +474,7 @@ def hostile_turns() -> list[list[Event]]:
     return [first, last]
 
 
-def test_static_picture_escapes_every_model_string() -> None:
+def test_every_model_string_stays_text_live_and_static() -> None:
     def echo(text: str) -> str:
         """Echo."""
         return text
@@ -497,26 +487,27 @@ def test_static_picture_escapes_every_model_string() -> None:
         require_approval=["echo"],
     )
     view = ConversationView(loop, flush_timer=False)
-    run_with_clicks(loop, view, {"approved": True})
-    rows = panels(view)[0].runs
-    assert [r["status"] for r in rows] == ["error", "ok"]
-    assert rows[1]["result"] == HOSTILE_TEXT and HOSTILE_TEXT in rows[0]["result"]
+    seen: list[str] = []
 
-    data, _ = view._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in data
-    page = data["text/html"]
+    async def main() -> None:
+        task = asyncio.ensure_future(loop.arun("go"))
+        (run,) = await when_asked(view)
+        seen.append(live(view))
+        click(view, run, "approve")
+        await asyncio.wait_for(task, TIMEOUT)
+
+    asyncio.run(main())
+    allowed = VIEW_TAGS | {"button", "input", "textarea"}
+    assert_inert(seen[0], allowed)
+    approval = tree(seen[0]).one("ss-conv-approval")
+    assert approval.one(tag="strong").text() == "echo"
+    assert approval.one("ss-val").text() == HOSTILE_TEXT
+    page = view.static_html()
     assert_inert(page, VIEW_TAGS)
-    root = tree(page)
-    conv = root.one("ss-conv")
-    assert conv.attrs["data-status"] == "done"
-    assert len(conv.select("ss-view")) == 2
-    cards = conv.select("ss-conv-run")
-    assert [c.attrs["data-status"] for c in cards] == ["error", "ok"]
+    cards = tree(page).one("ss-conv").select("ss-conv-run")
+    assert [c.attrs["data-status"] for c in cards] == ["failed", "done"]
     assert cards[0].one("ss-conv-run-name").text() == f"evil{HOSTILE_TEXT}"
-    assert cards[1].one("ss-conv-result").text() == HOSTILE_TEXT
-    assert cards[1].one("ss-conv-decision").text() == "approved"
-    assert json.loads(cards[1].one("ss-conv-args-full").text()) == {"text": HOSTILE_TEXT}
-    assert "turn 2" in conv.one("ss-conv-info").text()
+    assert cards[1].one("ss-conv-result-text").text() == HOSTILE_TEXT
 
 
 def test_parallel_approvals_are_answered_in_any_order() -> None:
@@ -540,26 +531,17 @@ def test_parallel_approvals_are_answered_in_any_order() -> None:
 
     async def main() -> list[Any]:
         task = asyncio.ensure_future(loop.arun("go"))
-
-        async def both_asking() -> None:
-            while len(view.pending) < 2:
-                await asyncio.sleep(0.005)
-
-        await asyncio.wait_for(both_asking(), TIMEOUT)
-        (panel,) = panels(view)
-        assert [r["asking"] for r in panel.runs] == [True, True]
-        assert view._header.status == "approval"
-        click(panel, {"type": "decide", "key": "1", "approved": False, "reason": "dup"})
-        await asyncio.sleep(0.01)
-        assert [r["asking"] for r in panel.runs] == [True, False]
-        click(panel, {"type": "decide", "key": "0", "approved": True})
+        first, second = await when_asked(view, 2)
+        assert "2 approvals waiting" in live(view)
+        click(view, second, "deny", reason="dup")
+        assert view.pending == [first]
+        click(view, first, "approve")
         return await asyncio.wait_for(task, TIMEOUT)
 
     messages = asyncio.run(main())
     first, second = last_results(messages)
     assert first["is_error"] is False and second["content"].endswith(": dup")
     assert [a["subject"] for n, a in tools.calls if n == "send_email"] == ["first"]
-    assert [r["status"] for r in panels(view)[0].runs] == ["ok", "denied"]
 
 
 def test_arun_needs_a_loop() -> None:
@@ -567,19 +549,20 @@ def test_arun_needs_a_loop() -> None:
         asyncio.run(ConversationView(flush_timer=False).arun("go"))
 
 
-def test_a_turn_cut_by_stop_shows_as_stopped() -> None:
+def test_a_finished_loop_becomes_its_static_picture(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(IPython.display, "display", lambda data, **kw: calls.append(("d", data)))
+    monkeypatch.setattr(
+        IPython.display, "update_display", lambda data, **kw: calls.append(("u", data))
+    )
     tools = Tools()
-    view = ConversationView(flush_timer=False)
-    holder: dict[str, ToolLoop] = {}
-
-    def stop_early(turn: Any, event: Any, change: Any) -> None:
-        if turn.state is not None and turn.state.event_count == 5:
-            holder["loop"].stop()
-
-    loop = make_loop(tools, observer=view, on_event=stop_early)
-    holder["loop"] = loop
-    asyncio.run(asyncio.wait_for(loop.arun("go"), TIMEOUT))
-    assert loop.stop_reason == "stopped"
-    (stream,) = view.streams
-    assert stream.snapshot["status"] == "stopped"
-    assert stream.state.event_count == 5
+    loop = make_loop(tools)
+    view = ConversationView(loop, flush_timer=False)
+    view._ipython_display_()
+    run_with_clicks(loop, view, {"action": "approve"})
+    assert "application/vnd.jupyter.widget-view+json" in calls[0][1]
+    kind, data = calls[-1]
+    assert kind == "u" and set(data) == {"text/html", "text/plain"}
+    assert data["text/plain"].startswith("<ConversationView done · 4 turns · 6 tool calls")

@@ -149,7 +149,7 @@ class ConversationView(LoopObserver, Surface):
     def pending(self) -> list[ToolRun]:
         """Runs waiting for a click now."""
         with self._lock:
-            return [run for run, future in self._futures.items() if not future.done()]
+            return list(self._conv.notes.asking)
 
     @property
     def status(self) -> str:

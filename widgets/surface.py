@@ -32,7 +32,7 @@ import traitlets
 
 from streamscope.widgets._static import STATIC, read_css
 from streamscope.widgets.render.page import static_fragment
-from streamscope.widgets.render.regions import Op, RegionStore
+from streamscope.widgets.render.regions import Op, RegionStore, is_lazy
 
 __all__ = ["Surface"]
 
@@ -72,6 +72,7 @@ class Surface(anywidget.AnyWidget):
         self._last_frame = float("-inf")
         self._timer: threading.Timer | None = None
         self._pending = False
+        self._wanted: set[str] = set()
         self.token = secrets.token_hex(8)
         """Carried by this view's buttons; an action without it is ignored."""
         self.front_ends = 0
@@ -118,10 +119,14 @@ class Surface(anywidget.AnyWidget):
         with self._lock:
             self._last_frame = self._clock()
             self._pending = False
-            ops = self._render()
+            wanted = self._wanted
+            ops = [op for op in self._render() if not is_lazy(op[0]) or op[0] in wanted]
             if ops:
-                self._seq += 1
-                self.send({"type": "patch", "seq": self._seq, "ops": ops})
+                self._send_ops(ops)
+
+    def _send_ops(self, ops: list[Op]) -> None:
+        self._seq += 1
+        self.send({"type": "patch", "seq": self._seq, "ops": ops})
 
     def _arm_timer(self) -> None:
         if self._timer is not None or not self._flush_timer:
@@ -150,7 +155,27 @@ class Surface(anywidget.AnyWidget):
     # ------------------------------------------------------------------ front end
 
     def _picture_value(self) -> dict[str, Any]:
-        return {"root": self._root(), "seq": self._seq, "regions": self._store.snapshot()}
+        wanted = self._wanted
+        regions = {
+            rid: parts
+            for rid, parts in self._store.snapshot().items()
+            if parts and (not is_lazy(rid) or rid in wanted)
+        }
+        return {"root": self._root(), "seq": self._seq, "regions": regions}
+
+    def _want(self, region_id: object) -> None:
+        """A page opened a lazy region: send it whole; from now on it gets patches too."""
+        if not isinstance(region_id, str) or not is_lazy(region_id):
+            return
+        with self._lock:
+            if self._pending:
+                self._flush()
+            if region_id in self._wanted:
+                return
+            self._wanted.add(region_id)
+            parts = self._store.parts.get(region_id, [])
+            # drop -1: whatever the page holds for the part, it is replaced whole
+            self._send_ops([[region_id, len(parts), *([i, -1, p] for i, p in enumerate(parts))]])
 
     def _resync(self) -> None:
         with self._lock:
@@ -164,10 +189,12 @@ class Surface(anywidget.AnyWidget):
         if kind == "hello":
             self.front_ends += 1
             have = content.get("have")
-            if not isinstance(have, int) or have < self._seq or have > self._seq:
+            if have != self._seq:
                 self._resync()
         elif kind == "resync":
             self._resync()
+        elif kind == "want":
+            self._want(content.get("region"))
         elif kind == "action":
             if content.get("token") != self.token:
                 return  # not one of our buttons

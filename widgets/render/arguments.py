@@ -6,8 +6,9 @@ final: it is rendered once and kept. Each frame re-renders only the open field. 
 ``<ol start="0">`` (the list numbers are the indices), strings carry their quotes as text,
 a string with newlines shows them as lines (an email body, a file), and the field being
 written is marked ``data-state="streaming"``. Nesting deeper than :data:`MAX_DEPTH` is
-summarized (the raw JSON beside it keeps every byte), so rendering never recurses without
-bound.
+summarized, and so is a container of more than :data:`MAX_LEAVES` values (the raw JSON
+beside it keeps every byte), so rendering never recurses without bound and the markup
+stays near the size of the content.
 
 :class:`TextChunks` renders a growing text (raw JSON, thinking) as fixed-size chunks, so a
 frame re-renders only the last one however long the text gets.
@@ -21,13 +22,25 @@ from typing import Any
 from streamscope.core.partial_json import MISSING
 from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.markup import e, pre
+from streamscope.widgets.render.regions import slot
 
-__all__ = ["CHUNK", "MAX_DEPTH", "ArgumentTree", "TextChunks", "json_pointer", "value_html"]
+__all__ = [
+    "CHUNK",
+    "MAX_DEPTH",
+    "MAX_LEAVES",
+    "ArgumentTree",
+    "TextChunks",
+    "json_pointer",
+    "value_html",
+]
 
 MAX_DEPTH = 20
 """Levels of nesting the tree shows; deeper values are summarized."""
 CHUNK = 4096
 """Characters per chunk of a growing text."""
+MAX_LEAVES = 120
+"""A container with more leaves than this is summarized (its raw JSON has every byte): a
+tree costs several times its JSON in markup."""
 
 Path = tuple[str | int, ...]
 
@@ -57,10 +70,23 @@ def _leaf(value: Any) -> str:
     return f'<span class="ss-val">{e(repr(value))}</span>'
 
 
-def _state(path: Path, streaming: Path | None) -> str:
-    if streaming is not None and streaming[: len(path)] == path:
-        return "streaming"
-    return "complete"
+def _streaming(path: Path, streaming: Path | None) -> bool:
+    return streaming is not None and streaming[: len(path)] == path
+
+
+def _leaf_count(value: Any, limit: int) -> int:
+    """Leaves under ``value``, counted up to ``limit`` (iterative, stops early)."""
+    count = 0
+    stack = [value]
+    while stack and count <= limit:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            count += 1
+    return count
 
 
 def value_html(value: Any, path: Path, streaming: Path | None, depth: int = 0) -> str:
@@ -73,9 +99,14 @@ def value_html(value: Any, path: Path, streaming: Path | None, depth: int = 0) -
             if isinstance(value, dict)
             else ('<span class="ss-val ss-val-empty">[]</span>')
         )
+    size = plural(len(value), "field" if isinstance(value, dict) else "item")
     if depth >= MAX_DEPTH:
-        size = plural(len(value), "field" if isinstance(value, dict) else "item")
         return f'<span class="ss-val ss-val-deep">… {size}, nested too deeply to show here</span>'
+    if _leaf_count(value, MAX_LEAVES) > MAX_LEAVES:
+        return (
+            f'<span class="ss-val ss-val-deep">… {size}: too many to list here, '
+            "see the raw JSON</span>"
+        )
     items = value.items() if isinstance(value, dict) else enumerate(value)
     rows = [field_html(key, child, (*path, key), streaming, depth + 1) for key, child in items]
     if isinstance(value, list):
@@ -85,43 +116,125 @@ def value_html(value: Any, path: Path, streaming: Path | None, depth: int = 0) -
 
 def field_html(key: str | int, value: Any, path: Path, streaming: Path | None, depth: int) -> str:
     """One field (``<li>``): its key (objects only: a list's numbers are its indices)."""
-    head = (
-        f'<li class="ss-field" data-path="{e(json_pointer(path))}"'
-        f' data-state="{_state(path, streaming)}">'
-    )
+    state = ' data-state="streaming"' if _streaming(path, streaming) else ""
+    head = f'<li class="ss-field" data-path="{e(json_pointer(path))}"{state}>'
     key_html = "" if isinstance(key, int) else f'<span class="ss-key">{e(key)}</span>: '
     return f"{head}{key_html}{value_html(value, path, streaming, depth)}</li>"
 
 
-class ArgumentTree:
-    """The parts of one tool call's argument list (see the module docstring)."""
+class _Children:
+    """The frozen parts of one top-level container's children (complete ones, kept)."""
 
-    __slots__ = ("_frozen", "_source")
+    __slots__ = ("frozen", "source")
+
+    def __init__(self, source: object) -> None:
+        self.source = source
+        self.frozen: list[str] = []
+
+
+class ArgumentTree:
+    """The regions of one tool call's argument list (see the module docstring).
+
+    The list (region ``args_id``) has one part per top-level field; a field holding a
+    container gets a region of its own (``args_id/N``) with one part per child, so while a
+    long array streams, a frame re-renders only the item being written.
+    """
+
+    __slots__ = ("_children", "_frozen", "_source", "summarized")
 
     def __init__(self) -> None:
         self._frozen: list[str] = []
         self._source: object = None
+        self._children: dict[int, _Children] = {}
+        self.summarized = False
+        """True when some container was too large to list (see :data:`MAX_LEAVES`)."""
 
-    def parts(self, value: Any, streaming: Path | None, complete: bool) -> list[str]:
+    def regions(
+        self, args_id: str, value: Any, streaming: Path | None, complete: bool
+    ) -> dict[str, list[str]]:
+        self.summarized = False
         if value is MISSING or (value is None and not complete):
-            return []
+            return {args_id: []}
         if not isinstance(value, dict):
-            state = "complete" if complete else "streaming"
-            return [
-                f'<li class="ss-field" data-path="" data-state="{state}">'
-                f"{value_html(value, (), streaming)}</li>"
-            ]
+            state = "" if complete else ' data-state="streaming"'
+            html = value_html(value, (), streaming)
+            self.summarized = "ss-val-deep" in html
+            return {args_id: [f'<li class="ss-field" data-path=""{state}>{html}</li>']}
         if value is not self._source:  # a new parse (or a block that started again)
-            self._source, self._frozen = value, []
+            self._source, self._frozen, self._children = value, [], {}
         keys = list(value)
         if not keys:
-            return ['<li class="ss-field ss-empty-args">(no arguments)</li>'] if complete else []
+            empty = '<li class="ss-field ss-empty-args">(no arguments)</li>'
+            return {args_id: [empty] if complete else []}
         open_key = streaming[0] if streaming else None
         done = len(keys) if open_key is None else keys.index(open_key) if open_key in keys else 0
+        out: dict[str, list[str]] = {}
         frozen = self._frozen
-        for key in keys[len(frozen) : done]:
-            frozen.append(field_html(key, value[key], (key,), None, 1))
-        live = [field_html(key, value[key], (key,), streaming, 1) for key in keys[done:]]
+        for position in range(len(frozen), done):  # fields that just completed
+            frozen.append(self._field(args_id, position, keys[position], value, None, out))
+        live = [
+            self._field(args_id, position, keys[position], value, streaming, out)
+            for position in range(done, len(keys))
+        ]
+        out[args_id] = [*frozen, *live]
+        return out
+
+    def _field(
+        self,
+        args_id: str,
+        position: int,
+        key: str,
+        value: dict[str, Any],
+        streaming: Path | None,
+        out: dict[str, list[str]],
+    ) -> str:
+        child = value[key]
+        path: Path = (key,)
+        region = f"{args_id}/{position}"
+        if not isinstance(child, (dict, list)) or not child:
+            return field_html(key, child, path, streaming, 1)
+        if _leaf_count(child, MAX_LEAVES) > MAX_LEAVES:
+            self.summarized = True
+            out[region] = []
+            return field_html(key, child, path, streaming, 1)
+        state = ' data-state="streaming"' if _streaming(path, streaming) else ""
+        tag, cls, start = (
+            ("ol", "ss-tree ss-array", "0") if isinstance(child, list) else ("ul", "ss-tree", None)
+        )
+        attrs = {"start": start} if start is not None else {}
+        out[region] = self._child_parts(position, child, path, streaming)
+        return (
+            f'<li class="ss-field" data-path="{e(json_pointer(path))}"{state}>'
+            f'<span class="ss-key">{e(key)}</span>: {slot(region, tag, cls, **attrs)}</li>'
+        )
+
+    def _child_parts(
+        self,
+        position: int,
+        container: dict[str, Any] | list[Any],
+        path: Path,
+        streaming: Path | None,
+    ) -> list[str]:
+        record = self._children.get(position)
+        if record is None or record.source is not container:
+            record = self._children[position] = _Children(container)
+        items = (
+            list(container.items()) if isinstance(container, dict) else list(enumerate(container))
+        )
+        open_at = len(items)
+        if streaming is not None and len(streaming) > len(path) and streaming[: len(path)] == path:
+            keys = [k for k, _ in items]
+            if streaming[len(path)] in keys:
+                open_at = keys.index(streaming[len(path)])
+        elif _streaming(path, streaming):
+            open_at = len(items)  # between children: every present child is complete
+        frozen = record.frozen
+        for k in range(len(frozen), open_at):
+            key, child = items[k]
+            frozen.append(field_html(key, child, (*path, key), None, 2))
+        live = [
+            field_html(key, child, (*path, key), streaming, 2) for key, child in items[open_at:]
+        ]
         return [*frozen, *live]
 
 

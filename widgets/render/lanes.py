@@ -24,7 +24,7 @@ from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
 from streamscope.widgets.render.format import fmt_bytes, fmt_seconds, plural, utf8_len
 from streamscope.widgets.render.markdown import MarkdownStream
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
-from streamscope.widgets.render.regions import slot
+from streamscope.widgets.render.regions import LAZY_PREFIX, slot
 
 __all__ = ["COLLAPSE_THINKING_AT", "KIND_LABELS", "Lane", "block_label"]
 
@@ -69,49 +69,54 @@ class Lane:
         self.body_id = f"{prefix}lane/{index}"
         self.text_id = f"{prefix}text/{index}"
         self.args_id = f"{prefix}args/{index}"
-        self.raw_id = f"{prefix}raw/{index}"
+        self.raw_id = f"{LAZY_PREFIX}{prefix}raw/{index}"
+        self.meta_id = f"{prefix}meta/{index}"
         self._markdown = MarkdownStream()
         self._tree = ArgumentTree()
         self._raw = TextChunks()
 
     # ------------------------------------------------------------------ head
 
-    def status(self, cut_off: bool) -> str:
-        """``streaming``, ``done`` or ``cut off`` (the stream ended before the block did)."""
-        block = self.block
-        if isinstance(block, ToolUseBlock) and block.input_error and cut_off:
-            return "cut off"
-        if block.complete:
+    def status(self, over: bool) -> str:
+        """``streaming``, ``done`` or ``cut off``: the stream is ``over`` and this block never
+        got its ``content_block_stop`` (a tool call cut by ``max_tokens``, a dropped
+        connection)."""
+        if self.block.complete:
             return "done"
-        return "cut off" if cut_off else "streaming"
+        return "cut off" if over else "streaming"
 
-    def head(self, origin: float | None, cut_off: bool) -> str:
-        """The lane's section with its head line and the slot of its body."""
+    def head(self, over: bool) -> str:
+        """The lane's section: its head line (the figures in their own region, which changes
+        every frame) and the slot of its body."""
         block = self.block
-        status = self.status(cut_off)
-        bits = []
-        if block.synthesized:
-            bits.append("no start event")
-        bits.append(plural(block.delta_count, "delta"))
-        start = _rel(block.started_at, origin)
-        end = _rel(
-            block.stopped_at if block.stopped_at is not None else block.last_delta_at, origin
-        )
-        if start is not None and end is not None:
-            bits.append(fmt_seconds(end - start))
+        status = self.status(over)
         name = ""
         if isinstance(block, ToolUseBlock) and block.name:
             name = f' <span class="ss-lane-name">{e(block.name)}</span>'
-        meta = SEP.join(f"<span>{e(b)}</span>" for b in bits)
         return (
             f'<section class="ss-lane" id="{e(self.anchor)}"{attr("data-index", block.index)}'
             f"{attr('data-kind', block.kind)}{attr('data-type', block.type)}"
             f' data-status="{status}">'
             f'<div class="ss-lane-head"><span class="ss-lane-index">#{block.index}</span> '
             f'<span class="ss-lane-type">{e(block.type)}</span>{name}'
-            f'<span class="ss-lane-meta">{SEP}{meta}{SEP}'
-            f'<span class="ss-lane-status" data-status="{status}">{status}</span></span></div>'
+            f"{slot(self.meta_id, 'span', 'ss-lane-meta')}</div>"
             f"{slot(self.body_id, cls='ss-lane-body')}</section>"
+        )
+
+    def meta(self, origin: float | None, over: bool) -> str:
+        """The head's figures: deltas, duration, status (as words)."""
+        block = self.block
+        status = self.status(over)
+        bits = [] if not block.synthesized else ["no start event"]
+        start = _rel(block.started_at, origin)
+        stop = block.stopped_at if block.stopped_at is not None else block.last_delta_at
+        end = _rel(stop, origin)
+        if start is not None and end is not None:
+            bits.append(fmt_seconds(end - start))
+        bits.append(plural(block.delta_count, "delta"))  # what changes most, last
+        return (
+            f'<span>{SEP}<span class="ss-lane-status" data-status="{status}">{status}</span>'
+            f"{SEP}{SEP.join(bits)}</span>"
         )
 
     # ------------------------------------------------------------------ body
@@ -202,17 +207,17 @@ class Lane:
             '<div class="ss-tool-args"><div class="ss-col-title">Arguments</div>'
             f"{slot(self.args_id, 'ul', 'ss-tree ss-args')}</div>"
         )
-        parts.append(
-            f'<details class="ss-tool-rawbox" data-ss-key="{e(self.anchor)}-raw">'
-            f"<summary>Raw JSON{SEP}{fmt_bytes(utf8_len(raw))}</summary>"
-            f"{slot(self.raw_id, 'pre', 'ss-tool-raw')}</details>"
-        )
         streaming = None if done else block.streaming_path
-        return {
-            self.body_id: [*parts, *self._extra()],
-            self.args_id: self._tree.parts(block.input, streaming, done),
-            self.raw_id: self._raw.parts(raw),
-        }
+        tree = self._tree.regions(self.args_id, block.input, streaming, done)
+        # Open the raw JSON where it is the only picture of the input (it did not parse).
+        is_open = block.input_error is not None
+        parts.append(
+            f'<details class="ss-tool-rawbox" data-ss-key="{e(self.anchor)}-raw"'
+            f"{' open' if is_open else ''}>"
+            f"<summary>Raw JSON{SEP + fmt_bytes(utf8_len(raw)) if done else ''}</summary>"
+            f"{slot(self.raw_id, 'pre', 'ss-tool-raw', data_ss_lazy='')}</details>"
+        )
+        return {self.body_id: [*parts, *self._extra()], **tree, self.raw_id: self._raw.parts(raw)}
 
     def _generic(self, block: Block) -> list[str]:
         content: Any = block.content if isinstance(block, GenericBlock) else block.to_dict()

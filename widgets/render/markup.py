@@ -17,8 +17,9 @@ from streamscope.widgets.render.markdown import is_safe_url
 
 __all__ = ["SEP", "attr", "e", "json_text", "link", "pre", "section_title"]
 
-SEP = '<span class="ss-sep"> · </span>'
-"""The separator between figures in a line: a middle dot, as text."""
+SEP = " · "
+"""The separator between figures in a line: a middle dot, as text (no markup: it is sent
+with every figure that changes)."""
 
 _URL_JUNK = re.compile(r"[\x00-\x20\x7f]+")
 

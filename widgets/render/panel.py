@@ -183,16 +183,17 @@ def _cost(state: StreamState, prices: PriceTable | None) -> str:
             f'<p class="ss-muted" data-cost="without_cache_usd">without caching: '
             f"{fmt_usd(cost.without_cache_usd)}</p>"
         )
-    source = getattr(cost, "source", None) or f"{cost.model_key} prices as of {cost.as_of}"
-    return out + f'<p class="ss-muted ss-cost-source">{e(source)}</p></section>'
+    source = f"{cost.model_key}: {cost.source or 'prices as of ' + cost.as_of}"
+    return out + f'<p class="ss-muted ss-cost-source">prices of {e(source)}</p></section>'
 
 
 def _timing(state: StreamState) -> str:
+    # What changes every frame (events, duration) last: a frame's splice stays small.
     rows: list[tuple[str, str, str]] = [
         ("time_to_first_token", "time to first token", fmt_seconds(state.time_to_first_token)),
         ("output_tokens_per_second", "output tokens / s", fmt_rate(tokens_per_second(state), "")),
-        ("duration", "duration", fmt_seconds(state.duration)),
         ("event_count", "events", fmt_int(state.event_count)),
+        ("duration", "duration", fmt_seconds(state.duration)),
     ]
     cells = "".join(
         f'<dt>{label}</dt><dd data-timing="{key}">{text}</dd>' for key, label, text in rows

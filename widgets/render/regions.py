@@ -7,11 +7,11 @@ one panel section...). A part may hold *slots*: empty elements whose last attrib
 hold controls (buttons, selects): the live page shows them, the static picture leaves them
 out.
 
-:class:`RegionStore` remembers what the page was sent. :meth:`RegionStore.update` compares
-a region's new parts with the old ones and returns an *op*: the first part that changed is
-sent as a splice of its old text (how many UTF-16 code units to drop from its end, and the
-new tail), the parts after it whole. A growing paragraph therefore costs only its new
-characters, and the page re-parses only the parts that changed.
+The :class:`RegionStore` remembers what the page was sent. :meth:`RegionStore.update`
+compares a region's new parts with the old ones and returns an *op*: each part that changed
+is sent as a splice of its old text (how many UTF-16 code units to drop from its end, and
+the new tail). A growing paragraph therefore costs only its new characters, four parallel
+tool calls cost their four tails, and the page re-parses only the parts that changed.
 
 :meth:`RegionStore.expand` joins the tree into one HTML string: the static picture is that
 string, so it shows exactly what the live page shows, controls aside.
@@ -26,12 +26,17 @@ from typing import Any
 
 from streamscope.widgets.render.sanitize import clean
 
-__all__ = ["CONTROL_PREFIX", "Op", "RegionStore", "common_prefix", "slot"]
+__all__ = ["CONTROL_PREFIX", "LAZY_PREFIX", "Op", "RegionStore", "common_prefix", "is_lazy", "slot"]
 
 CONTROL_PREFIX = "ctl:"
+LAZY_PREFIX = "lazy:"
+"""Regions sent to a page only once it asks (a closed ``<details>`` opened): the raw JSON
+of a tool call, which the argument fields already show."""
 
 Op = list[Any]
-"""``[region_id, index, drop, tail, *more_parts]``; ``tail`` None truncates at ``index``."""
+"""``[region_id, count, *edits]``: the region now has ``count`` parts, and each edit
+``[index, drop, tail]`` replaces part ``index`` by its old text (empty for a new part)
+without its last ``drop`` UTF-16 code units, followed by ``tail``."""
 
 _SLOT = re.compile(r'data-ss-region="([^"]+)">(?=</)')
 
@@ -41,6 +46,11 @@ def slot(region_id: str, tag: str = "div", cls: str | None = None, **attrs: str)
     extra = "".join(f' {k.replace("_", "-")}="{html.escape(v)}"' for k, v in attrs.items())
     klass = f' class="{cls}"' if cls else ""
     return f'<{tag}{klass}{extra} data-ss-region="{html.escape(region_id)}"></{tag}>'
+
+
+def is_lazy(region_id: str) -> bool:
+    """A region sent only once a page asks for it (see :data:`LAZY_PREFIX`)."""
+    return region_id.startswith(LAZY_PREFIX)
 
 
 def common_prefix(old: str, new: str) -> int:
@@ -106,7 +116,7 @@ class RegionStore:
         old = self.parts.pop(region_id, None)
         for key in [k for k in self._raw if k[0] == region_id]:
             del self._raw[key]
-        return [region_id, 0, 0, None] if old else None
+        return [region_id, 0] if old else None
 
     def snapshot(self) -> dict[str, list[str]]:
         """Every region's parts (what a page that missed messages rebuilds from)."""
@@ -145,16 +155,16 @@ class RegionStore:
 
 
 def _diff(region_id: str, old: list[str], new: list[str]) -> Op | None:
-    count = min(len(old), len(new))
-    i = 0
-    while i < count and (old[i] is new[i] or old[i] == new[i]):
-        i += 1
-    if i == len(old) == len(new):
+    edits: list[list[Any]] = []
+    for i, part in enumerate(new):
+        if i < len(old):
+            before = old[i]
+            if before is part or before == part:
+                continue
+            keep = common_prefix(before, part)
+            edits.append([i, _utf16_len(before[keep:]), part[keep:]])
+        else:
+            edits.append([i, 0, part])
+    if not edits and len(old) == len(new):
         return None
-    if i == len(new):
-        return [region_id, i, 0, None]
-    if i < len(old):
-        before, after = old[i], new[i]
-        keep = common_prefix(before, after)
-        return [region_id, i, _utf16_len(before[keep:]), after[keep:], *new[i + 1 :]]
-    return [region_id, i, 0, new[i], *new[i + 1 :]]
+    return [region_id, len(new), *edits]

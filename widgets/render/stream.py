@@ -30,10 +30,17 @@ from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import SEP, e
 from streamscope.widgets.render.panel import panel_parts
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
-from streamscope.widgets.render.timeline import timeline_html
+from streamscope.widgets.render.timeline import (
+    MAX_ROWS,
+    axis_end,
+    timeline_frame,
+    timeline_row,
+    timeline_span,
+)
 
 __all__ = ["StreamPicture"]
 
+_CUT_BY_STOP = frozenset({"stream_truncated", "block_never_stopped"})
 _EMPTY_WAITING = '<p class="ss-empty">Waiting for the stream…</p>'
 _EMPTY_FINAL = '<p class="ss-empty">No content.</p>'
 _ID_JUNK = re.compile(r"[^a-zA-Z0-9_-]+")
@@ -77,6 +84,8 @@ class StreamPicture:
         self._everything = True
         self._settled_status: StreamStatus | None = None
         self._look: tuple[str, str, str] | None = None
+        self._rows: dict[int, str] = {}
+        self._axis = 0.0
 
     # ------------------------------------------------------------------ reading
 
@@ -130,28 +139,37 @@ class StreamPicture:
         if final and not self._dirty and not self._everything and look == self._look:
             return ops  # a finished stream that nothing touched: nothing to redraw
         self._look = look
-        cut_off = state.finished and not state.ended
+        over = state.finished or state.ended
         origin = state.started_at
         everything = self._everything or final != (self._settled_status in FINAL_STREAM_STATUSES)
         blocks = state.blocks
         dirty = {b.index for b in blocks} if everything else self._dirty
+        span = timeline_span(blocks, origin, state.last_event_at) if origin is not None else 0.0
+        end = axis_end(span)
+        rescaled = end != self._axis
+        self._axis = end
         for block in blocks:
-            if block.index not in dirty:
+            if block.index not in dirty and not (rescaled and block.index in self._rows):
                 continue
             lane = self._lane(block)
-            self._heads[block.index] = lane.head(origin, cut_off)
-            for region_id, parts in lane.regions(final).items():
-                put(region_id, parts)
-        for index in list(self._heads):
-            if state.block(index) is None:  # pragma: no cover - blocks are never removed
-                del self._heads[index]
+            if block.index in dirty:
+                self._heads[block.index] = lane.head(over)
+                put(lane.meta_id, [lane.meta(origin, over)])
+                for region_id, parts in lane.regions(final).items():
+                    put(region_id, parts)
+            if origin is not None and (block.index in self._rows or len(self._rows) < MAX_ROWS):
+                self._rows[block.index] = timeline_row(block, origin, end, self.anchor)
         put(self.root_id, [self._frame(status)])
         put(f"{self.prefix}lanes", self._layout(blocks, final))
+        rows_id = f"{self.prefix}tl-rows"
+        more = max(0, len(blocks) - MAX_ROWS)
         put(
             f"{self.prefix}timeline",
-            [timeline_html(blocks, origin, state.last_event_at, self.anchor) or "<span></span>"],
+            [timeline_frame(blocks, end, rows_id, more=more)] if blocks else [],
         )
-        hidden = frozenset({"stream_truncated"}) if self.stopped else frozenset()
+        put(rows_id, [self._rows[b.index] for b in blocks if b.index in self._rows])
+        # A user's Stop is a state of its own, not a problem: what it cut is not listed.
+        hidden = _CUT_BY_STOP if self.stopped else frozenset()
         put(
             f"{self.prefix}final",
             panel_parts(
@@ -206,9 +224,8 @@ class StreamPicture:
         for block in blocks:
             head = self._heads.get(block.index)
             if head is None:
-                head = self._heads[block.index] = self._lane(block).head(
-                    self.state.started_at, self.state.finished and not self.state.ended
-                )
+                over = self.state.finished or self.state.ended
+                head = self._heads[block.index] = self._lane(block).head(over)
             if isinstance(block, ToolUseBlock):
                 row.append(head)
             else:

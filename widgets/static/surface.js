@@ -22,7 +22,7 @@ class Store {
     this.views = new Set();
     this.buffer = new Map();
     this.resyncing = false;
-    this.ui = { toggled: new Map(), fields: new Map() };
+    this.ui = { toggled: new Map(), fields: new Map(), wanted: new Set() };
     this.load(model.get("picture"));
     this.onPicture = () => this.reload();
     this.onMessage = (msg) => this.message(msg);
@@ -76,17 +76,20 @@ class Store {
     }
   }
 
+  // An op: [region, count, [index, drop, tail]...]: the region has count parts; each edit
+  // keeps its part's old text but the last drop UTF-16 units (-1: none of it), then tail.
   apply(msg) {
     const touched = [];
-    for (const [region, index, drop, tail, ...more] of msg.ops) {
+    for (const [region, count, ...edits] of msg.ops) {
       const old = this.parts.get(region) || [];
-      const parts = old.slice(0, index);
-      if (tail !== null && tail !== undefined) {
-        const before = index < old.length ? old[index] : "";
-        parts.push(before.slice(0, before.length - drop) + tail, ...more);
+      const parts = old.slice(0, count);
+      while (parts.length < count) parts.push("");
+      for (const [index, drop, tail] of edits) {
+        const before = drop >= 0 && index < old.length ? old[index] : "";
+        parts[index] = before.slice(0, before.length - Math.max(drop, 0)) + tail;
       }
       this.parts.set(region, parts);
-      touched.push([region, index]);
+      touched.push([region, count, edits.map((edit) => edit[0])]);
     }
     this.seq = msg.seq;
     for (const view of this.views) view.patch(touched);
@@ -145,31 +148,47 @@ class View {
     this.mount.replaceChildren();
     this.mount.setAttribute("data-ss-region", this.store.root);
     this.containers.set(this.store.root, this.mount);
-    this.fill(this.store.root, 0);
+    this.fill(this.store.root);
   }
 
   patch(touched) {
-    for (const [region, index] of touched) {
-      if (this.containers.has(region)) this.fill(region, index);
+    const focused = this.focusKey();
+    for (const [region, count, indices] of touched) {
+      if (!this.containers.has(region)) continue;
+      if (!this.nodes.has(region)) {
+        this.fill(region);
+        continue;
+      }
+      const nodes = this.nodes.get(region);
+      for (const old of nodes.slice(count)) for (const node of old) node.remove();
+      nodes.length = Math.min(nodes.length, count);
+      for (const index of indices) this.replace(region, index);
     }
+    if (focused) this.refocus(focused);
   }
 
-  // Replace the nodes of parts index.. of a region with fresh ones from the store.
-  fill(region, index) {
+  // Build a region's nodes from the store (its container is new, or it was never shown).
+  fill(region) {
     const container = this.containers.get(region);
-    const nodes = this.nodes.get(region) || [];
-    const focused = this.focusKey();
-    for (const old of nodes.slice(index)) for (const node of old) node.remove();
-    nodes.length = Math.min(nodes.length, index);
+    for (const old of this.nodes.get(region) || []) for (const node of old) node.remove();
+    this.nodes.set(region, []);
     const parts = this.store.parts.get(region) || [];
-    for (let i = index; i < parts.length; i++) {
-      const fresh = parseInto(container, parts[i]);
-      container.append(...fresh);
-      nodes.push(fresh);
-      for (const node of fresh) if (node.nodeType === 1) this.adopt(node);
-    }
-    this.nodes.set(region, nodes);
-    if (focused) this.refocus(focused);
+    for (let i = 0; i < parts.length; i++) this.replace(region, i);
+  }
+
+  // Put fresh nodes for part index of a region where its old ones were.
+  replace(region, index) {
+    const container = this.containers.get(region);
+    const nodes = this.nodes.get(region);
+    const html = (this.store.parts.get(region) || [])[index] || "";
+    const fresh = parseInto(container, html);
+    const next = nodes.slice(index + 1).find((group) => group && group.length);
+    const before = next ? next[0] : null;
+    for (const node of fresh) container.insertBefore(node, before);
+    for (const node of nodes[index] || []) node.remove();
+    while (nodes.length < index) nodes.push([]);
+    nodes[index] = fresh;
+    for (const node of fresh) if (node.nodeType === 1) this.adopt(node);
   }
 
   // New markup: fill its slots (moving a region's live nodes into its new slot), restore
@@ -184,8 +203,7 @@ class View {
       if (old && old !== slot && this.nodes.has(id)) {
         slot.append(...old.childNodes);
       } else if (old !== slot) {
-        this.nodes.delete(id);
-        this.fill(id, 0);
+        this.fill(id);
       }
     }
     for (const el of root.querySelectorAll("details[data-ss-key]")) {
@@ -196,10 +214,19 @@ class View {
       const value = this.ui.fields.get(el.getAttribute("data-ss-key"));
       if (value !== undefined) el.value = value;
     }
+    for (const el of root.querySelectorAll("[data-ss-lazy][data-ss-region]")) this.wantIfShown(el);
     const now = performance.now();
     const clocks = root.matches("[data-ss-clock]") ? [root] : [];
     clocks.push(...root.querySelectorAll("[data-ss-clock]"));
     for (const el of clocks) el.ssClockStart = now;
+  }
+
+  // A lazy region (sent only on request) is asked for once it can be seen.
+  wantIfShown(slot) {
+    const id = slot.getAttribute("data-ss-region");
+    if (this.ui.wanted.has(id) || slot.closest("details:not([open])")) return;
+    this.ui.wanted.add(id);
+    this.store.send({ type: "want", region: id });
   }
 
   focusKey() {
@@ -261,6 +288,11 @@ class View {
         const el = event.target;
         if (el instanceof HTMLDetailsElement && el.hasAttribute("data-ss-key")) {
           this.ui.toggled.set(el.getAttribute("data-ss-key"), el.open);
+        }
+        if (el instanceof HTMLDetailsElement && el.open) {
+          for (const slot of el.querySelectorAll("[data-ss-lazy][data-ss-region]")) {
+            this.wantIfShown(slot);
+          }
         }
       },
       true,
