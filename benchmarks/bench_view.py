@@ -2,10 +2,10 @@
 
 Run: ``.venv/bin/python benchmarks/bench_view.py [seconds]``. Starts an ipykernel of this
 Python, displays a view and streams the heavy message (heavy_message.py: ~20 KB thinking,
-~10 KB text, four parallel tool calls of ~50 KB JSON, 8-byte deltas) through it, once
-instantly and once paced over ``seconds`` (default 3), then reads iopub and prints the comm
-bytes (the JSON of each comm_msg's data) against the content bytes, and comm messages per
-second of streaming.
+~10 KB text, four parallel tool calls of ~50 KB JSON, 8-byte deltas) and a text-heavy reply
+(a 22 KB paragraph and a 22 KB code fence) through it, once instantly and once paced over
+``seconds`` (default 3), then reads iopub and prints the comm bytes (the JSON of each
+comm_msg's data) against the content bytes, and comm messages per second of streaming.
 
 The naive view sets ``ipywidgets.HTML.value`` to the whole rendered message on every
 event, which is quadratic: on the full heavy message it would send gigabytes, so it runs on
@@ -29,7 +29,7 @@ SETUP = f"""
 import sys, time, json, html
 sys.path.insert(0, {str(HERE)!r})
 import ipywidgets
-from heavy_message import heavy_message_events, content_bytes
+from heavy_message import heavy_message_events, text_heavy_events, content_bytes
 from streamscope.core import StreamState
 from streamscope.widgets import StreamView
 
@@ -59,7 +59,7 @@ def ours(events, seconds):
     view.consume(paced(events, seconds))
 """
 CELL = """
-events = heavy_message_events(tool_json_bytes={tool_bytes})
+events = {events}
 t0 = time.monotonic()
 {view}(events, {seconds})
 print(json.dumps({{"content": content_bytes(events), "events": len(events),
@@ -105,7 +105,10 @@ class Kernel:
 
 
 def measure(kernel: Kernel, view: str, tool_bytes: int, seconds: float) -> dict[str, Any]:
-    messages, stdout = kernel.run(CELL.format(view=view, tool_bytes=tool_bytes, seconds=seconds))
+    events = (
+        "text_heavy_events()" if tool_bytes == 0 else f"heavy_message_events({tool_bytes})"
+    )
+    messages, stdout = kernel.run(CELL.format(view=view, events=events, seconds=seconds))
     stats = json.loads(stdout.strip().splitlines()[-1])
     comm = [m for m in messages if m["msg_type"] == "comm_msg"]
     comm_bytes = sum(len(json.dumps(m["content"]["data"]).encode()) for m in comm)
@@ -130,8 +133,9 @@ def show(row: dict[str, Any]) -> None:
     ratio = row["comm_bytes"] / row["content"]
     rate = row["comm_msgs"] / max(row["streamed"], 1.0)
     mode = f"paced {row['paced']:.0f} s" if row["paced"] else "instant"
+    what = f"{row['tool_bytes'] // 1000:>3} KB/tool" if row["tool_bytes"] else "text-heavy "
     print(
-        f"{row['view']:>5}  {row['tool_bytes'] // 1000:>3} KB/tool  {mode:<10}"
+        f"{row['view']:>5}  {what}  {mode:<10}"
         f"{row['events']:>7,} events {row['content'] / 1000:>7.1f} KB content  "
         f"{row['streamed']:6.2f} s  {row['comm_msgs']:>6,} comm msgs ({rate:6.1f}/s)  "
         f"{row['comm_bytes'] / 1e6:9.3f} MB comm = {ratio:8.2f}x content  "
@@ -148,6 +152,9 @@ def main() -> None:
             print("StreamView, the full heavy message (50 KB JSON per tool):")
             for pace in (0.0, seconds):
                 show(measure(kernel, "ours", 50_000, pace))
+            print("\nStreamView, a text-heavy reply (a 22 KB paragraph, a 22 KB code fence):")
+            for pace in (0.0, seconds):
+                show(measure(kernel, "ours", 0, pace))
             print("\nSide by side on a smaller message (2 KB JSON per tool):")
             for pace in (0.0, seconds):
                 for view in ("ours", "naive"):

@@ -241,3 +241,45 @@ def content_bytes(events: list[Event]) -> int:
             if isinstance(value, str):
                 total += len(value.encode("utf-8"))
     return total
+
+
+def text_heavy_events(paragraph_bytes: int = 22_000, code_bytes: int = 22_000) -> list[Event]:
+    """A reply with one long paragraph and one long code fence (each over 20 KB by default),
+    in 8-byte text deltas: the worst case for re-rendering Markdown every frame."""
+    rng = random.Random(7)
+    paragraph = _prose(rng, paragraph_bytes).replace("\n", " ")
+    lines: list[str] = []
+    while sum(len(line) + 1 for line in lines) < code_bytes:
+        k = len(lines)
+        lines.append(f"    result_{k} = compute({k}, {rng.choice(_WORDS)!r})  # step {k}")
+    text = f"{paragraph}\n\n```python\n" + "\n".join(lines) + "\n```\n"
+    events: list[Event] = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_text_heavy",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5",
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": 50, "output_tokens": 1},
+            },
+        },
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    ]
+    events += [
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}}
+        for p in _pieces(text, 8)
+    ]
+    events += [
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": len(text) // 4},
+        },
+        {"type": "message_stop"},
+    ]
+    return events

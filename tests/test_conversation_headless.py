@@ -172,11 +172,11 @@ def test_each_turn_shows_its_stream_then_its_tool_runs() -> None:
 
 
 def test_each_event_is_reduced_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    applied: list[int] = []
+    applied: list[StreamState] = []  # the states themselves: ids of freed ones are reused
     original = StreamState.apply
 
     def counting(self: StreamState, event: Any, at: float | None = None) -> Any:
-        applied.append(id(self))
+        applied.append(self)
         return original(self, event, at)
 
     monkeypatch.setattr(StreamState, "apply", counting)
@@ -187,7 +187,7 @@ def test_each_event_is_reduced_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # (the replay client reduces its own copy to answer get_final_message(): not ours)
     for turn in loop.turns:
         assert turn.state is not None
-        assert applied.count(id(turn.state)) == turn.state.event_count
+        assert sum(state is turn.state for state in applied) == turn.state.event_count
     assert [p.state for p in view.streams] == [t.state for t in loop.turns]
     assert not [v for v in vars(view).values() if isinstance(v, StreamState)]
 
@@ -206,7 +206,7 @@ def test_a_waiting_approval_is_at_the_bottom_and_in_the_header() -> None:
         assert "ss-conv-approvals" in children[-1].classes  # after every turn
         form = children[-1].one("ss-conv-approval")
         assert form.one(tag="strong").text() == "send_email"
-        body = form.one("ss-val-text")  # the email body reads as lines, not "\n\n"
+        body = form.one("ss-t")  # the email body reads as lines, not "\n\n"
         assert body.tag == "pre" and "\n\n" in body.text()
         card = page.select("ss-conv-run", data_status="awaiting approval")
         assert len(card) == 1
@@ -501,7 +501,7 @@ def test_every_model_string_stays_text_live_and_static() -> None:
     assert_inert(seen[0], allowed)
     approval = tree(seen[0]).one("ss-conv-approval")
     assert approval.one(tag="strong").text() == "echo"
-    assert approval.one("ss-val").text() == HOSTILE_TEXT
+    assert approval.one("ss-s").text() == f'"{HOSTILE_TEXT}"'
     page = view.static_html()
     assert_inert(page, VIEW_TAGS)
     cards = tree(page).one("ss-conv").select("ss-conv-run")

@@ -123,9 +123,9 @@ def test_hostile_text_is_visible_as_text(hostile: str) -> None:
     tool = view.one("ss-lane", data_index="2")
     assert tool.one("ss-lane-name").text() == f"tool{HOSTILE_TEXT}"
     assert tool.one("ss-tool-id").text() == f"toolu_{HOSTILE_TEXT}"
-    field = tool.one("ss-field", data_path=json_pointer((f"key{HOSTILE_TEXT}",)))
-    assert field.one("ss-key").text() == f"key{HOSTILE_TEXT}"
-    assert field.one("ss-val").text() == f'"value {HOSTILE_TEXT}"'
+    field = tool.one(tag="li", data_path=json_pointer((f"key{HOSTILE_TEXT}",)))
+    assert field.one(tag="b").text() == f"key{HOSTILE_TEXT}"
+    assert field.one("ss-s").text() == f'"value {HOSTILE_TEXT}"'
     result = view.one("ss-lane", data_index="5")
     assert HOSTILE_TEXT in json.loads(result.one("ss-generic").text())["content"][0]["title"]
     assert result.select(tag="a") == []  # its javascript: URL is no link
@@ -220,20 +220,14 @@ def test_tool_lane_shows_id_fields_and_raw_json(rich: str) -> None:
     assert lane.one("ss-lane-name").text() == "book_hotel"
     assert lane.one("ss-tool-id").text() == "toolu_04_book_hotel"
     assert json.loads(lane.one("ss-tool-raw").text()) == dict(RICH_CALLS)["book_hotel"]
-    fields = {f.attrs["data-path"]: f for f in lane.one("ss-args").select("ss-field")}
-    assert set(fields) == {
-        "/city",
-        "/nights",
-        "/guests",
-        "/guests/adults",
-        "/guests/children",
-        "/tags",
-        "/tags/0",
-    }
-    assert not [f for f in fields.values() if "data-state" in f.attrs]
-    assert fields["/tags/0"].one("ss-val").text() == '"quiet"'
-    assert fields["/tags"].one(tag="ol").attrs["start"] == "0"
-    assert "ss-val-number" in fields["/nights"].one("ss-val").classes
+    args = lane.one("ss-args")
+    top = {f.attrs["data-path"]: f for f in args.children}  # top-level fields say their path
+    assert set(top) == {"/city", "/nights", "/guests", "/tags"}
+    assert not [f for f in args.select(tag="li") if "data-state" in f.attrs]
+    assert [b.text() for b in top["/guests"].select(tag="b")] == ["guests", "adults", "children"]
+    tags = top["/tags"].one(tag="ol")
+    assert tags.attrs["start"] == "0" and tags.one("ss-s").text() == '"quiet"'
+    assert top["/nights"].one("ss-n").text() == "2"
 
 
 def test_streaming_tool_fields_are_marked() -> None:
@@ -246,15 +240,15 @@ def test_streaming_tool_fields_are_marked() -> None:
     )
     lane = view_of(picture(events[: cut + 1], finish=False)).one("ss-lane", data_index="0")
     assert lane.attrs["data-status"] == "streaming"
-    states = {f.attrs["data-path"]: f.attrs.get("data-state") for f in lane.select("ss-field")}
-    assert states == {"/path": None, "/body": "streaming", "/body/text": "streaming"}
-    assert lane.one("ss-field", data_path="/body/text").one("ss-val").text().startswith('"hello')
+    marked = {f.attrs["data-path"]: f.attrs.get("data-state") for f in lane.select(tag="li")}
+    assert marked == {"/path": None, "/body": "streaming", "/body/text": "streaming"}
+    assert lane.one(tag="li", data_path="/body/text").one("ss-s").text().startswith('"hello')
 
 
 def test_multiline_strings_read_as_lines() -> None:
     body = "Hi all,\n\nThe build failed.\n\nBest"
     events = [message_start(), *tool_events(0, "send_email", {"body": body}), *message_end()]
-    value = view_of(picture(events)).one("ss-field", data_path="/body").one("ss-val")
+    value = view_of(picture(events)).one(tag="li", data_path="/body").one("ss-t")
     assert value.tag == "pre" and value.text() == body
 
 

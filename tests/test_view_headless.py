@@ -41,7 +41,7 @@ from streamscope.widgets.render import render_stream_html
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from heavy_message import content_bytes, heavy_message_events  # noqa: E402
+from heavy_message import content_bytes, heavy_message_events, text_heavy_events  # noqa: E402
 
 Event = dict[str, Any]
 RECORDINGS = [r.name for r in gallery.list_recordings()]
@@ -67,15 +67,6 @@ def page(view: StreamView, rec: Recorder, initial: dict[str, Any]) -> dict[str, 
 def sent_regions(view: StreamView) -> dict[str, list[str]]:
     """The regions a page holds when up to date: all but the lazy ones it never asked for."""
     return view._picture_value()["regions"]  # type: ignore[no-any-return]
-
-
-def text_heavy_events() -> list[Event]:
-    """One long paragraph and one long code fence of over 20 KB each, in 8-byte deltas."""
-    paragraph = " ".join(f"word{i}" for i in range(4000))
-    code = "\n".join(f"    result_{i} = compute({i}, 'value')" for i in range(700))
-    text = f"{paragraph}\n\n```python\n{code}\n```\n"
-    assert len(paragraph) > 20_000 and len(code) > 20_000
-    return [message_start(), *text_events(0, text, chunk=8), *message_end()]
 
 
 # --------------------------------------------------------------------------- traffic

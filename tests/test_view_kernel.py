@@ -2,7 +2,8 @@
 
 Starts the repo's Python as an ipykernel through jupyter_client, runs cells that display a
 StreamView and consume a stream, and reads iopub: comm messages (count and bytes), the
-final snapshot, the refreshed static HTML, and the kernel going back to idle.
+patches, the display replaced by the static picture at the end, and the kernel going back
+to idle.
 """
 
 from __future__ import annotations
@@ -44,15 +45,7 @@ class Run:
     def of_type(self, msg_type: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["msg_type"] == msg_type]
 
-    def snapshots(self) -> list[dict[str, Any]]:
-        out = []
-        for m in self.comm_msgs:
-            data = m["content"]["data"]
-            if data.get("method") == "update" and "snapshot" in data.get("state", {}):
-                out.append(data["state"]["snapshot"])
-        return out
-
-    def frames(self) -> list[dict[str, Any]]:
+    def patches(self) -> list[dict[str, Any]]:
         return [
             m["content"]["data"]["content"]
             for m in self.comm_msgs
@@ -149,7 +142,7 @@ def test_recorded_stream(kernel: Kernel) -> None:
         "view = StreamView()\n"
         "display(view)\n"
         "view.consume(events)\n"
-        "print('blocks', len(view.state.blocks), 'status', view.snapshot['status'])"
+        "print('blocks', len(view.state.blocks), 'status', view.status)"
     )
     _assert_ok(run)
     assert "status done" in run.stdout()
@@ -165,10 +158,10 @@ def test_recorded_stream(kernel: Kernel) -> None:
     updated = run.of_type("update_display_data")
     assert len(updated) == 1
     assert updated[0]["content"]["transient"]["display_id"] == display_id
-    assert 'data-status="done"' in updated[0]["content"]["data"]["text/html"]
-    snapshots = run.snapshots()
-    assert len(snapshots) == 1 and snapshots[0]["status"] == "done"
-    assert len(run.comm_msgs) <= 10  # a recorded stream applied at once: a few frames
+    final = updated[0]["content"]["data"]
+    assert set(final) == {"text/html", "text/plain"}  # the widget is gone: a saved notebook
+    assert 'data-status="done"' in final["text/html"]  # reopens with this picture
+    assert len(run.comm_msgs) <= 10  # a recorded stream applied at once: a few patches
 
 
 @pytest.mark.parametrize("seconds", [0.0, 2.0], ids=["instant", "paced"])
@@ -192,27 +185,31 @@ def test_heavy_message_traffic_is_bounded(kernel: Kernel, seconds: float) -> Non
     _assert_ok(run)
     stats = json.loads(run.stdout().strip().splitlines()[-1])
     assert stats["events"] > 10_000
-    frames = run.frames()
-    assert [f["seq"] for f in frames] == list(range(1, len(frames) + 1))
+    patches = run.patches()
+    assert [p["seq"] for p in patches] == list(range(1, len(patches) + 1))
     per_second = len(run.comm_msgs) / max(stats["streamed"], 1.0)
     assert per_second <= 25, (len(run.comm_msgs), stats)
     assert run.comm_bytes <= 3 * stats["content"], (run.comm_bytes, stats)
-    snapshots = run.snapshots()
-    assert len(snapshots) == 1 and snapshots[0]["status"] == "done"
-    assert snapshots[0]["event_count"] == stats["events"]
+    (final,) = run.of_type("update_display_data")
+    assert f"{stats['events']:,}</dd>" in final["content"]["data"]["text/html"]
 
 
 def test_stop_is_heard_while_the_cell_awaits(kernel: Kernel) -> None:
-    state: dict[str, Any] = {"comm_id": None, "sent": False}
+    state: dict[str, Any] = {"comm_id": None, "sent": False, "token": None}
 
     def on_message(msg: dict[str, Any]) -> None:
         if msg["msg_type"] == "comm_open" and msg["content"]["target_name"] == "jupyter.widget":
             state["comm_id"] = msg["content"]["comm_id"]
         elif msg["msg_type"] == "comm_msg" and not state["sent"]:
             data = msg["content"]["data"]
-            if data.get("method") == "custom" and data["content"].get("type") == "frame":
-                kernel.send_custom(state["comm_id"], {"type": "control", "action": "stop"})
+            if data.get("method") == "custom" and data["content"].get("type") == "patch":
+                token = state["token"]
+                kernel.send_custom(
+                    state["comm_id"], {"type": "action", "action": "stop", "token": token}
+                )
                 state["sent"] = True
+        elif msg["msg_type"] == "stream" and "token " in msg["content"]["text"]:
+            state["token"] = msg["content"]["text"].split("token ")[1].split()[0]
 
     run = kernel.execute(
         "import asyncio\n"
@@ -222,16 +219,18 @@ def test_stop_is_heard_while_the_cell_awaits(kernel: Kernel) -> None:
         "        yield event\n"
         "    await asyncio.sleep(60)\n"
         "view = StreamView()\n"
+        "print('token', view.token, flush=True)\n"
         "display(view)\n"
         "await view.consume_async(stalls())\n"
-        "print('stopped', view.stopped, view.snapshot['status'])",
+        "print('stopped', view.stopped, view.status)",
         on_message=on_message,
     )
     _assert_ok(run)
     assert state["sent"]
     assert "stopped True stopped" in run.stdout()
     assert run.seconds < 30
-    assert run.snapshots()[-1]["blocks"][0]["text"] == "words before a long"[:15]
+    (final,) = run.of_type("update_display_data")
+    assert "words before a" in final["content"]["data"]["text/html"]
 
 
 def test_a_pause_in_the_stream_is_flushed_by_the_timer(kernel: Kernel) -> None:
@@ -257,11 +256,9 @@ def test_a_pause_in_the_stream_is_flushed_by_the_timer(kernel: Kernel) -> None:
         on_message=on_message,
     )
     _assert_ok(run)
-    texts = [
-        op[3] for _, frame in arrivals for op in frame["ops"] if op[0] == "add" and op[2] == "text"
-    ]
-    assert "".join(texts).startswith("before t")
-    # the first frame went out with message_start; the chunks that were pending when the
+    # the first patch went out with message_start; the chunks that were pending when the
     # source went quiet went out from the timer, during the 1.5 s pause
-    with_text = [t for t, frame in arrivals if any(op[0] == "add" for op in frame["ops"])]
-    assert with_text[0] < run.seconds - 1.0, (with_text, run.seconds)
+    with_text = [
+        t for t, patch in arrivals if any(op[0] == "text/0" for op in patch["ops"])
+    ]
+    assert with_text and with_text[0] < run.seconds - 1.0, (with_text, run.seconds)

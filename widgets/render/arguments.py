@@ -50,15 +50,20 @@ def json_pointer(path: Path) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+# Leaf markup is short on purpose: a tree of small fields is mostly markup, and every byte
+# of it crosses the comm. Classes: ss-s string, ss-t text with newlines, ss-n number, ss-b
+# boolean, ss-z null, ss-e empty container, ss-deep a summarized value.
+
+
 def _leaf(value: Any) -> str:
     if isinstance(value, str):
         if "\n" in value:
-            return pre(e(value), "ss-val ss-val-text")
-        return f'<span class="ss-val ss-val-string">"{e(value)}"</span>'
+            return pre(e(value), "ss-t")
+        return f'<span class="ss-s">"{e(value)}"</span>'
     if value is None:
-        return '<span class="ss-val ss-val-null">null</span>'
+        return '<span class="ss-z">null</span>'
     if isinstance(value, bool):
-        return f'<span class="ss-val ss-val-boolean">{"true" if value else "false"}</span>'
+        return f'<span class="ss-b">{"true" if value else "false"}</span>'
     if isinstance(value, (int, float)):
         try:
             text = json.dumps(value)
@@ -66,8 +71,8 @@ def _leaf(value: Any) -> str:
             text = str(value)
         if len(text) > 40:  # a hostile 10**400
             text = f"{text[:20]}…{text[-8:]} ({len(text):,} digits)"
-        return f'<span class="ss-val ss-val-number">{e(text)}</span>'
-    return f'<span class="ss-val">{e(repr(value))}</span>'
+        return f'<span class="ss-n">{e(text)}</span>'
+    return f"<span>{e(repr(value))}</span>"
 
 
 def _streaming(path: Path, streaming: Path | None) -> bool:
@@ -94,19 +99,12 @@ def value_html(value: Any, path: Path, streaming: Path | None, depth: int = 0) -
     if not isinstance(value, (dict, list)):
         return _leaf(value)
     if not value:
-        return (
-            '<span class="ss-val ss-val-empty">{}</span>'
-            if isinstance(value, dict)
-            else ('<span class="ss-val ss-val-empty">[]</span>')
-        )
+        return f'<span class="ss-e">{"{}" if isinstance(value, dict) else "[]"}</span>'
     size = plural(len(value), "field" if isinstance(value, dict) else "item")
     if depth >= MAX_DEPTH:
-        return f'<span class="ss-val ss-val-deep">… {size}, nested too deeply to show here</span>'
+        return f'<span class="ss-deep">… {size}, nested too deeply to show here</span>'
     if _leaf_count(value, MAX_LEAVES) > MAX_LEAVES:
-        return (
-            f'<span class="ss-val ss-val-deep">… {size}: too many to list here, '
-            "see the raw JSON</span>"
-        )
+        return f'<span class="ss-deep">… {size}: too many to list here, see the raw JSON</span>'
     items = value.items() if isinstance(value, dict) else enumerate(value)
     rows = [field_html(key, child, (*path, key), streaming, depth + 1) for key, child in items]
     if isinstance(value, list):
@@ -115,11 +113,14 @@ def value_html(value: Any, path: Path, streaming: Path | None, depth: int = 0) -
 
 
 def field_html(key: str | int, value: Any, path: Path, streaming: Path | None, depth: int) -> str:
-    """One field (``<li>``): its key (objects only: a list's numbers are its indices)."""
-    state = ' data-state="streaming"' if _streaming(path, streaming) else ""
-    head = f'<li class="ss-field" data-path="{e(json_pointer(path))}"{state}>'
-    key_html = "" if isinstance(key, int) else f'<span class="ss-key">{e(key)}</span>: '
-    return f"{head}{key_html}{value_html(value, path, streaming, depth)}</li>"
+    """One field (``<li>``): its key in ``<b>`` (objects only: a list's numbers are its
+    indices). Top-level fields and the fields being written carry their ``data-path``."""
+    marked = _streaming(path, streaming)
+    attrs = f' data-path="{e(json_pointer(path))}"' if depth <= 1 or marked else ""
+    if marked:
+        attrs += ' data-state="streaming"'
+    key_html = "" if isinstance(key, int) else f"<b>{e(key)}</b>: "
+    return f"<li{attrs}>{key_html}{value_html(value, path, streaming, depth)}</li>"
 
 
 class _Children:
@@ -158,13 +159,13 @@ class ArgumentTree:
         if not isinstance(value, dict):
             state = "" if complete else ' data-state="streaming"'
             html = value_html(value, (), streaming)
-            self.summarized = "ss-val-deep" in html
-            return {args_id: [f'<li class="ss-field" data-path=""{state}>{html}</li>']}
+            self.summarized = "ss-deep" in html
+            return {args_id: [f'<li data-path=""{state}>{html}</li>']}
         if value is not self._source:  # a new parse (or a block that started again)
             self._source, self._frozen, self._children = value, [], {}
         keys = list(value)
         if not keys:
-            empty = '<li class="ss-field ss-empty-args">(no arguments)</li>'
+            empty = '<li class="ss-empty-args">(no arguments)</li>'
             return {args_id: [empty] if complete else []}
         open_key = streaming[0] if streaming else None
         done = len(keys) if open_key is None else keys.index(open_key) if open_key in keys else 0
@@ -204,8 +205,8 @@ class ArgumentTree:
         attrs = {"start": start} if start is not None else {}
         out[region] = self._child_parts(position, child, path, streaming)
         return (
-            f'<li class="ss-field" data-path="{e(json_pointer(path))}"{state}>'
-            f'<span class="ss-key">{e(key)}</span>: {slot(region, tag, cls, **attrs)}</li>'
+            f'<li data-path="{e(json_pointer(path))}"{state}>'
+            f"<b>{e(key)}</b>: {slot(region, tag, cls, **attrs)}</li>"
         )
 
     def _child_parts(

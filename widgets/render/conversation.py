@@ -22,6 +22,7 @@ from typing import Any
 
 from streamscope.core.tools import json_default
 from streamscope.core.turns import ToolRun, Turn, sum_usage
+from streamscope.widgets.render.arguments import value_html
 from streamscope.widgets.render.format import fmt_int, fmt_percent, fmt_seconds, plural
 from streamscope.widgets.render.markup import SEP, e, pre
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
@@ -284,10 +285,7 @@ class ConversationPicture:
             rows = []
             for k, v in list(value.items())[:12]:
                 shown = v if isinstance(v, str) else _json(v)
-                rows.append(
-                    f'<li><span class="ss-key">{e(k)}</span>: '
-                    f"{e(_clip(str(shown), ARGS_PREVIEW))}</li>"
-                )
+                rows.append(f"<li><b>{e(k)}</b>: {e(_clip(str(shown), ARGS_PREVIEW))}</li>")
             more = len(value) - 12
             if more > 0:
                 rows.append(f"<li>… {plural(more, 'more field')}</li>")
@@ -297,18 +295,7 @@ class ConversationPicture:
     def _approval(self, run: ToolRun) -> str:
         """A waiting call's form: readable arguments, raw JSON to edit, Approve / Deny."""
         key = self.run_key(run)
-        fields = []
-        value = run.input
-        if isinstance(value, Mapping):
-            for k, v in value.items():
-                if isinstance(v, str) and "\n" in v:
-                    shown = pre(e(v), "ss-val ss-val-text")
-                else:
-                    shown = (
-                        f'<span class="ss-val">{e(v if isinstance(v, str) else _json(v))}</span>'
-                    )
-                fields.append(f'<li><span class="ss-key">{e(k)}</span>: {shown}</li>')
-        readable = f'<ul class="ss-tree">{"".join(fields)}</ul>' if fields else ""
+        readable = value_html(run.input, (), None)  # strings with newlines read as lines
         refusal = self.notes.refusals.get(run)
         refusal_html = (
             f'<p class="ss-conv-refusal" role="alert">{e(refusal)}</p>' if refusal else ""
