@@ -105,9 +105,7 @@ class Kernel:
 
 
 def measure(kernel: Kernel, view: str, tool_bytes: int, seconds: float) -> dict[str, Any]:
-    events = (
-        "text_heavy_events()" if tool_bytes == 0 else f"heavy_message_events({tool_bytes})"
-    )
+    events = "text_heavy_events()" if tool_bytes == 0 else f"heavy_message_events({tool_bytes})"
     messages, stdout = kernel.run(CELL.format(view=view, events=events, seconds=seconds))
     stats = json.loads(stdout.strip().splitlines()[-1])
     comm = [m for m in messages if m["msg_type"] == "comm_msg"]

@@ -244,7 +244,11 @@ def test_a_waiting_approval_is_at_the_bottom_and_in_the_header() -> None:
     ids=["approve", "deny-with-reason", "deny", "approve-edited"],
 )
 def test_a_click_answers_the_approval(
-    action: str, fields: dict[str, Any], content: str | None, is_error: bool, sent_subject: str | None
+    action: str,
+    fields: dict[str, Any],
+    content: str | None,
+    is_error: bool,
+    sent_subject: str | None,
 ) -> None:
     tools = Tools()
     loop = make_loop(tools)

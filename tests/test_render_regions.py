@@ -21,7 +21,9 @@ def test_common_prefix(a: str, b: str) -> None:
 
 
 texts = st.text(alphabet=st.sampled_from(list("ab<>&\"'é🎉\n")), max_size=30)
-versions = st.lists(st.lists(texts.map(lambda t: f"<p>{t}</p>"), max_size=5), min_size=1, max_size=8)
+versions = st.lists(
+    st.lists(texts.map(lambda t: f"<p>{t}</p>"), max_size=5), min_size=1, max_size=8
+)
 
 
 @settings(max_examples=200, deadline=None)

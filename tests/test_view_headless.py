@@ -177,7 +177,9 @@ def _failing(events: list[Event], after: int, exc: BaseException) -> Iterator[Ev
 def test_failure_keeps_what_arrived_marks_failed_and_reraises() -> None:
     view, _rec, _clock, _initial = make_view()
     with pytest.raises(TimeoutError):
-        view.consume(_failing(text_stream("abc def ghi", chunk=3), 4, TimeoutError("read timed out")))
+        view.consume(
+            _failing(text_stream("abc def ghi", chunk=3), 4, TimeoutError("read timed out"))
+        )
     assert view.status == "failed"
     assert view.failure == "TimeoutError: read timed out"
     assert view.state.blocks[0].text == "abc de"  # type: ignore[attr-defined]
@@ -357,7 +359,10 @@ def test_live_bundle_has_the_widget_and_the_static_picture() -> None:
     assert isinstance(metadata, dict)
 
 
-def test_a_finished_view_becomes_its_static_picture(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("how", ["consume", "play"])
+def test_a_finished_view_becomes_its_static_picture(
+    monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
     import IPython.display
 
     calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
@@ -372,7 +377,10 @@ def test_a_finished_view_becomes_its_static_picture(monkeypatch: pytest.MonkeyPa
     view, _rec, _clock, _initial = make_view()
     view._ipython_display_()
     assert "application/vnd.jupyter.widget-view+json" in calls[0][1]
-    view.consume(rich_stream())
+    if how == "consume":
+        view.consume(rich_stream())
+    else:
+        asyncio.run(view.play([(0.0, e) for e in rich_stream()], speed=None))
     kind, data, kw = calls[-1]
     assert kind == "update" and kw["display_id"] == calls[0][2]["display_id"]
     assert set(data) == {"text/html", "text/plain"}  # no widget: a saved notebook shows this

@@ -258,7 +258,5 @@ def test_a_pause_in_the_stream_is_flushed_by_the_timer(kernel: Kernel) -> None:
     _assert_ok(run)
     # the first patch went out with message_start; the chunks that were pending when the
     # source went quiet went out from the timer, during the 1.5 s pause
-    with_text = [
-        t for t, patch in arrivals if any(op[0] == "text/0" for op in patch["ops"])
-    ]
+    with_text = [t for t, patch in arrivals if any(op[0] == "text/0" for op in patch["ops"])]
     assert with_text and with_text[0] < run.seconds - 1.0, (with_text, run.seconds)

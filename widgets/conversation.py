@@ -120,7 +120,7 @@ class ConversationView(LoopObserver, Surface):
         self._current: Turn | None = None
         self.decisions: list[dict[str, Any]] = []
         """Decisions made with the buttons: ``id``, ``name``, ``approved``, ``reason``,
-        ``edited``, ``latency`` (seconds from the click to the kernel handling it)."""
+        ``edited``, ``latency`` (seconds from the click to the kernel handling it, or None)."""
         Surface.__init__(self, clock=clock, frame_interval=frame_interval, flush_timer=flush_timer)
         self._conv.token = self.token
         if loop is not None:
@@ -300,6 +300,7 @@ class ConversationView(LoopObserver, Surface):
                     "approved": decision.approved,
                     "reason": decision.reason,
                     "edited": decision.input is not None,
+                    "latency": self.last_click_latency,
                 }
             )
             notes = self._conv.notes

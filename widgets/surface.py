@@ -77,6 +77,8 @@ class Surface(anywidget.AnyWidget):
         """Carried by this view's buttons; an action without it is ignored."""
         self.front_ends = 0
         """How many front ends said hello (rendered this view)."""
+        self.last_click_latency: float | None = None
+        """Seconds from the last accepted click in the page to its handling here."""
         self._display_id: str | None = None
         self._displayed = False
         self._static_shown = False
@@ -108,8 +110,6 @@ class Surface(anywidget.AnyWidget):
         """Something changed: send a frame now if one is due, else soon."""
         with self._lock:
             self._pending = True
-            if self._static_shown:
-                self._show_live()
             if self._clock() - self._last_frame >= self._interval:
                 self._flush()
             else:
@@ -203,6 +203,12 @@ class Surface(anywidget.AnyWidget):
                 return
             key = content.get("key")
             fields = content.get("fields")
+            sent = content.get("sent_at")
+            self.last_click_latency = (
+                max(0.0, time.time() - sent / 1000)
+                if isinstance(sent, (int, float)) and not isinstance(sent, bool)
+                else None
+            )
             self._on_action(
                 action,
                 key if isinstance(key, str) else None,

@@ -142,6 +142,8 @@ class StreamView(Surface):
         stream may have ended without ``message_stop``.
         """
         with self._lock:
+            if self._static_shown:  # more came after the view settled: live again
+                self._show_live()
             change = self._state.apply(event, at)
             self._picture.note(change)
             if change.kind in _IMMEDIATE and not self._consuming:
@@ -229,7 +231,6 @@ class StreamView(Surface):
             return await self._run(self._play(replay, interval), None, raise_errors=False)
         finally:
             self._replay = None
-            self._refresh_controls()
 
     # ------------------------------------------------------------------ consumption
 
@@ -246,6 +247,8 @@ class StreamView(Surface):
                 self._state.started_at = self._clock()
             self._mode = mode
             self._blocking = blocking
+            if self._static_shown:  # consumed again after it settled: live again
+                self._show_live()
             self._refresh_controls()
 
     async def _run(

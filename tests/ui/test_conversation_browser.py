@@ -139,10 +139,8 @@ def read_outcome(page: Any, tag: str) -> dict[str, Any]:
 
 
 def approval_card(page: Any, index: int) -> Any:
-    """The send_email card of run ``index``, once its buttons are shown."""
-    card = cell(page, index).locator(
-        ".ss-conv-run[data-approval='true']", has=page.locator(".ss-conv-approval")
-    )
+    """The send_email approval form of run ``index`` (at the bottom of its output)."""
+    card = cell(page, index).locator(".ss-conv-approval")
     card.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
     return card
 
@@ -150,13 +148,13 @@ def approval_card(page: Any, index: int) -> Any:
 def deny(page: Any) -> Clicked:
     card = approval_card(page, RUN_A)
     card.scroll_into_view_if_needed()
-    expect(card.locator(".ss-conv-run-name")).to_have_text("send_email")
-    expect(card.locator(".ss-conv-args-full")).to_contain_text("platform-team@acme.example")
-    # the whole body, not a preview
-    expect(card.locator(".ss-conv-args-full")).to_contain_text("Sent on behalf of the CI")
+    expect(card.locator("strong")).to_have_text("send_email")
+    expect(card).to_contain_text("platform-team@acme.example")
+    # the whole body, as lines, not a preview
+    expect(card.locator(".ss-t")).to_contain_text("Sent on behalf of the CI")
     card.locator(".ss-conv-reason").fill(REASON)
     started = time.monotonic()
-    card.locator(".ss-conv-deny").click()
+    card.locator(".ss-btn-deny").click()
     cell(page, RUN_A).locator(".ss-conv-run[data-status='denied']").wait_for()
     round_trip = time.monotonic() - started
     return Clicked(read_outcome(page, "a"), round_trip)
@@ -166,9 +164,9 @@ def approve(page: Any) -> Clicked:
     card = approval_card(page, RUN_B)
     card.scroll_into_view_if_needed()
     started = time.monotonic()
-    card.locator(".ss-conv-approve").click()
+    card.locator(".ss-btn-approve").click()
     cell(page, RUN_B).locator(
-        ".ss-conv-run[data-approval='true']:not([data-status='awaiting_approval'])"
+        ".ss-conv-run[data-approval='true']:not([data-status='awaiting approval'])"
     ).wait_for()
     round_trip = time.monotonic() - started
     return Clicked(read_outcome(page, "b"), round_trip)
@@ -223,16 +221,18 @@ def test_deny_then_approve_while_the_cell_awaits(notebooks: NotebookSession, ui:
     denied_card = first.locator(".ss-conv-run[data-status='denied']")
     expect(denied_card.locator(".ss-conv-decision")).to_have_text(f"denied: {REASON}")
     expect(denied_card.locator(".ss-conv-result")).to_contain_text(REASON)
-    assert first.locator(".ss-view:not(.ss-static)").count() == 4
-    assert first.locator(".ss-conv-run[data-status='ok']").count() == 5
-    expect(first.locator(".ss-conv-header")).to_have_attribute("data-status", "done")
-    expect(first.locator(".ss-conv-notice")).to_be_hidden()  # top-level await: no warning
+    # the loop ended: its output is the static picture, every turn in it
+    assert first.locator(".ss-static .ss-conv .ss-view").count() == 4
+    assert first.locator(".ss-conv-run[data-status='done']").count() == 5
+    expect(first.locator(".ss-conv")).to_have_attribute("data-status", "done")
+    assert first.locator(".ss-conv-notice").count() == 0  # top-level await: no warning
     second = cell(page, RUN_B)
     ok_card = second.locator(".ss-conv-run[data-approval='true']")
-    expect(ok_card).to_have_attribute("data-status", "ok")
+    expect(ok_card).to_have_attribute("data-status", "done")
     expect(ok_card.locator(".ss-conv-decision")).to_have_text("approved")
     # Model-controlled text stays text: the hostile tool result is shown, never run.
     log = second.locator(".ss-conv-run", has_text="get_job_log").first.locator(".ss-conv-result")
+    assert second.locator(".ss-conv-approval").count() == 0  # no buttons in the picture
     expect(log).to_contain_text(HOSTILE_RESULT, use_inner_text=True)
     assert page.locator(".ss-conv img, .ss-conv script").count() == 0
     assert page.evaluate("() => window.__pwned") is None
@@ -244,6 +244,6 @@ def test_deny_then_approve_while_the_cell_awaits(notebooks: NotebookSession, ui:
     expect(third.locator(".ss-conv-notice")).to_contain_text(CLICKS_NEED_AWAIT)
     card = third.locator(".ss-conv-run[data-approval='true']")
     expect(card.locator(".ss-conv-note")).to_contain_text(CLICKS_NEED_AWAIT)
-    assert card.locator(".ss-conv-approval").count() == 0  # no buttons that cannot work
-    expect(third.locator(".ss-conv-stop")).to_be_hidden()
+    assert third.locator(".ss-conv-approval").count() == 0  # no buttons that cannot work
+    assert third.locator("[data-ss-action='stop']").count() == 0
     assert session.dialogs == []

@@ -24,7 +24,7 @@ from streamscope.core.tools import json_default
 from streamscope.core.turns import ToolRun, Turn, sum_usage
 from streamscope.widgets.render.arguments import value_html
 from streamscope.widgets.render.format import fmt_int, fmt_percent, fmt_seconds, plural
-from streamscope.widgets.render.markup import SEP, e, pre
+from streamscope.widgets.render.markup import NO_MATH, SEP, e, pre
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.stream import StreamPicture
 
@@ -195,7 +195,7 @@ class ConversationPicture:
         )
         status = e(notes.status)
         return (
-            f'<div class="ss-conv" data-status="{status}">'
+            f'<div class="ss-conv {NO_MATH}" data-status="{status}">'
             f'<div class="ss-conv-header"><span class="ss-conv-title">Tool loop</span> '
             f'<span class="ss-status" data-status="{status}">{status}</span>'
             f'<span class="ss-conv-info">{SEP}{SEP.join(bits)}</span> {waiting_html}'

@@ -15,7 +15,11 @@ from typing import Any
 
 from streamscope.widgets.render.markdown import is_safe_url
 
-__all__ = ["SEP", "attr", "e", "json_text", "link", "pre", "section_title"]
+__all__ = ["NO_MATH", "SEP", "attr", "e", "json_text", "link", "pre", "section_title"]
+
+NO_MATH = "tex2jax_ignore mathjax_ignore"
+"""Classes that keep MathJax away: notebooks typeset ``$…$`` in outputs, and every price
+("input $0.01 · output $0.02") or dollar sign in a model's text would become TeX."""
 
 SEP = " · "
 """The separator between figures in a line: a middle dot, as text (no markup: it is sent

@@ -12,7 +12,7 @@ import functools
 import re
 
 from streamscope.widgets._static import read_css
-from streamscope.widgets.render.markup import e
+from streamscope.widgets.render.markup import NO_MATH, e
 
 __all__ = ["scope_css", "standalone_document", "static_fragment", "stylesheet"]
 
@@ -90,7 +90,7 @@ def stylesheet() -> str:
 
 def static_fragment(body: str) -> str:
     """A notebook ``text/html`` fragment: the picture with its scoped stylesheet."""
-    return f'<div class="ss-static"><style>{stylesheet()}</style>{body}</div>'
+    return f'<div class="ss-static {NO_MATH}"><style>{stylesheet()}</style>{body}</div>'
 
 
 def standalone_document(body: str, title: str) -> str:

@@ -27,7 +27,7 @@ from streamscope.core.pricing import PriceTable
 from streamscope.core.state import StreamState
 from streamscope.core.status import FINAL_STREAM_STATUSES, StreamStatus, stream_status
 from streamscope.widgets.render.lanes import Lane
-from streamscope.widgets.render.markup import SEP, e
+from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.panel import panel_parts
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.timeline import (
@@ -199,7 +199,8 @@ class StreamPicture:
             model_html = f'<span class="ss-subtitle">{SEP}{e(self.subtitle)}</span>{model_html}'
         p = self.prefix
         return (
-            f'<div class="ss-view" data-status="{e(status)}">'
+            # mathjax_ignore: JupyterLab typesets "$0.01 · … $0.02" as TeX otherwise
+            f'<div class="ss-view {NO_MATH}" data-status="{e(status)}">'
             f'<div class="ss-header"><span class="ss-title">{e(self.title)}</span>{model_html} '
             f'<span class="ss-status" data-status="{e(status)}" role="status">{e(status)}</span>'
             f"{slot(self.controls_id, cls='ss-controls')}</div>"

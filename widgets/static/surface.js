@@ -128,7 +128,7 @@ class View {
     this.ui = store.ui;
     this.el = el;
     this.mount = document.createElement("div");
-    this.mount.className = "ss-mount";
+    this.mount.className = "ss-mount tex2jax_ignore mathjax_ignore"; // no TeX from "$0.01"
     el.appendChild(this.mount);
     this.containers = new Map(); // region id -> element
     this.nodes = new Map(); // region id -> Node[][] (the nodes of each part)
