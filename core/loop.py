@@ -9,6 +9,59 @@ requests were made, or :meth:`ToolLoop.stop` is called. ``run(messages)`` is syn
 ``await arun(messages)`` keeps the event loop free (in Jupyter, approval and Stop buttons
 are only handled while the cell awaits).
 
+Approvals: one at a time, in call order
+---------------------------------------
+Both drivers follow the same policy. The calls of a turn that need no approval start at
+once, in parallel. The calls in ``require_approval`` are asked about one at a time, in the
+order the model made them; each one approved starts at once (it does not wait for the
+other approvals), and the next question is asked only when the previous one is decided.
+So ``run()`` and ``arun()`` ask the same questions in the same order and send the same
+conversation, and a person is never shown two questions at a time. An approver that
+raises gives its call an ``is_error`` result carrying the exception's text; the loop goes
+on. ``approval_timeout=seconds`` bounds the wait for a pending answer (a future or
+awaitable the approver returned): past it the call is denied, "no decision within N s".
+A synchronous approver's own call cannot be timed out (it is the answer), nor stopped.
+
+Timeouts, Stop and interrupts
+-----------------------------
+Every call ends with exactly one result, so the conversation in ``loop.messages`` stays
+complete and valid whatever happens:
+
+- ``tool_timeout=seconds`` (or ``@tool(timeout=...)`` per tool): a call still running
+  after that long gets an ``is_error`` result, "Timed out after N s", and the loop goes
+  on. An async tool is cancelled. A sync tool runs on a thread, and threads cannot be
+  killed: it is abandoned (never waited for; its thread is a daemon), and both the result
+  and the run's record (``ToolRun.abandoned``) say that it may still finish, and have its
+  effects, later: a ``send_email`` that timed out may still send.
+- ``loop.stop()``: no new request and no new call; a pending approval is withdrawn; the
+  calls still running get ``ToolLoop.stop_grace`` seconds (0.5) to finish, then are
+  given up on like a timeout. Every call without a result gets an ``is_error`` result
+  that says it was stopped (status ``stopped``).
+- An interrupt: a tool raising a ``BaseException`` that is not an ``Exception``
+  (``KeyboardInterrupt``, ``SystemExit``...), Ctrl-C in ``run()``, or the kernel's
+  Interrupt, which reaches ``await loop.arun(...)`` as ``CancelledError``. Every call that
+  finished keeps its result, the others get ``is_error`` results that say they were
+  interrupted (status ``stopped``, ``detail`` "interrupted (...)"), the tool results are
+  appended to ``loop.messages``, and then the exception propagates (``stop_reason`` is
+  ``interrupted``). A stream cut by an interrupt is not appended.
+
+Resuming with ``loop.run(loop.messages)`` (or ``arun``) therefore never runs a call whose
+result is known: only calls the last assistant turn left without results (see below).
+
+Tool ids
+--------
+The API rejects a conversation whose ``tool_use`` ids repeat or do not match
+``^[a-zA-Z0-9_-]+$``, and every ``tool_use`` needs a ``tool_result`` with its id. When a
+turn's calls come with an empty or malformed id, or with an id an earlier call of the same
+turn already used, the first call with an id runs; every other one is not run (it may be
+the same call sent twice: running it could do its work twice), its ``tool_use`` block in
+the appended assistant turn gets a fresh id (``toolu_streamscope_<message>_<block>``),
+and it is answered under that id with an ``is_error`` result asking the model to call
+again. Each fix is recorded in ``turn.problems`` (a
+:class:`~streamscope.core.problems.Problem` of kind ``duplicate_tool_id`` or
+``invalid_tool_id``, with the old and new ids in ``data``); ``turn.state`` keeps the ids
+as streamed.
+
 Observer interface
 ------------------
 Pass ``observer=obj`` (or a list of them), the ``on_*`` callbacks, or both. Every method is
@@ -25,23 +78,28 @@ that runs the loop (``run``'s caller, or ``arun``'s event loop), in this order:
   turn, or None when it was interrupted or failed).
 - ``tool_queued(run)``, ``tool_awaiting_approval(run)``, ``tool_started(run)``,
   ``tool_finished(run)``: a :class:`ToolRun` changed status (``on_tool_run(run)`` for all
-  four). Runs that fail before running (unknown tool, bad JSON, invalid arguments) go
-  from queued straight to finished; so do denied ones. In ``run()``, runs that finish
-  while an approval is being asked are reported once the approvals are done.
-- ``approval_needed(call) -> decision | awaitable``: asked for tools in
+  four); ``run.status`` is one of :data:`~streamscope.core.status.RUN_STATUSES`. Every
+  call of a turn is queued first. Runs that fail before running (unknown tool, bad JSON,
+  invalid arguments, a repeated or missing id) go from queued straight to finished; so
+  do denied ones. An approved call that must wait for a worker (``max_workers``) is
+  queued again (``tool_queued`` once more for the same run). In ``run()``, a call that
+  finishes while a synchronous approver is being asked is reported when it returns.
+- ``approval_needed(call) -> decision | future | awaitable``: asked for tools in
   ``require_approval`` when no ``approve=`` callable was given (the first observer that
   has it answers). A widget returns an ``asyncio.Future`` resolved by its buttons;
-  ``arun`` awaits it (cancelled if the loop is stopped). ``run()`` cannot wait for an
-  awaitable and raises ``TypeError`` pointing to ``await loop.arun(...)``.
+  ``arun`` awaits it (cancelled if the loop is stopped, or when ``approval_timeout``
+  passes). ``run()`` waits for a ``concurrent.futures.Future`` the same way, but cannot
+  wait for an asyncio awaitable and raises ``TypeError`` pointing to
+  ``await loop.arun(...)``.
 
 Observer exceptions are logged and kept in ``loop.observer_errors``; they never break
 the loop. A decision is ``True``, ``False``, ``(False, reason)``, ``(True, edited_input)``
 or a :class:`Decision`.
 
 Resuming: if the conversation passed in ends with an assistant turn whose ``tool_use``
-calls have no results (e.g. the previous run stopped at ``max_turns`` or was stopped
-before its tools ran), those calls are run first, as turn 0 (``turn.state is None``; no
-``turn_started``/``turn_finished`` for it, only the tool notifications).
+calls have no results (e.g. the previous run stopped at ``max_turns``), those calls are run
+first, as turn 0 (``turn.state is None``; no ``turn_started``/``turn_finished`` for it,
+only the tool notifications).
 """
 
 from __future__ import annotations
@@ -49,34 +107,42 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import contextvars
+import copy
 import dataclasses
 import functools
 import inspect
 import json
 import logging
+import re
 import threading
 import time
-import traceback
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
+from streamscope.core._batch import ASYNC_APPROVER_MESSAGE as ASYNC_APPROVER_MESSAGE
+from streamscope.core._batch import (
+    STOP_GRACE,
+    AsyncBatch,
+    SyncBatch,
+    discard,
+    set_result,
+)
+from streamscope.core._batch import STOPPED_BEFORE_APPROVAL as STOPPED_BEFORE_APPROVAL
+from streamscope.core._checks import positive_int, positive_seconds
 from streamscope.core._models import dump_model
 from streamscope.core.blocks import ToolUseBlock
 from streamscope.core.changes import Change
 from streamscope.core.errors import StreamAPIError
+from streamscope.core.problems import Problem
 from streamscope.core.sources import aiter_events, iter_events
 from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import (
     Tool,
     ToolInputError,
-    ToolResult,
     ToolSpec,
     is_async_callable,
-    json_default,
     normalize_tools,
-    result_content,
 )
 from streamscope.core.turns import (
     Decision,
@@ -104,18 +170,12 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-
-ASYNC_APPROVER_MESSAGE = (
-    "the approver is async (it returns an awaitable), and ToolLoop.run() cannot wait for it: "
-    "blocking here would also block whatever must answer it (in Jupyter, button clicks are "
-    "only handled while the cell awaits). Use `await loop.arun(messages)` instead, or pass a "
-    "synchronous approve= callable."
-)
 ASYNC_CLIENT_MESSAGE = (
     "this client is async (e.g. anthropic.AsyncAnthropic): use `await loop.arun(messages)`, "
     "or give run() a synchronous client (anthropic.Anthropic)."
 )
-STOPPED_BEFORE_APPROVAL = "Not run: the loop was stopped before this call was approved."
+_VALID_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
+"""What the API accepts as a ``tool_use`` id."""
 
 
 class _Callbacks:
@@ -144,54 +204,6 @@ class _Callbacks:
     tool_queued = tool_awaiting_approval = tool_started = tool_finished = _tool
 
 
-class _LoopThread:
-    """A private event loop in a worker thread, for async tools under the sync ``run()``."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self._main, name="streamscope-async-tools", daemon=True
-        )
-        self.thread.start()
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-
-    def submit(self, coro: Coroutine[Any, Any, None]) -> concurrent.futures.Future[None]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    def close(self) -> None:
-        async def shutdown() -> None:
-            current = asyncio.current_task()
-            tasks = [t for t in asyncio.all_tasks() if t is not current]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await self.loop.shutdown_asyncgens()
-
-        try:
-            asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(timeout=10)
-        except Exception:  # best-effort clean-up
-            _log.debug("async tool loop shutdown failed", exc_info=True)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        if not self.thread.is_alive():
-            self.loop.close()
-
-
-async def _await(awaitable: Awaitable[Any]) -> Any:
-    return await awaitable
-
-
-def _discard(awaitable: object) -> None:
-    if inspect.iscoroutine(awaitable):
-        awaitable.close()
-
-
-_STOPPED = object()
-
-
 async def _in_thread_closing_late(fn: Callable[[], Any]) -> Any:
     """``fn()`` in a worker thread; if we are cancelled first (stop), whatever it returns
     later (an SDK stream holding a connection) is closed instead of leaked."""
@@ -209,7 +221,7 @@ def _close_result(future: asyncio.Future[Any]) -> None:
     close = getattr(future.result(), "close", None)
     if close is not None:
         with contextlib.suppress(Exception):
-            _discard(close())
+            discard(close())
 
 
 def _all_tool_calls(state: StreamState) -> list[ToolCall]:
@@ -247,23 +259,34 @@ class ToolLoop:
     require_approval:
         Names of tools whose calls must be approved first (``True``: every local tool).
     approve:
-        ``approve(call) -> decision`` (sync for ``run``; sync or async for ``arun``). Without
-        it, an observer's ``approval_needed`` is asked.
+        ``approve(call) -> decision`` (sync for ``run``; sync or async for ``arun``), or a
+        future of one. Without it, an observer's ``approval_needed`` is asked.
+    approval_timeout:
+        Seconds to wait for a pending approval before denying the call ("no decision
+        within N s"); None (the default) waits as long as it takes.
+    tool_timeout:
+        Seconds a call may run before it gets a "timed out" ``is_error`` result (a sync
+        tool is abandoned, an async one cancelled); None (the default): no limit. A
+        tool's own ``timeout`` (``@tool(timeout=...)``) takes precedence.
     max_turns:
-        At most this many requests per run.
+        At most this many requests per run (a positive int).
     observer, on_event, on_turn_start, on_tool_run:
         Live progress (see the module docstring).
     method:
         ``"create"`` (``messages.create(stream=True)``, the default: streamscope does the
         accumulating) or ``"stream"`` (``messages.stream(...)``).
     max_workers:
-        Threads for sync tools per turn (default: one per call, so all run at once).
+        At most this many sync tools running at once per turn (default: one thread per
+        call, so all run at once). An abandoned call frees its worker.
     note_edits:
         When an approver edits the arguments, say so at the start of the tool result.
     **request_kwargs:
         Any other request field: ``system``, ``thinking``, ``tool_choice``, ``betas``,
         ``temperature``, ``metadata``...
     """
+
+    stop_grace: float = STOP_GRACE
+    """Seconds the calls still running get to finish after :meth:`stop`."""
 
     def __init__(
         self,
@@ -274,6 +297,8 @@ class ToolLoop:
         tools: Iterable[ToolSpec] = (),
         require_approval: Iterable[str] | bool = (),
         approve: Approver | None = None,
+        approval_timeout: float | None = None,
+        tool_timeout: float | None = None,
         max_turns: int = 10,
         observer: Any = None,
         on_event: Callable[[Turn, Any, Change], object] | None = None,
@@ -287,10 +312,37 @@ class ToolLoop:
         for reserved in ("messages", "stream"):
             if reserved in request_kwargs:
                 raise TypeError(f"{reserved}= is set by the loop; do not pass it to ToolLoop")
-        if max_turns < 1:
-            raise ValueError("max_turns must be at least 1")
+        if client is None or not (hasattr(client, "messages") or hasattr(client, "beta")):
+            raise TypeError(
+                "client must be an anthropic.Anthropic or anthropic.AsyncAnthropic (or a "
+                f"ReplayClient), not {client!r}"
+            )
+        if not isinstance(model, str) or not model:
+            raise TypeError(f"model must be a non-empty str, not {model!r}")
+        positive_int("max_tokens", max_tokens)
+        positive_int("max_turns", max_turns)
+        positive_int("max_workers", max_workers, optional=True)
+        if not isinstance(method, str):
+            raise TypeError(f"method must be 'create' or 'stream', not {method!r}")
         if method not in ("create", "stream"):
-            raise ValueError("method must be 'create' or 'stream'")
+            raise ValueError(f"method must be 'create' or 'stream', not {method!r}")
+        if approve is not None and not callable(approve):
+            raise TypeError(f"approve must be a callable or None, not {approve!r}")
+        for name, callback in (
+            ("on_event", on_event),
+            ("on_turn_start", on_turn_start),
+            ("on_tool_run", on_tool_run),
+        ):
+            if callback is not None and not callable(callback):
+                raise TypeError(f"{name} must be a callable or None, not {callback!r}")
+        if not isinstance(note_edits, bool):
+            raise TypeError(f"note_edits must be True or False, not {note_edits!r}")
+        if isinstance(tools, (str, bytes, dict)) or not isinstance(tools, Iterable):
+            raise TypeError(
+                f"tools must be a list of functions, Tools or tool dicts, not {tools!r}"
+            )
+        self.approval_timeout: float | None = positive_seconds("approval_timeout", approval_timeout)
+        self.tool_timeout: float | None = positive_seconds("tool_timeout", tool_timeout)
         self.client = client
         self.model = model
         self.max_tokens = max_tokens
@@ -317,7 +369,9 @@ class ToolLoop:
         self.turns: list[Turn] = []
         self.stop_reason: str | None = None
         """Why the last run ended: the model's stop reason (``end_turn``, ``max_tokens``,
-        ``stop_sequence``, ``refusal``...), ``max_turns``, ``stopped`` or ``error``."""
+        ``stop_sequence``, ``refusal``...), ``max_turns``, ``stopped``, ``error`` (an
+        exception) or ``interrupted`` (``KeyboardInterrupt``, ``SystemExit``, a cancelled
+        ``arun``...)."""
         self.observer_errors: list[tuple[str, BaseException]] = []
         self._initial_count = 0
         self._requests = 0
@@ -326,6 +380,7 @@ class ToolLoop:
         self._aloop: asyncio.AbstractEventLoop | None = None
         self._astop: asyncio.Event | None = None
         self._consume_task: asyncio.Future[None] | None = None
+        self._stop_signal: concurrent.futures.Future[None] = concurrent.futures.Future()
 
     def _gated(self, require_approval: Iterable[str] | bool) -> frozenset[str]:
         if require_approval is True:
@@ -334,7 +389,14 @@ class ToolLoop:
             return frozenset()
         if isinstance(require_approval, str):
             require_approval = [require_approval]
+        if not isinstance(require_approval, Iterable):
+            raise TypeError(
+                f"require_approval must be True, False or tool names, not {require_approval!r}"
+            )
         names = frozenset(require_approval)
+        bad = [n for n in names if not isinstance(n, str)]
+        if bad:
+            raise TypeError(f"require_approval names tools by their names (str), not {bad!r}")
         remote = names & self._remote
         if remote:
             raise ValueError(f"require_approval names tools that never run here: {sorted(remote)}")
@@ -381,10 +443,18 @@ class ToolLoop:
         return self._aloop
 
     def stop(self) -> None:
-        """Ask the loop to stop: the stream being read is closed (its partial turn is kept
-        in ``turns`` but not appended), pending approvals are denied, running tools finish
-        and their results are appended, and no new request is sent. Thread-safe."""
+        """Ask the loop to stop; ``run()``/``arun()`` return within about a second.
+
+        The stream being read is closed (its partial turn is kept in ``turns`` but not
+        appended), a pending approval is withdrawn, calls not started are not started,
+        calls still running get :attr:`stop_grace` seconds to finish and are then
+        abandoned (sync) or cancelled (async), and no new request is sent. Every call
+        without a result gets an ``is_error`` result that says it was stopped, so the
+        conversation stays complete. Thread-safe.
+        """
         self._stop.set()
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            self._stop_signal.set_result(None)
         loop = self._aloop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
@@ -438,6 +508,7 @@ class ToolLoop:
         self.stop_reason = None
         self._requests = 0
         self._stop.clear()
+        self._stop_signal = concurrent.futures.Future()
         if self.require_approval and self._approver() is None:
             raise ValueError(
                 f"tools {sorted(self.require_approval)} require approval, but there is no "
@@ -494,11 +565,14 @@ class ToolLoop:
             )
         turn.interrupted = False  # stopped after message_stop: the turn is whole, keep it
         message = {"role": "assistant", "content": state.to_message()["content"]}
-        turn.message = message
-        self.messages.append(message)
         reason = state.stop_reason or "end_turn"
         if reason == "tool_use":
-            turn.runs = [self._make_run(turn.number, call) for call in _all_tool_calls(state)]
+            calls = self._answerable(
+                turn, _all_tool_calls(state), message["content"], len(self.messages)
+            )
+            turn.runs = [self._make_run(turn.number, call, why) for call, why in calls]
+        turn.message = message
+        self.messages.append(message)
         return reason
 
     def _pending_turn(self) -> Turn | None:
@@ -516,7 +590,7 @@ class ToolLoop:
                 tool_input = block.get("input", {})
                 calls.append(
                     ToolCall(
-                        id=str(block.get("id", "")),
+                        id=_id_of(block),
                         name=str(block.get("name", "")),
                         input=tool_input,
                         index=i,
@@ -526,13 +600,87 @@ class ToolLoop:
         if not calls:
             return None
         turn = Turn(0, None, None, message=last, resumed=True)
-        turn.runs = [self._make_run(0, call) for call in calls]
+        fixed = [copy.deepcopy(dump_model(block)) for block in content]
+        checked = self._answerable(turn, calls, fixed, len(self.messages) - 1)
+        if turn.problems:  # a copy with the new ids: the caller's messages are never changed
+            turn.message = {"role": "assistant", "content": fixed}
+            self.messages[-1] = turn.message
+        turn.runs = [self._make_run(0, call, why) for call, why in checked]
         self.turns.append(turn)
         return turn
 
-    def _make_run(self, turn_number: int, call: ToolCall) -> ToolRun:
+    def _answerable(
+        self, turn: Turn, calls: list[ToolCall], content: list[Any], position: int
+    ) -> list[tuple[ToolCall, tuple[str, str] | None]]:
+        """Each call with why it must not run, as (result, detail), or None when it may;
+        after making every id one
+        the API accepts: a repeated or invalid id is replaced in ``content`` (the assistant
+        turn at ``position`` in the conversation) and in the call, and recorded in
+        ``turn.problems``."""
+        taken = {call.id for call in calls}
+        seen: set[str] = set()
+        checked: list[tuple[ToolCall, tuple[str, str] | None]] = [(call, None) for call in calls]
+        renamed: dict[str, list[str | None]] = {}  # old id -> new id per occurrence
+        for i in sorted(range(len(calls)), key=lambda i: calls[i].index):
+            call = calls[i]
+            old_id = call.id
+            kind = (
+                "invalid_tool_id"
+                if not _VALID_ID.match(old_id)
+                else "duplicate_tool_id"
+                if old_id in seen
+                else None
+            )
+            seen.add(old_id)
+            if kind is None:
+                renamed.setdefault(old_id, []).append(None)
+                continue
+            new_id = f"toolu_streamscope_{position}_{call.index}"
+            while new_id in taken:
+                new_id += "_"
+            taken.add(new_id)
+            renamed.setdefault(old_id, []).append(new_id)
+            if kind == "duplicate_tool_id":
+                what = f"repeats the id {old_id!r} of an earlier call in this turn"
+                why = (
+                    f"Not run: this call repeated the id {old_id!r} of an earlier call in the "
+                    "same turn. Call the tool again if it is still needed.",
+                    "repeated id; not run",
+                )
+            else:
+                what = f"has no valid id ({old_id!r})"
+                why = (
+                    f"Not run: this call came without a valid id ({old_id!r}). Call the tool "
+                    "again if it is still needed.",
+                    "no valid id; not run",
+                )
+            turn.problems.append(
+                Problem(
+                    kind,
+                    f"tool call {call.name!r} {what}: not run, sent back as {new_id!r} with an "
+                    "is_error result so that the conversation stays valid",
+                    index=call.index,
+                    data={"id": old_id, "sent_as": new_id, "name": call.name},
+                )
+            )
+            checked[i] = (dataclasses.replace(call, id=new_id), why)
+        count: dict[str, int] = {}
+        for block in content:
+            if isinstance(block, dict) and block.get("type") == "tool_use":
+                old_id = _id_of(block)
+                k = count[old_id] = count.get(old_id, -1) + 1
+                new_ids = renamed.get(old_id, [])
+                if k < len(new_ids) and new_ids[k] is not None:
+                    block["id"] = new_ids[k]
+        return checked
+
+    def _make_run(
+        self, turn_number: int, call: ToolCall, why_not: tuple[str, str] | None = None
+    ) -> ToolRun:
         run = ToolRun(call=call, turn=turn_number, tool=self._local.get(call.name))
-        if run.tool is None:
+        if why_not is not None:
+            set_result(run, "failed", *why_not)
+        elif run.tool is None:
             if call.name in self._remote:
                 self._fail(run, f"Tool {call.name!r} has no local implementation; it cannot run.")
             else:
@@ -555,134 +703,16 @@ class ToolLoop:
 
     @staticmethod
     def _fail(run: ToolRun, message: str) -> None:
-        run.status = "error"
-        run.error = message
-        run.content = message
-        run.is_error = True
-
-    def _set_status(self, run: ToolRun, status: RunStatus, method: str) -> None:
-        run.status = status
-        self._notify(method, run)
-
-    def _queue(self, runs: list[ToolRun]) -> None:
-        for run in runs:
-            self._notify("tool_queued", run)
-        for run in runs:
-            if run.done:
-                self._notify("tool_finished", run)
-
-    def _mark_running(self, run: ToolRun) -> None:
-        run.started_at = time.monotonic()
-        self._set_status(run, "running", "tool_started")
-
-    def _apply_decision(self, run: ToolRun, decision: Decision) -> bool:
-        """Record the decision; True when the call may run (with edited args validated)."""
-        run.decision = decision
-        if not decision.approved:
-            reason = decision.reason
-            message = (
-                reason
-                if reason == STOPPED_BEFORE_APPROVAL
-                else f"The user denied this tool call: {reason}"
-                if reason
-                else "The user denied this tool call."
-            )
-            run.status = "denied"
-            run.error = message
-            run.content = message
-            run.is_error = True
-            return False
-        if decision.input is not None and decision.input != run.call.input:
-            assert run.tool is not None
-            run.approved_input = decision.input
-            try:
-                run.arguments = run.tool.validate(decision.input)
-            except ToolInputError as exc:
-                self._fail(run, f"The arguments the user edited are invalid. {exc}")
-                return False
-        return True
-
-    def _record_value(self, run: ToolRun, value: Any) -> None:
-        run.result = value
-        content: str | list[dict[str, Any]]
-        try:
-            if isinstance(value, ToolResult):
-                content, is_error = value.content, value.is_error
-            else:
-                content, is_error = result_content(value), False
-        except Exception as exc:  # an unconvertible result is an error result
-            content = f"The tool's result could not be sent ({type(exc).__name__}: {exc})"
-            is_error = True
-        if run.approved_input is not None and self.note_edits:
-            note = (
-                "(The user edited the arguments before running: "
-                f"{json.dumps(run.approved_input, ensure_ascii=False, default=json_default)})"
-            )
-            content = (
-                f"{note}\n{content}"
-                if isinstance(content, str)
-                else [{"type": "text", "text": note}, *content]
-            )
-        run.content = content
-        run.is_error = is_error
-        if is_error:
-            run.error = content if isinstance(content, str) else "the tool reported an error"
-        run.status = "error" if is_error else "ok"
-
-    @staticmethod
-    def _record_exception(run: ToolRun, exc: BaseException) -> None:
-        run.exception = exc
-        run.error = f"{type(exc).__name__}: {exc}"
-        run.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        run.content = run.error
-        run.is_error = True
-        run.status = "error"
-
-    def _invoke_sync(self, run: ToolRun, args: list[Any], kwargs: dict[str, Any]) -> None:
-        """Run a tool in a worker thread (never raises an ``Exception``)."""
-        assert run.tool is not None
-        run.started_at = time.monotonic()
-        try:
-            value = run.tool.fn(*args, **kwargs)
-            if inspect.isawaitable(value):  # a sync callable that returned a coroutine
-                value = asyncio.run(_await(value))
-        except Exception as exc:  # becomes an is_error result
-            self._record_exception(run, exc)
-        else:
-            self._record_value(run, value)
-        finally:
-            run.finished_at = time.monotonic()
-
-    async def _invoke_async(self, run: ToolRun, args: list[Any], kwargs: dict[str, Any]) -> None:
-        assert run.tool is not None
-        run.started_at = time.monotonic()
-        try:
-            value = run.tool.fn(*args, **kwargs)
-            if inspect.isawaitable(value):
-                value = await value
-        except asyncio.CancelledError as exc:
-            self._record_exception(run, exc)
-            raise
-        except Exception as exc:  # becomes an is_error result
-            self._record_exception(run, exc)
-        else:
-            self._record_value(run, value)
-        finally:
-            run.finished_at = time.monotonic()
+        set_result(run, "failed", message)
 
     def _append_results(self, turn: Turn) -> None:
         message = {"role": "user", "content": [run.to_block() for run in turn.runs]}
         turn.tool_results = message
         self.messages.append(message)
 
-    def _pool(self, runs: list[ToolRun]) -> concurrent.futures.ThreadPoolExecutor | None:
-        count = sum(1 for r in runs if not r.done and r.tool is not None and not r.tool.is_async)
-        if not count:
-            return None
-        workers = self.max_workers or count
-        return concurrent.futures.ThreadPoolExecutor(
-            max_workers=max(1, workers), thread_name_prefix="streamscope-tool"
-        )
+    def _ended_by(self, exc: BaseException) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = "error" if isinstance(exc, Exception) else "interrupted"
 
     # ------------------------------------------------------------------ sync
 
@@ -700,9 +730,8 @@ class ToolLoop:
             if pending is not None:
                 self._execute_sync(pending)
             self._drive_sync()
-        except BaseException:
-            if self.stop_reason is None:
-                self.stop_reason = "error"
+        except BaseException as exc:
+            self._ended_by(exc)
             raise
         finally:
             self._end()
@@ -719,16 +748,17 @@ class ToolLoop:
     def _after_turn(self, turn: Turn, reason: str) -> Literal["again", "tools", "end"]:
         """What follows a streamed turn: another request, its tools, or the end.
 
-        ``pause_turn`` asks again without results; ``tool_use`` runs the calls unless a
-        stop was asked meanwhile; anything else ends the loop with that reason.
+        ``pause_turn`` asks again without results; ``tool_use`` runs the calls (after a
+        ``stop()`` that answers each "stopped", so the conversation stays complete),
+        unless ``max_turns`` requests were made: then the calls are left for a resumed
+        run; anything else ends the loop with that reason.
         """
         if reason == "pause_turn":
             return "again"
         if reason == "tool_use" and turn.runs:
-            stop = self._should_stop()
-            if stop is None:
+            if self._stop.is_set() or self._requests < self.max_turns:
                 return "tools"
-            reason = stop
+            reason = "max_turns"
         self.stop_reason = reason
         return "end"
 
@@ -763,67 +793,16 @@ class ToolLoop:
             if self.method == "create":
                 close = getattr(source, "close", None)
                 if close is not None:
-                    _discard(close())
+                    discard(close())
             turn.state.finish()
 
-    def _decide_sync(self, run: ToolRun) -> Decision:
-        self._set_status(run, "awaiting_approval", "tool_awaiting_approval")
-        approver = self._approver()
-        assert approver is not None
-        value = approver(run.call)
-        if inspect.isawaitable(value) or isinstance(value, concurrent.futures.Future):
-            _discard(value)
-            raise TypeError(ASYNC_APPROVER_MESSAGE)
-        return as_decision(value)
-
     def _execute_sync(self, turn: Turn) -> None:
-        runs = turn.runs
-        self._queue(runs)
-        pending = [run for run in runs if not run.done]
-        pool = self._pool(pending)
-        async_loop: _LoopThread | None = None
-        futures: dict[concurrent.futures.Future[None], ToolRun] = {}
-
-        def submit(run: ToolRun) -> None:
-            nonlocal async_loop
-            assert run.tool is not None and run.arguments is not None
-            args, kwargs = run.tool.bind(run.arguments)
-            self._mark_running(run)
-            future: concurrent.futures.Future[None]
-            if run.tool.is_async:
-                if async_loop is None:
-                    async_loop = _LoopThread()
-                future = async_loop.submit(self._invoke_async(run, args, kwargs))
-            else:
-                assert pool is not None
-                context = contextvars.copy_context()
-                future = pool.submit(context.run, self._invoke_sync, run, args, kwargs)
-            futures[future] = run
-
+        batch = SyncBatch(self, turn, self._stop_signal)
         try:
-            for run in pending:
-                if not run.needs_approval:
-                    submit(run)
-            for run in pending:
-                if run.needs_approval:
-                    decision = (
-                        Decision(False, STOPPED_BEFORE_APPROVAL)
-                        if self._stop.is_set()
-                        else self._decide_sync(run)
-                    )
-                    if self._apply_decision(run, decision):
-                        submit(run)
-                    else:
-                        self._notify("tool_finished", run)
-            for future in concurrent.futures.as_completed(futures):
-                future.result()
-                self._notify("tool_finished", futures[future])
-        finally:  # every future is done unless an approver raised or we were interrupted
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            if async_loop is not None:
-                async_loop.close()
-        self._append_results(turn)
+            batch.drive()
+        finally:  # every call has its result, whatever happened
+            self._append_results(turn)
+        batch.raise_interrupt()
 
     # ------------------------------------------------------------------ async
 
@@ -833,14 +812,15 @@ class ToolLoop:
         self._begin(messages)
         self._aloop = asyncio.get_running_loop()
         self._astop = asyncio.Event()
+        if self._stop.is_set():
+            self._astop.set()
         try:
             pending = self._pending_turn()
             if pending is not None:
                 await self._execute_async(pending)
             await self._drive_async()
-        except BaseException:
-            if self.stop_reason is None:
-                self.stop_reason = "error"
+        except BaseException as exc:
+            self._ended_by(exc)
             raise
         finally:
             self._aloop = None
@@ -908,76 +888,16 @@ class ToolLoop:
                     else:
                         await asyncio.to_thread(close)
 
-    async def _until_stopped(self, awaitable: Any) -> Any:
-        """The awaitable's result, or ``_STOPPED`` if the loop is stopped first."""
-        if isinstance(awaitable, concurrent.futures.Future):
-            future: asyncio.Future[Any] = asyncio.wrap_future(awaitable)
-        else:
-            future = asyncio.ensure_future(awaitable)
-        assert self._astop is not None
-        stop_wait = asyncio.ensure_future(self._astop.wait())
-        try:
-            done, _ = await asyncio.wait({future, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stop_wait.cancel()
-            if not future.done():
-                future.cancel()
-        if future not in done:
-            return _STOPPED
-        if future.cancelled():
-            return Decision(False, "The approval request was cancelled.")
-        return future.result()
-
-    async def _decide_async(self, run: ToolRun) -> Decision:
-        self._set_status(run, "awaiting_approval", "tool_awaiting_approval")
-        approver = self._approver()
-        assert approver is not None
-        value = approver(run.call)
-        if inspect.isawaitable(value) or isinstance(value, concurrent.futures.Future):
-            value = await self._until_stopped(value)
-            if value is _STOPPED:
-                return Decision(False, STOPPED_BEFORE_APPROVAL)
-        return as_decision(value)
-
-    async def _handle_async(
-        self, run: ToolRun, pool: concurrent.futures.ThreadPoolExecutor | None
-    ) -> None:
-        if run.needs_approval:
-            if self._stop.is_set():
-                decision = Decision(False, STOPPED_BEFORE_APPROVAL)
-            else:
-                decision = await self._decide_async(run)
-            if not self._apply_decision(run, decision):
-                self._notify("tool_finished", run)
-                return
-        assert run.tool is not None and run.arguments is not None
-        args, kwargs = run.tool.bind(run.arguments)
-        self._mark_running(run)
-        if run.tool.is_async:
-            await self._invoke_async(run, args, kwargs)
-        else:
-            loop = asyncio.get_running_loop()
-            context = contextvars.copy_context()
-            call = functools.partial(context.run, self._invoke_sync, run, args, kwargs)
-            await loop.run_in_executor(pool, call)
-        self._notify("tool_finished", run)
-
     async def _execute_async(self, turn: Turn) -> None:
-        runs = turn.runs
-        self._queue(runs)
-        pending = [run for run in runs if not run.done]
-        pool = self._pool(pending)
-        tasks = [asyncio.ensure_future(self._handle_async(run, pool)) for run in pending]
+        assert self._astop is not None
+        batch = AsyncBatch(self, turn, self._astop)
         try:
-            if tasks:
-                await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                await asyncio.wait(tasks)
-            raise
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=False)
-        self._append_results(turn)
+            await batch.drive()
+        finally:  # every call has its result, whatever happened
+            self._append_results(turn)
+        batch.raise_interrupt()
+
+
+def _id_of(block: dict[str, Any]) -> str:
+    value = block.get("id")
+    return value if isinstance(value, str) else ""

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema
 
+from streamscope.core._checks import positive_seconds
 from streamscope.core._models import dump_model
 
 __all__ = [
@@ -201,6 +202,9 @@ class Tool:
         Overrides the docstring's description (summary and longer description).
     cache_control:
         Added to the tool's API entry (e.g. ``{"type": "ephemeral"}`` on the last tool).
+    timeout:
+        Seconds a call may run before the tool loop gives up on it (None: the loop's
+        ``tool_timeout``). Overrides the loop's for this tool.
 
     Attributes
     ----------
@@ -216,6 +220,7 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         cache_control: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"a tool must be callable, not {type(fn).__name__}")
@@ -225,6 +230,7 @@ class Tool:
         doc_description, param_docs = parse_docstring(inspect.getdoc(target))
         self.description: str = doc_description if description is None else description
         self.cache_control = cache_control
+        self.timeout = positive_seconds("timeout", timeout)
         self.is_async = is_async_callable(fn)
         self._positional_only: list[str] = []
         self._takes_var_kwargs = False
@@ -364,7 +370,11 @@ class Tool:
             return self
         bound = self.fn.__get__(instance, owner)
         return Tool(
-            bound, name=self.name, description=self.description, cache_control=self.cache_control
+            bound,
+            name=self.name,
+            description=self.description,
+            cache_control=self.cache_control,
+            timeout=self.timeout,
         )
 
     def __repr__(self) -> str:
@@ -380,6 +390,7 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     cache_control: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> Tool: ...
 
 
@@ -391,6 +402,7 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     cache_control: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -401,16 +413,23 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     cache_control: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Make a :class:`Tool`: ``@tool`` or ``@tool(name=..., description=...)``.
+    """Make a :class:`Tool`: ``@tool`` or ``@tool(name=..., description=..., timeout=...)``.
 
     The result is still callable like the function.
     """
+    options: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "cache_control": cache_control,
+        "timeout": timeout,
+    }
     if fn is not None:
-        return Tool(fn, name=name, description=description, cache_control=cache_control)
+        return Tool(fn, **options)
 
     def decorate(f: Callable[..., Any]) -> Tool:
-        return Tool(f, name=name, description=description, cache_control=cache_control)
+        return Tool(f, **options)
 
     return decorate
 

@@ -1,7 +1,9 @@
 """The records of a tool loop: turns, tool runs, approval decisions, and the observer.
 
-:class:`Turn` is one streamed assistant turn with its tool runs; :class:`ToolRun` one call's
-fate (queued, awaiting approval, denied, running, ok, error) with its timing and result;
+:class:`Turn` is one streamed assistant turn with its tool runs and the problems the loop
+found in it; :class:`ToolRun` one call's fate, told with the status words of
+:data:`~streamscope.core.status.RUN_STATUSES` (queued, awaiting approval, running, done,
+failed, denied, timed out, stopped), with the time each was entered, its timing and result;
 :class:`Decision` what an approver said; :class:`LoopObserver` the hooks a view implements
 (see :mod:`streamscope.core.loop` for when each is called).
 """
@@ -9,12 +11,15 @@ fate (queued, awaiting approval, denied, running, ok, error) with its timing and
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from streamscope.core.changes import Change
+from streamscope.core.problems import Problem
 from streamscope.core.state import StreamState
+from streamscope.core.status import RunStatusWord
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import Tool
 from streamscope.core.usage import Usage
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
     from streamscope.core.loop import ToolLoop
 
 __all__ = [
+    "FINAL_RUN_STATUSES",
     "Decision",
     "IncompleteStreamError",
     "LoopObserver",
@@ -33,8 +39,12 @@ __all__ = [
     "sum_usage",
 ]
 
-RunStatus = Literal["pending", "awaiting_approval", "denied", "running", "ok", "error"]
-_DONE_STATUSES = frozenset({"denied", "ok", "error"})
+RunStatus = RunStatusWord
+"""A tool run's status: one of :data:`~streamscope.core.status.RUN_STATUSES`."""
+FINAL_RUN_STATUSES: frozenset[RunStatus] = frozenset(
+    {"done", "failed", "denied", "timed out", "stopped"}
+)
+"""The statuses of a run that has its result (the ``tool_result`` the model is sent)."""
 
 
 class IncompleteStreamError(RuntimeError):
@@ -117,17 +127,27 @@ def _add_usage(into: dict[str, Any], raw: dict[str, Any]) -> None:
 class ToolRun:
     """One client tool call of a turn, from queued to finished.
 
-    Times are ``time.monotonic()`` seconds. ``result`` is what the function returned,
-    ``content``/``is_error`` what went back to the model, ``error`` a one-line reason
-    when it failed or was denied (``exception``/``traceback`` when the tool raised).
-    ``arguments`` are the validated keyword arguments; ``approved_input`` is set only
-    when an approver edited the arguments.
+    ``status`` is one of :data:`~streamscope.core.status.RUN_STATUSES`: ``queued``,
+    ``awaiting approval``, ``running``, then one of ``done`` (the tool returned),
+    ``failed`` (it raised or returned an error, its arguments or id were unusable, or
+    the approver raised), ``denied``, ``timed out`` or ``stopped`` (by ``loop.stop()``,
+    or interrupted: ``detail`` says which). ``history`` holds every status entered with
+    its ``time.monotonic()``; ``detail`` a few words on the current one ("interrupted
+    (KeyboardInterrupt)", "no decision within 30 s"...).
+
+    ``result`` is what the function returned, ``content``/``is_error`` what went back to
+    the model, ``error`` a one-line reason when it did not end ``done``
+    (``exception``/``traceback`` when the tool or the approver raised). ``arguments`` are
+    the validated keyword arguments; ``approved_input`` is set only when an approver
+    edited the arguments. ``abandoned`` is True when a call that timed out, was stopped
+    or was interrupted was left running on its thread (threads cannot be killed): it
+    may still finish, and have its effects, later. Times are ``time.monotonic()``.
     """
 
     call: ToolCall
     turn: int
     tool: Tool | None = None
-    status: RunStatus = "pending"
+    status: RunStatus = "queued"
     needs_approval: bool = False
     arguments: dict[str, Any] | None = None
     decision: Decision | None = None
@@ -140,6 +160,19 @@ class ToolRun:
     error: str | None = None
     exception: BaseException | None = None
     traceback: str | None = None
+    detail: str | None = None
+    abandoned: bool = False
+    history: list[tuple[RunStatus, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.history:
+            self.history.append((self.status, time.monotonic()))
+
+    def mark(self, status: RunStatus, detail: str | None = None) -> None:
+        """Enter ``status`` now (appended to ``history``), with ``detail`` on it."""
+        self.status = status
+        self.detail = detail
+        self.history.append((status, time.monotonic()))
 
     @property
     def id(self) -> str:
@@ -156,7 +189,8 @@ class ToolRun:
 
     @property
     def done(self) -> bool:
-        return self.status in _DONE_STATUSES
+        """True once the call has its result (a final status)."""
+        return self.status in FINAL_RUN_STATUSES
 
     @property
     def duration(self) -> float | None:
@@ -181,6 +215,8 @@ class Turn:
     ``request`` holds the keyword arguments sent; ``message`` the assistant turn appended
     (None when the stream was interrupted or failed); ``tool_results`` the user turn
     with the results. Turn 0 (``resumed``) runs calls left pending by an earlier run.
+    ``problems`` are what the loop found wrong with the turn's tool calls (a repeated or
+    missing ``tool_use`` id), each saying what was done about it.
     """
 
     number: int
@@ -191,6 +227,7 @@ class Turn:
     tool_results: dict[str, Any] | None = None
     interrupted: bool = False
     resumed: bool = False
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def usage(self) -> Usage:
@@ -230,4 +267,5 @@ class LoopObserver:
         """The tool function is starting."""
 
     def tool_finished(self, run: ToolRun) -> None:
-        """The call is done: ``ok``, ``error`` or ``denied``."""
+        """The call has its result: ``done``, ``failed``, ``denied``, ``timed out`` or
+        ``stopped``."""

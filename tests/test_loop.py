@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import copy
+import gc
 import json
+import re
 import threading
-import time
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import anthropic
@@ -44,6 +47,7 @@ from streamscope.core.loop import (
     sum_usage,
 )
 from streamscope.core.replay_client import AsyncReplayClient, ReplayClient
+from streamscope.core.status import RUN_STATUSES
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import Tool, ToolResult, result_content, tool
 from streamscope.core.usage import Usage
@@ -198,6 +202,65 @@ def test_reserved_and_bad_arguments() -> None:
         ToolLoop(client, model=MODEL, max_tokens=1, max_turns=0)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"max_turns": True}, TypeError, "max_turns must be a positive int"),
+        ({"max_turns": 1.5}, TypeError, "max_turns must be a positive int"),
+        ({"max_turns": "3"}, TypeError, "max_turns must be a positive int"),
+        ({"max_turns": 0}, ValueError, "max_turns must be at least 1"),
+        ({"max_turns": -2}, ValueError, "max_turns must be at least 1"),
+        ({"max_tokens": 0}, ValueError, "max_tokens must be at least 1"),
+        ({"max_tokens": "512"}, TypeError, "max_tokens must be a positive int"),
+        ({"model": None}, TypeError, "model must be a non-empty str"),
+        ({"model": ""}, TypeError, "model must be a non-empty str"),
+        ({"tool_timeout": 0}, ValueError, "tool_timeout must be a positive, finite number"),
+        ({"tool_timeout": -1.0}, ValueError, "tool_timeout must be a positive, finite"),
+        ({"tool_timeout": float("nan")}, ValueError, "tool_timeout must be a positive, finite"),
+        ({"tool_timeout": float("inf")}, ValueError, "tool_timeout must be a positive, finite"),
+        ({"tool_timeout": True}, TypeError, "tool_timeout must be a number of seconds or None"),
+        ({"tool_timeout": "5"}, TypeError, "tool_timeout must be a number of seconds or None"),
+        ({"approval_timeout": 0}, ValueError, "approval_timeout must be a positive, finite"),
+        ({"approval_timeout": "30"}, TypeError, "approval_timeout must be a number of seconds"),
+        ({"method": "steam"}, ValueError, "method must be 'create' or 'stream'"),
+        ({"method": 1}, TypeError, "method must be 'create' or 'stream'"),
+        ({"max_workers": 0}, ValueError, "max_workers must be at least 1"),
+        ({"max_workers": True}, TypeError, "max_workers must be a positive int or None"),
+        ({"max_workers": 2.0}, TypeError, "max_workers must be a positive int or None"),
+        ({"approve": "yes"}, TypeError, "approve must be a callable or None"),
+        ({"on_event": 3}, TypeError, "on_event must be a callable or None"),
+        ({"on_tool_run": "print"}, TypeError, "on_tool_run must be a callable or None"),
+        ({"note_edits": "no"}, TypeError, "note_edits must be True or False"),
+        ({"tools": "get_weather"}, TypeError, "tools must be a list"),
+        ({"tools": 5}, TypeError, "tools must be a list"),
+        ({"require_approval": 5}, TypeError, "require_approval must be True, False or tool"),
+        ({"require_approval": [5]}, TypeError, "require_approval names tools by their names"),
+    ],
+)
+def test_constructor_arguments_are_checked(
+    kwargs: dict[str, Any], error: type[Exception], words: str
+) -> None:
+    arguments: dict[str, Any] = {"model": MODEL, "max_tokens": 10, **kwargs}
+    with pytest.raises(error, match=words):
+        ToolLoop(ReplayClient([]), **arguments)
+
+
+def test_constructor_accepts_good_arguments_and_rejects_a_non_client() -> None:
+    loop = ToolLoop(
+        ReplayClient([]),
+        model=MODEL,
+        max_tokens=10,
+        max_turns=3,
+        tool_timeout=2,
+        approval_timeout=0.5,
+        max_workers=4,
+    )
+    assert (loop.max_turns, loop.tool_timeout, loop.approval_timeout) == (3, 2.0, 0.5)
+    assert ToolLoop(ReplayClient([]), model=MODEL, max_tokens=10).tool_timeout is None
+    with pytest.raises(TypeError, match=r"client must be an anthropic\.Anthropic"):
+        ToolLoop("sk-ant-...", model=MODEL, max_tokens=10)
+
+
 def test_thinking_signature_and_redacted_thinking_go_back_byte_for_byte() -> None:
     thinking = '  Let me think…\n\t步骤 1: 🤔 "quotes" \\ back\\slash  '
     signature = "EqQBCkYIBxgCKkB+/=sig\u00e9\n"
@@ -257,24 +320,19 @@ def test_thinking_signature_and_redacted_thinking_go_back_byte_for_byte() -> Non
 def test_two_sync_tools_run_in_parallel() -> None:
     barrier = threading.Barrier(2, timeout=5)
 
-    def slow(name: str) -> str:
-        """Sleeps half a second."""
-        barrier.wait()  # both must be running at once, or this times out
-        time.sleep(0.5)
+    def meet(name: str) -> str:
+        """Returns once both calls are running."""
+        barrier.wait()  # both must be running at once, or this breaks (an error result)
         return name
 
     loop = make_loop(
-        [calls_turn(("slow", {"name": "a"}), ("slow", {"name": "b"})), text_stream("ok")], [slow]
+        [calls_turn(("meet", {"name": "a"}), ("meet", {"name": "b"})), text_stream("ok")], [meet]
     )
-    start = time.monotonic()
     conversation = loop.run("go")
-    elapsed = time.monotonic() - start
-    assert elapsed < 0.9, elapsed
     runs = loop.runs
-    assert [r.status for r in runs] == ["ok", "ok"]
+    assert [r.status for r in runs] == ["done", "done"]
     assert [c["content"] for c in results_of(conversation[2])] == ["a", "b"]
-    for run in runs:
-        assert run.duration is not None and 0.45 < run.duration < 0.9
+    assert all(r.duration is not None for r in runs)
     a, b = runs
     assert a.started_at is not None and b.started_at is not None
     assert a.finished_at is not None and b.finished_at is not None
@@ -282,62 +340,79 @@ def test_two_sync_tools_run_in_parallel() -> None:
 
 
 def test_two_async_tools_run_concurrently_in_arun() -> None:
-    async def nap(seconds: float) -> str:
-        """Sleeps asynchronously."""
-        await asyncio.sleep(seconds)
-        return f"slept {seconds}"
+    async def main() -> list[Any]:
+        arrived: list[str] = []
+        both = asyncio.Event()
 
-    loop = make_loop(
-        [calls_turn(("nap", {"seconds": 0.5}), ("nap", {"seconds": 0.5})), text_stream("ok")],
-        [nap],
-    )
-    start = time.monotonic()
-    conversation = asyncio.run(loop.arun("go"))
-    assert time.monotonic() - start < 0.9
-    assert [c["content"] for c in results_of(conversation[2])] == ["slept 0.5", "slept 0.5"]
-    assert all(r.duration is not None and r.duration >= 0.45 for r in loop.runs)
+        async def meet(label: str) -> str:
+            """Returns once both calls are running."""
+            arrived.append(label)
+            if len(arrived) == 2:
+                both.set()
+            await asyncio.wait_for(both.wait(), 5)  # one at a time would time out
+            return f"met {label}"
+
+        loop = make_loop(
+            [calls_turn(("meet", {"label": "a"}), ("meet", {"label": "b"})), text_stream("ok")],
+            [meet],
+        )
+        return await loop.arun("go")
+
+    conversation = asyncio.run(main())
+    assert [c["content"] for c in results_of(conversation[2])] == ["met a", "met b"]
 
 
-def test_mixed_tools_overlap_in_both_run_and_arun() -> None:
+def meeting_tools(barrier: threading.Barrier) -> list[Any]:
     async def anap(x: int) -> int:
-        await asyncio.sleep(0.5)
+        await asyncio.to_thread(barrier.wait)
         return x * 2
 
     def snap(x: int) -> int:
-        time.sleep(0.5)
+        barrier.wait()
         return x + 1
 
-    def turns() -> list[list[Event]]:
-        return [
+    return [anap, snap]
+
+
+def test_mixed_tools_overlap_in_both_run_and_arun() -> None:
+    for mode in ("run", "arun"):
+        barrier = threading.Barrier(3, timeout=5)  # all three calls must be running at once
+        turns = [
             calls_turn(("anap", {"x": 1}), ("snap", {"x": 1}), ("anap", {"x": 5})),
             text_stream("ok"),
         ]
-
-    for mode in ("run", "arun"):
-        loop = make_loop(turns(), [anap, snap])
-        start = time.monotonic()
+        loop = make_loop(turns, meeting_tools(barrier))
         conversation = loop.run("go") if mode == "run" else asyncio.run(loop.arun("go"))
-        assert time.monotonic() - start < 0.9, mode
         assert [c["content"] for c in results_of(conversation[2])] == ["2", "2", "10"], mode
 
 
 def test_results_keep_call_order_not_finish_order() -> None:
-    def wait(seconds: float, label: str) -> str:
-        time.sleep(seconds)
+    second_finished = threading.Event()
+
+    def wait(after_second: bool, label: str) -> str:
+        if after_second:
+            assert second_finished.wait(5)
         return label
 
     loop = make_loop(
         [
             calls_turn(
-                ("wait", {"seconds": 0.3, "label": "first"}),
-                ("wait", {"seconds": 0.0, "label": "second"}),
+                ("wait", {"after_second": True, "label": "first"}),
+                ("wait", {"after_second": False, "label": "second"}),
             ),
             text_stream("ok"),
         ],
         [wait],
     )
     finished: list[str] = []
-    loop.observers.append(type("O", (), {"tool_finished": lambda self, r: finished.append(r.id)})())
+
+    def on_tool_run(run: ToolRun) -> None:
+        if run.done:
+            finished.append(run.id)
+            if run.id == "toolu_01_wait":
+                second_finished.set()
+
+    loop.observers.append(type("O", (), {"tool_finished": lambda self, r: on_tool_run(r)})())
     conversation = loop.run("go")
     blocks = results_of(conversation[2])
     assert [b["tool_use_id"] for b in blocks] == ["toolu_00_wait", "toolu_01_wait"]
@@ -407,7 +482,7 @@ def test_approval_decisions(decision: Any, expected_content: str, runs: bool) ->
     names = [name for name, _ in counter.calls]
     assert ("delete_file" in names) is runs and "read_file" in names
     run = loop.runs[0]
-    assert run.status == ("ok" if runs else "denied")
+    assert run.status == ("done" if runs else "denied")
     assert run.decision == as_decision(decision)
     if not runs:
         assert run.started_at is None and run.error == expected_content
@@ -513,15 +588,18 @@ def test_async_approver_in_arun_keeps_the_event_loop_responsive() -> None:
     async def main() -> tuple[list[Any], int]:
         ticks = 0
         stop_ticking = asyncio.Event()
+        decided = asyncio.Event()
 
         async def ticker() -> None:
             nonlocal ticks
             while not stop_ticking.is_set():
                 ticks += 1
-                await asyncio.sleep(0.01)
+                if ticks == 10:
+                    decided.set()  # a person answers while the event loop runs
+                await asyncio.sleep(0)
 
         async def approve(call: ToolCall) -> Any:
-            await asyncio.sleep(0.3)  # a person thinking
+            await asyncio.wait_for(decided.wait(), 5)  # a blocked event loop never gets here
             return (False, "too risky")
 
         loop = make_loop(
@@ -583,7 +661,7 @@ class RecordingView(LoopObserver):
     def approval_needed(self, call: ToolCall) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.futures[call.id] = future
-        asyncio.get_running_loop().call_later(0.05, future.set_result, (True, {"path": "/x"}))
+        asyncio.get_running_loop().call_soon(future.set_result, (True, {"path": "/x"}))
         return future
 
 
@@ -603,11 +681,11 @@ def test_observer_sees_every_step_and_answers_approvals_with_futures() -> None:
     assert first_turn[-2] == ("event", "message_stop")
     tools_part = [entry for entry in view.log if entry[0] not in {"event"}]
     assert tools_part[3:5] == [
-        ("queued", ("delete_file", "pending")),
-        ("queued", ("read_file", "pending")),
+        ("queued", ("delete_file", "queued")),
+        ("queued", ("read_file", "queued")),
     ]
     assert ("awaiting", "delete_file") in view.log
-    assert ("finished", ("delete_file", "ok")) in view.log
+    assert ("finished", ("delete_file", "done")) in view.log
     assert names.index("awaiting") < names.index("turn_started", names.index("awaiting"))
     assert not loop.observer_errors
 
@@ -696,7 +774,7 @@ def test_tool_errors_become_is_error_results() -> None:
     runs = loop.runs
     assert runs[0].exception is not None and "ZeroDivisionError" in (runs[0].traceback or "")
     assert runs[0].duration is not None
-    assert [r.status for r in runs] == ["error"] * 6
+    assert [r.status for r in runs] == ["failed"] * 6
     assert all(r.started_at is None for r in runs[1:5])
 
 
@@ -859,19 +937,23 @@ def test_stop_mid_stream_closes_it_and_keeps_the_partial_turn_out() -> None:
     assert [m["role"] for m in conversation] == ["user", "assistant", "user"]
 
 
-def test_stop_during_tools_appends_their_results_and_sends_nothing_more() -> None:
-    def slow(x: int) -> int:
+def test_stop_during_tools_keeps_results_that_come_within_the_grace() -> None:
+    both_running = threading.Barrier(2, timeout=5)
+
+    def stopper(x: int) -> int:
+        both_running.wait()
         loop.stop()
-        time.sleep(0.1)
         return x
 
     client = ReplayClient(
-        [calls_turn(("slow", {"x": 1}), ("slow", {"x": 2})), text_stream("never")]
+        [calls_turn(("stopper", {"x": 1}), ("stopper", {"x": 2})), text_stream("never")]
     )
-    loop = ToolLoop(client, model=MODEL, max_tokens=10, tools=[slow])
+    loop = ToolLoop(client, model=MODEL, max_tokens=10, tools=[stopper])
+    loop.stop_grace = 30.0  # an upper bound: the batch ends as soon as both are done
     conversation = loop.run("go")
     assert len(client.requests) == 1 and loop.stop_reason == "stopped"
     assert [b["content"] for b in results_of(conversation[-1])] == ["1", "2"]
+    assert [r.status for r in loop.runs] == ["done", "done"]
 
 
 def test_stop_before_a_sync_approval_denies_without_asking() -> None:
@@ -893,59 +975,75 @@ def test_stop_before_a_sync_approval_denies_without_asking() -> None:
         approve=approve,
         on_tool_run=on_tool_run,
     )
+    loop.stop_grace = 30.0  # read_file returns at once; the batch does not wait the grace out
     conversation = loop.run("x")
     assert asked == [] and loop.stop_reason == "stopped"
     first, second = results_of(conversation[-1])
-    assert first["content"] == STOPPED_BEFORE_APPROVAL and loop.runs[0].status == "denied"
+    assert first["content"] == STOPPED_BEFORE_APPROVAL and loop.runs[0].status == "stopped"
+    assert loop.runs[0].detail == "stopped before approval"
     assert second["content"] == "contents of /tmp/b"
 
 
-def test_stop_in_arun_interrupts_a_slow_stream_promptly() -> None:
-    slow_turn = timed([message_start(MODEL), *text_events(0, "hello"), *message_end()], step=5.0)
+def test_stop_in_arun_interrupts_a_slow_stream() -> None:
+    # The second event comes an hour after the first: only stop() can end this turn.
+    slow_turn = timed([message_start(MODEL), *text_events(0, "hello"), *message_end()], step=3600)
     client = ReplayClient([slow_turn], speed=1.0)
-    loop = ToolLoop(client, model=MODEL, max_tokens=10)
+
+    def on_event(turn: Turn, event: Any, change: Change) -> None:
+        loop.stop()
+
+    loop = ToolLoop(client, model=MODEL, max_tokens=10, on_event=on_event)
 
     async def main() -> list[Any]:
-        asyncio.get_running_loop().call_later(0.3, loop.stop)
-        return await loop.arun("go")
+        return await asyncio.wait_for(loop.arun("go"), 30)  # a bound, not a measurement
 
-    start = time.monotonic()
     conversation = asyncio.run(main())
-    assert time.monotonic() - start < 2.0
     assert conversation == [{"role": "user", "content": "go"}]
     assert loop.stop_reason == "stopped" and loop.turns[0].interrupted
 
 
 class SlowMessages:
-    """A sync client's messages resource whose create() waits before answering."""
+    """A sync client's messages resource whose create() answers only when released."""
 
-    def __init__(self, inner: ReplayClient, delay: float) -> None:
+    def __init__(self, inner: ReplayClient) -> None:
         self.inner = inner
-        self.delay = delay
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.returned = threading.Event()
         self.streams: list[Any] = []
 
     def create(self, **kwargs: Any) -> Any:
-        time.sleep(self.delay)
+        self.entered.set()
+        assert self.release.wait(5)
         stream = self.inner.messages.create(**kwargs)
         self.streams.append(stream)
+        self.returned.set()
         return stream
 
 
 def test_stop_in_arun_while_a_sync_client_waits_for_headers_closes_the_late_stream() -> None:
-    slow = SlowMessages(ReplayClient([text_stream("late")]), delay=0.5)
+    slow = SlowMessages(ReplayClient([text_stream("late")]))
     client = type("SlowClient", (), {"messages": slow})()
     loop = ToolLoop(client, model=MODEL, max_tokens=10)
 
-    async def main() -> float:
-        asyncio.get_running_loop().call_later(0.1, loop.stop)
-        start = time.monotonic()
-        await loop.arun("go")
-        elapsed = time.monotonic() - start
-        await asyncio.sleep(0.7)  # let the worker thread finish create()
-        return elapsed
+    async def main() -> None:
+        task = asyncio.ensure_future(loop.arun("go"))
+        await asyncio.to_thread(slow.entered.wait, 5)
+        loop.stop()
+        await asyncio.wait_for(task, 30)  # returns while create() is still blocked
+        assert not slow.returned.is_set()
+        slow.release.set()
+        assert await asyncio.to_thread(slow.returned.wait, 5)
+        for _ in range(100):  # the late stream is closed on the event loop
+            if slow.streams and list(slow.streams[0]) == []:
+                break
+            await asyncio.sleep(0)
 
-    elapsed = asyncio.run(main())
-    assert elapsed < 0.45 and loop.stop_reason == "stopped"
+    try:
+        asyncio.run(main())
+    finally:
+        slow.release.set()
+    assert loop.stop_reason == "stopped"
     assert len(slow.streams) == 1 and list(slow.streams[0]) == []  # closed, not leaked
 
 
@@ -954,13 +1052,19 @@ def test_stop_while_awaiting_approval_denies_the_call() -> None:
 
     async def main() -> list[Any]:
         never: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def on_tool_run(run: ToolRun) -> None:
+            if run.status == "awaiting approval":
+                loop.stop()
+
         loop = make_loop(
             approval_turns(),
             approval_tools(counter),
             require_approval=["delete_file"],
             approve=lambda call: never,
+            on_tool_run=on_tool_run,
         )
-        asyncio.get_running_loop().call_later(0.2, loop.stop)
+        loop.stop_grace = 30.0  # read_file returns at once; the grace is not waited out
         conversation = await loop.arun("x")
         assert never.cancelled()  # the view's pending question was withdrawn
         assert loop.stop_reason == "stopped"
@@ -1143,3 +1247,740 @@ def test_betas_with_the_sdk() -> None:
     loop.run("x")
     assert server.betas == ["files-api-2025-04-14"]
     assert "betas" not in server.bodies[0]  # the SDK sends betas as a header
+
+
+# --------------------------------------------------------------------------- faults
+#
+# Hung tools block on the `release` event, which the fixture sets at teardown (and then
+# joins the tool threads), so no thread outlives the test that started it.
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    event = threading.Event()
+    yield event
+    event.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith(("streamscope-tool", "streamscope-async-tools")):
+            thread.join(timeout=5)
+            assert not thread.is_alive(), thread.name
+
+
+def never_retrieved(caplog: pytest.LogCaptureFixture) -> list[str]:
+    gc.collect()  # "Task exception was never retrieved" is logged when the task is freed
+    return [r.getMessage() for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+Driver = Literal["run", "arun"]
+DRIVERS: tuple[Driver, ...] = ("run", "arun")
+
+
+def drive(loop: ToolLoop, messages: Any, driver: Driver) -> list[Any]:
+    return loop.run(messages) if driver == "run" else asyncio.run(loop.arun(messages))
+
+
+class Hung:
+    """Tools that never return by themselves, counting their calls."""
+
+    def __init__(self, release: threading.Event) -> None:
+        self.release = release
+        self.counter = Counter()
+        self.started = threading.Event()
+
+    def sync_tool(self, on_start: Any = None) -> Tool:
+        def hang(x: int) -> str:
+            """Never returns (until the test ends)."""
+            self.counter.add("hang", x=x)
+            self.started.set()
+            if on_start is not None:
+                on_start()
+            self.release.wait()
+            return "finished late"
+
+        return Tool(hang)
+
+    def async_tool(self, on_start: Any = None) -> Tool:
+        async def hang(x: int) -> str:
+            """Never returns (until cancelled)."""
+            self.counter.add("hang", x=x)
+            self.started.set()
+            if on_start is not None:
+                on_start()
+            await asyncio.Event().wait()
+            return "never"
+
+        return Tool(hang)
+
+    def echo(self) -> Tool:
+        def echo(x: int) -> str:
+            self.counter.add("echo", x=x)
+            return f"echo {x}"
+
+        return Tool(echo, timeout=60)  # never the one that times out, however slow the host
+
+
+def hang_turns() -> list[list[Event]]:
+    return [calls_turn(("hang", {"x": 1}), ("echo", {"x": 2})), text_stream("Moving on.")]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_hung_tool_times_out_and_the_loop_goes_on(
+    driver: Driver, kind: str, release: threading.Event
+) -> None:
+    hung = Hung(release)
+    hang = hung.sync_tool() if kind == "sync" else hung.async_tool()
+    loop = make_loop(hang_turns(), [hang, hung.echo()], tool_timeout=0.05)
+    conversation = drive(loop, "go", driver)
+
+    assert loop.stop_reason == "end_turn"
+    assert conversation[-1]["content"] == [{"type": "text", "text": "Moving on."}]
+    timed_out, echoed = results_of(conversation[2])
+    assert echoed == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_01_echo",
+        "content": "echo 2",
+        "is_error": False,
+    }
+    assert timed_out["is_error"] is True
+    run = loop.runs[0]
+    assert run.status == "timed out" and run.is_error
+    if kind == "sync":  # a thread cannot be killed: it is abandoned, and that is said
+        assert timed_out["content"] == (
+            "Timed out after 0.05 s. The call was abandoned, not killed: it may still "
+            "finish, and have its effects, later."
+        )
+        assert run.abandoned and run.detail == "after 0.05 s; abandoned, may still finish"
+    else:
+        assert timed_out["content"] == "Timed out after 0.05 s. The call was cancelled."
+        assert not run.abandoned and run.detail == "after 0.05 s; cancelled"
+    assert [status for status, _ in run.history] == ["queued", "running", "timed out"]
+    assert sorted(hung.counter.calls) == [("echo", {"x": 2}), ("hang", {"x": 1})]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_tools_own_timeout_wins_over_the_loops(driver: Driver, release: threading.Event) -> None:
+    hung = Hung(release)
+    hang = hung.sync_tool()
+    hang.timeout = 0.05
+    loop = make_loop(hang_turns(), [hang, hung.echo()], tool_timeout=3600)
+    conversation = drive(loop, "go", driver)
+    timed_out, echoed = results_of(conversation[2])
+    assert timed_out["content"].startswith("Timed out after 0.05 s.")
+    assert echoed["content"] == "echo 2"
+
+
+@pytest.mark.parametrize("mode", ["sync-create", "async-create"])
+def test_a_hung_tool_times_out_with_the_anthropic_sdk(mode: str, release: threading.Event) -> None:
+    hung = Hung(release)
+    server = SSEServer(hang_turns())
+    client: Any = server.sync_client() if mode == "sync-create" else server.async_client()
+    loop = ToolLoop(
+        client,
+        model=MODEL,
+        max_tokens=64,
+        tools=[hung.sync_tool(), hung.echo()],
+        tool_timeout=0.05,
+    )
+    conversation = loop.run("go") if mode == "sync-create" else asyncio.run(loop.arun("go"))
+    assert conversation[-1]["content"] == [{"type": "text", "text": "Moving on."}]
+    assert server.bodies[1]["messages"][2] == conversation[2]  # what the API was sent
+    assert [b["is_error"] for b in results_of(conversation[2])] == [True, False]
+
+
+def test_an_abandoned_call_frees_its_worker(release: threading.Event) -> None:
+    hung = Hung(release)
+    loop = make_loop(hang_turns(), [hung.sync_tool(), hung.echo()], tool_timeout=0.05)
+    loop.max_workers = 1  # echo waits for the one worker, which the hung call gives back
+    conversation = loop.run("go")
+    assert [b["content"] for b in results_of(conversation[2])][1] == "echo 2"
+    echo = loop.runs[1]
+    assert [status for status, _ in echo.history] == ["queued", "running", "done"]
+    assert echo.started_at is not None and loop.runs[0].finished_at is not None
+    assert echo.started_at >= loop.runs[0].finished_at
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_stop_ends_the_loop_whatever_a_tool_is_doing(
+    driver: Driver, kind: str, release: threading.Event
+) -> None:
+    hung = Hung(release)
+    hang = hung.sync_tool() if kind == "sync" else hung.async_tool()
+
+    def on_tool_run(run: ToolRun) -> None:
+        if run.name == "echo" and run.done:  # hang is running, and will never return
+            loop.stop()
+
+    client = ReplayClient(hang_turns())
+    loop = ToolLoop(
+        client, model=MODEL, max_tokens=10, tools=[hang, hung.echo()], on_tool_run=on_tool_run
+    )
+    loop.stop_grace = 0.05
+    conversation = drive(loop, "go", driver)
+
+    assert loop.stop_reason == "stopped" and len(client.requests) == 1
+    assert [m["role"] for m in conversation] == ["user", "assistant", "user"]
+    stopped, echoed = results_of(conversation[2])
+    assert echoed["content"] == "echo 2" and echoed["is_error"] is False
+    assert stopped["is_error"] is True
+    run = loop.runs[0]
+    assert run.status == "stopped"
+    if kind == "sync":
+        assert stopped["content"] == (
+            "Stopped: the loop was stopped while this call was running. The call was "
+            "abandoned, not killed: it may still finish, and have its effects, later."
+        )
+        assert run.abandoned and run.detail == "stopped while running; abandoned, may still finish"
+    else:
+        assert stopped["content"].endswith("running. The call was cancelled.")
+        assert run.detail == "stopped while running; cancelled"
+
+
+def test_stop_from_another_thread_ends_a_blocked_run(release: threading.Event) -> None:
+    hung = Hung(release)
+    loop = make_loop(hang_turns(), [hung.sync_tool(), hung.echo()])  # default grace
+
+    def stopper() -> None:
+        assert hung.started.wait(5)
+        loop.stop()
+
+    thread = threading.Thread(target=stopper)
+    thread.start()
+    conversation = loop.run("go")
+    thread.join()
+    assert loop.stop_reason == "stopped"
+    assert results_of(conversation[2])[0]["content"].startswith("Stopped: the loop was stopped")
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_stop_after_a_tool_turn_ends_answers_every_call(driver: Driver) -> None:
+    counter = Counter()
+
+    def on_event(turn: Turn, event: Any, change: Change) -> None:
+        if change.kind == "message_stop":
+            loop.stop()  # the turn is whole; its calls must not run, but need results
+
+    loop = make_loop(
+        approval_turns(),
+        approval_tools(counter),
+        require_approval=["delete_file"],
+        approve=lambda call: True,
+        on_event=on_event,
+    )
+    conversation = drive(loop, "x", driver)
+    assert counter.calls == [] and loop.stop_reason == "stopped"
+    first, second = results_of(conversation[2])
+    assert first["content"] == STOPPED_BEFORE_APPROVAL
+    assert second["content"] == "Not run: the loop was stopped before this call started."
+    assert [r.status for r in loop.runs] == ["stopped", "stopped"]
+
+
+# --------------------------------------------------------------------------- approvers
+
+
+@pytest.mark.parametrize(
+    ("driver", "style"),
+    [
+        ("run", "raises"),
+        ("arun", "raises"),
+        ("run", "returns-garbage"),
+        ("arun", "returns-garbage"),
+        ("arun", "async-raises"),  # run() refuses async approvers before any request
+    ],
+)
+def test_an_approver_that_fails_fails_its_call_and_the_loop_goes_on(
+    driver: Driver, style: str
+) -> None:
+    counter = Counter()
+
+    def approve(call: ToolCall) -> Any:
+        if style == "raises":
+            raise ConnectionError("approval service down")
+        return "yes"
+
+    async def aapprove(call: ToolCall) -> Any:
+        raise ConnectionError("approval service down")
+
+    loop = make_loop(
+        approval_turns(),
+        approval_tools(counter),
+        require_approval=["delete_file"],
+        approve=aapprove if style == "async-raises" else approve,
+    )
+    conversation = drive(loop, "x", driver)
+    assert loop.stop_reason == "end_turn" and conversation[-1]["role"] == "assistant"
+    first, second = results_of(conversation[2])
+    assert first["is_error"] is True
+    if style == "returns-garbage":
+        assert "an approver returned 'yes'" in first["content"]
+    else:
+        assert first["content"] == (
+            "Not run: asking for approval failed (ConnectionError: approval service down)."
+        )
+    assert second["content"] == "contents of /tmp/b"
+    run = loop.runs[0]
+    assert run.status == "failed" and run.exception is not None
+    assert run.detail in ("the approver raised ConnectionError", "the approver raised TypeError")
+    assert [status for status, _ in run.history] == ["queued", "awaiting approval", "failed"]
+    assert [n for n, _ in counter.calls] == ["read_file"]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_an_approval_not_decided_in_time_is_denied(driver: Driver) -> None:
+    counter = Counter()
+    pending: list[Any] = []
+
+    def approve(call: ToolCall) -> Any:
+        # A question nobody answers: a concurrent future for run(), an asyncio one for arun().
+        if driver == "run":
+            future: Any = concurrent.futures.Future()
+        else:
+            future = asyncio.get_running_loop().create_future()
+        pending.append(future)
+        return future
+
+    loop = make_loop(
+        approval_turns(),
+        approval_tools(counter),
+        require_approval=["delete_file"],
+        approve=approve,
+        approval_timeout=0.05,
+    )
+    conversation = drive(loop, "x", driver)
+    assert loop.stop_reason == "end_turn"
+    first, second = results_of(conversation[2])
+    assert first["content"] == "Not run: no decision within 0.05 s (the approval timed out)."
+    assert first["is_error"] is True and second["content"] == "contents of /tmp/b"
+    run = loop.runs[0]
+    assert run.status == "denied" and run.detail == "no decision within 0.05 s"
+    assert run.decision == Decision(False, "no decision within 0.05 s")
+    assert pending[0].cancelled()  # the question was withdrawn
+    assert [n for n, _ in counter.calls] == ["read_file"]
+
+
+def test_a_decision_that_comes_in_time_is_used() -> None:
+    counter = Counter()
+
+    def approve(call: ToolCall) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        threading.Thread(target=future.set_result, args=(True,)).start()  # another thread
+        return future
+
+    loop = make_loop(
+        approval_turns(),
+        approval_tools(counter),
+        require_approval=["delete_file"],
+        approve=approve,
+        approval_timeout=30,
+    )
+    conversation = loop.run("x")
+    assert results_of(conversation[2])[0]["content"] == "deleted /tmp/a"
+
+
+def test_run_and_arun_ask_in_the_same_order_and_send_the_same_conversation() -> None:
+    def turns() -> list[list[Event]]:
+        return [
+            calls_turn(
+                ("delete_file", {"path": "/a"}),
+                ("read_file", {"path": "/b"}),
+                ("delete_file", {"path": "/c"}),
+                ("read_file", {"path": "/d"}),
+            ),
+            text_stream("done"),
+        ]
+
+    def play(driver: Driver) -> tuple[list[Any], list[tuple[str, str]], ReplayClient]:
+        log: list[tuple[str, str]] = []
+        counter = Counter()
+
+        def approve(call: ToolCall) -> Any:
+            log.append(("asked", call.input["path"]))
+            decision = call.input["path"] == "/a"
+            if driver == "run":
+                log.append(("decided", call.input["path"]))
+                return decision
+            # arun: the answer comes later, as a person's click would
+            future = asyncio.get_running_loop().create_future()
+
+            def decide() -> None:
+                log.append(("decided", call.input["path"]))
+                future.set_result(decision)
+
+            asyncio.get_running_loop().call_soon(decide)
+            return future
+
+        client = ReplayClient(turns())
+        loop = ToolLoop(
+            client,
+            model=MODEL,
+            max_tokens=10,
+            tools=approval_tools(counter),
+            require_approval=["delete_file"],
+            approve=approve,
+        )
+        drive(loop, "clean up", driver)
+        return loop.messages, log, client
+
+    sync_messages, sync_log, sync_client = play("run")
+    async_messages, async_log, async_client = play("arun")
+    assert sync_messages == async_messages
+    assert sync_client.requests == async_client.requests
+    # one question at a time, in call order, in both
+    expected = [("asked", "/a"), ("decided", "/a"), ("asked", "/c"), ("decided", "/c")]
+    assert sync_log == async_log == expected
+    contents = [b["content"] for b in results_of(sync_messages[2])]
+    assert contents == [
+        "deleted /a",
+        "contents of /b",
+        "The user denied this tool call.",
+        "contents of /d",
+    ]
+
+
+# --------------------------------------------------------------------------- interrupts
+
+
+class Interrupting:
+    """A turn of three calls: `a` finishes, then `boom` raises, while `hang` still runs."""
+
+    def __init__(self, release: threading.Event, exc: type[BaseException], kind: str) -> None:
+        self.counter = Counter()
+        self.a_finished = threading.Event()
+        hung = Hung(release)
+        hung.counter = self.counter
+        self.hang = hung.sync_tool()
+        self.hung = hung
+
+        def a() -> str:
+            self.counter.add("a")
+            return "a done"
+
+        def boom_sync() -> str:
+            self.counter.add("boom")
+            assert self.a_finished.wait(5) and hung.started.wait(5)
+            raise exc("from the tool")
+
+        async def boom_async() -> str:
+            self.counter.add("boom")
+            assert await asyncio.to_thread(self.a_finished.wait, 5)
+            assert await asyncio.to_thread(hung.started.wait, 5)
+            raise exc("from the tool")
+
+        self.tools = [Tool(a), Tool(boom_sync if kind == "sync" else boom_async, name="boom")]
+        self.tools.append(self.hang)
+
+    def observer(self) -> Any:
+        finished = self.a_finished
+
+        class Observer(LoopObserver):
+            def tool_finished(self, run: ToolRun) -> None:
+                if run.name == "a":
+                    finished.set()  # the loop has a's result: only now does boom raise
+
+        return Observer()
+
+    @staticmethod
+    def turns() -> list[list[Event]]:
+        return [
+            calls_turn(("a", {}), ("boom", {}), ("hang", {"x": 1})),
+            text_stream("resumed"),
+        ]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+@pytest.mark.parametrize("kind", ["sync", "async"])
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit])
+def test_a_tool_raising_a_base_exception_interrupts_then_resume_runs_nothing_twice(
+    driver: Driver,
+    kind: str,
+    exc: type[BaseException],
+    release: threading.Event,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    case = Interrupting(release, exc, kind)
+    client = ReplayClient(case.turns())
+    loop = ToolLoop(client, model=MODEL, max_tokens=10, tools=case.tools, observer=case.observer())
+    with pytest.raises(exc, match="from the tool"):
+        drive(loop, "go", driver)
+
+    assert loop.stop_reason == "interrupted" and not loop.running
+    assert [m["role"] for m in loop.messages] == ["user", "assistant", "user"]
+    a, boom, hang = results_of(loop.messages[2])
+    assert (a["content"], a["is_error"]) == ("a done", False)
+    assert boom == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_01_boom",
+        "content": f"Interrupted: the tool raised {exc.__name__}: from the tool.",
+        "is_error": True,
+    }
+    assert hang["is_error"] is True
+    assert hang["content"] == (
+        f"Interrupted ({exc.__name__}) while this call was running. The call was abandoned, "
+        "not killed: it may still finish, and have its effects, later."
+    )
+    runs = loop.runs
+    assert [r.status for r in runs] == ["done", "stopped", "stopped"]
+    assert runs[1].detail == f"interrupted ({exc.__name__} raised by the tool)"
+    assert runs[2].detail == f"interrupted ({exc.__name__}); abandoned, may still finish"
+    assert runs[2].abandoned
+
+    conversation = drive(loop, loop.messages, driver)  # resume
+    assert conversation[-1]["content"] == [{"type": "text", "text": "resumed"}]
+    assert client.requests[-1]["messages"] == conversation[:3]
+    assert loop.runs == []  # nothing was left to run
+    assert sorted(name for name, _ in case.counter.calls) == ["a", "boom", "hang"]
+    assert never_retrieved(caplog) == []
+
+
+@pytest.mark.parametrize("during", ["tools", "approval"])
+def test_cancelling_arun_interrupts_then_resume_runs_nothing_twice(
+    during: str, release: threading.Event, caplog: pytest.LogCaptureFixture
+) -> None:
+    hung = Hung(release)
+    async_hung = Hung(release)
+    async_hung.counter = hung.counter
+    asked: list[str] = []
+
+    def quick(x: int) -> str:
+        hung.counter.add("quick", x=x)
+        return f"quick {x}"
+
+    async def main() -> None:
+        ready = asyncio.Event()
+        never: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        seen: set[str] = set()
+
+        def on_tool_run(run: ToolRun) -> None:
+            if run.done or run.status in ("running", "awaiting approval"):
+                seen.add(f"{run.name}:{run.status}")
+            wanted = {"quick:done", "hang:running", "ahang:running"}
+            if during == "approval":
+                wanted.add("gated:awaiting approval")
+            if wanted <= seen:
+                ready.set()
+
+        def approve(call: ToolCall) -> Any:
+            asked.append(call.id)
+            return never
+
+        tools = [
+            Tool(quick),
+            hung.sync_tool(),
+            Tool(async_hung.async_tool().fn, name="ahang"),
+            Tool(quick, name="gated"),
+        ]
+        calls = [("quick", {"x": 1}), ("hang", {"x": 2}), ("ahang", {"x": 3})]
+        if during == "approval":
+            calls.append(("gated", {"x": 4}))
+        client = ReplayClient([calls_turn(*calls), text_stream("resumed")])
+        loop = ToolLoop(
+            client,
+            model=MODEL,
+            max_tokens=10,
+            tools=tools,
+            require_approval=["gated"],
+            approve=approve,
+            on_tool_run=on_tool_run,
+        )
+        task = asyncio.ensure_future(loop.arun("go"))
+        await asyncio.wait_for(ready.wait(), 5)
+        task.cancel()  # what the kernel's Interrupt does to `await loop.arun(...)`
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+        assert loop.stop_reason == "interrupted"
+        blocks = results_of(loop.messages[2])
+        assert [b["tool_use_id"] for b in blocks] == [
+            b["id"] for b in loop.messages[1]["content"] if b["type"] == "tool_use"
+        ]
+        assert (blocks[0]["content"], blocks[0]["is_error"]) == ("quick 1", False)
+        assert blocks[1]["content"] == (
+            "Interrupted (CancelledError) while this call was running. The call was "
+            "abandoned, not killed: it may still finish, and have its effects, later."
+        )
+        assert blocks[2]["content"] == (
+            "Interrupted (CancelledError) while this call was running. The call was cancelled."
+        )
+        if during == "approval":
+            assert blocks[3]["content"] == (
+                "Not run: the loop was interrupted (CancelledError) before this call was approved."
+            )
+            assert never.cancelled()  # the question was withdrawn
+        assert all(b["is_error"] for b in blocks[1:])
+        assert [r.status for r in loop.runs][1:] == ["stopped"] * (len(blocks) - 1)
+        assert all(r.detail and r.detail.startswith("interrupted (") for r in loop.runs[1:])
+
+        conversation = await loop.arun(loop.messages)  # resume
+        assert conversation[-1]["content"] == [{"type": "text", "text": "resumed"}]
+        assert loop.runs == []
+
+    asyncio.run(main())
+    names = sorted(name for name, _ in hung.counter.calls)
+    assert names == ["hang", "hang", "quick"]  # the sync and the async hang, once each
+    assert len(asked) == (1 if during == "approval" else 0)
+    assert never_retrieved(caplog) == []
+
+
+def test_keyboard_interrupt_in_a_sync_approver_interrupts_run(release: threading.Event) -> None:
+    counter = Counter()
+
+    def approve(call: ToolCall) -> bool:
+        raise KeyboardInterrupt  # Ctrl-C while input() waits for an answer
+
+    loop = make_loop(
+        approval_turns(), approval_tools(counter), require_approval=["delete_file"], approve=approve
+    )
+    loop.stop_grace = 30.0
+    with pytest.raises(KeyboardInterrupt):
+        loop.run("x")
+    first, second = results_of(loop.messages[2])
+    assert first["content"] == (
+        "Not run: the loop was interrupted (KeyboardInterrupt) before this call was approved."
+    )
+    # read_file started before the question; it either finished or is said interrupted
+    assert second["content"] == "contents of /tmp/b" or second["content"].startswith(
+        "Interrupted (KeyboardInterrupt)"
+    )
+    assert loop.stop_reason == "interrupted"
+
+
+# --------------------------------------------------------------------------- tool ids
+
+
+def id_turn(*ids: str) -> list[Event]:
+    events = [message_start(MODEL)]
+    for i, tool_id in enumerate(ids):
+        events += tool_events(i, "echo", {"x": i}, tool_id=tool_id)
+    return [*events, *message_end("tool_use")]
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_repeated_and_invalid_tool_ids_are_answered_once_each(driver: Driver) -> None:
+    counter = Counter()
+
+    def echo(x: int) -> str:
+        counter.add("echo", x=x)
+        return f"echo {x}"
+
+    client = ReplayClient(
+        [id_turn("toolu_a", "toolu_a", "", "bad id!", "toolu_b"), text_stream("ok")]
+    )
+    loop = ToolLoop(client, model=MODEL, max_tokens=10, tools=[echo])
+    conversation = drive(loop, "go", driver)
+
+    assert counter.calls == [("echo", {"x": 0}), ("echo", {"x": 4})]  # one run per valid id
+    uses = [b for b in conversation[1]["content"] if b["type"] == "tool_use"]
+    ids = [b["id"] for b in uses]
+    assert ids == [
+        "toolu_a",
+        "toolu_streamscope_1_1",
+        "toolu_streamscope_1_2",
+        "toolu_streamscope_1_3",
+        "toolu_b",
+    ]
+    assert all(re.fullmatch(r"[a-zA-Z0-9_-]+", i) for i in ids) and len(set(ids)) == len(ids)
+    results = results_of(conversation[2])
+    assert [r["tool_use_id"] for r in results] == ids  # exactly one result per tool_use
+    assert [r["is_error"] for r in results] == [False, True, True, True, False]
+    assert results[1]["content"] == (
+        "Not run: this call repeated the id 'toolu_a' of an earlier call in the same turn. "
+        "Call the tool again if it is still needed."
+    )
+    assert results[2]["content"].startswith("Not run: this call came without a valid id ('')")
+    assert results[3]["content"].startswith("Not run: this call came without a valid id ('bad")
+    turn = loop.turns[0]
+    assert [(p.kind, p.index, p.data) for p in turn.problems] == [
+        ("duplicate_tool_id", 1, {"id": "toolu_a", "sent_as": ids[1], "name": "echo"}),
+        ("invalid_tool_id", 2, {"id": "", "sent_as": ids[2], "name": "echo"}),
+        ("invalid_tool_id", 3, {"id": "bad id!", "sent_as": ids[3], "name": "echo"}),
+    ]
+    assert "not run" in turn.problems[0].message
+    assert [r.status for r in turn.runs] == ["done", "failed", "failed", "failed", "done"]
+    assert turn.runs[1].detail == "repeated id; not run"
+    assert turn.runs[2].detail == "no valid id; not run"
+    assert turn.state is not None  # the stream is kept as it came
+    assert [c.id for c in turn.state.tool_calls] == ["toolu_a", "toolu_a", "", "bad id!", "toolu_b"]
+    assert client.requests[1]["messages"] == conversation[:3]
+    assert loop.turns[1].problems == []
+
+
+def test_resumed_calls_with_repeated_ids_fix_a_copy_of_the_conversation() -> None:
+    counter = Counter()
+
+    def echo(x: int) -> str:
+        counter.add("echo", x=x)
+        return f"echo {x}"
+
+    given = [
+        {"role": "user", "content": "go"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "toolu_a", "name": "echo", "input": {"x": 1}},
+                {"type": "tool_use", "id": "toolu_a", "name": "echo", "input": {"x": 2}},
+            ],
+        },
+    ]
+    original = copy.deepcopy(given)
+    loop = make_loop([text_stream("ok")], [echo])
+    conversation = loop.run(given)
+    assert given == original  # the caller's messages are untouched
+    assert [b["id"] for b in conversation[1]["content"]] == ["toolu_a", "toolu_streamscope_1_1"]
+    assert [r["tool_use_id"] for r in results_of(conversation[2])] == [
+        "toolu_a",
+        "toolu_streamscope_1_1",
+    ]
+    assert counter.calls == [("echo", {"x": 1})]
+    assert [p.kind for p in loop.turns[0].problems] == ["duplicate_tool_id"]
+
+
+def test_run_history_records_every_status_in_order() -> None:
+    counter = Counter()
+    loop = make_loop(
+        approval_turns(),
+        approval_tools(counter),
+        require_approval=["delete_file"],
+        approve=lambda call: True,
+    )
+    loop.run("x")
+    gated, plain = loop.runs
+    assert [s for s, _ in gated.history] == ["queued", "awaiting approval", "running", "done"]
+    assert [s for s, _ in plain.history] == ["queued", "running", "done"]
+    times = [t for _, t in gated.history]
+    assert times == sorted(times)
+    assert all(s in RUN_STATUSES for run in loop.runs for s, _ in run.history)
+
+
+def test_an_approved_call_waiting_for_a_worker_is_queued_again() -> None:
+    requeued = threading.Event()
+    log: list[tuple[str, str]] = []
+
+    def read_file(path: str) -> str:
+        assert requeued.wait(5)  # holds the only worker until delete_file waits for it
+        return f"contents of {path}"
+
+    def delete_file(path: str) -> str:
+        return f"deleted {path}"
+
+    def on_tool_run(run: ToolRun) -> None:
+        log.append((run.name, run.status))
+        if run.name == "delete_file" and run.status == "queued" and run.decision is not None:
+            requeued.set()
+
+    loop = make_loop(
+        approval_turns(),
+        [delete_file, read_file],
+        require_approval=["delete_file"],
+        approve=lambda call: True,
+        max_workers=1,
+        on_tool_run=on_tool_run,
+    )
+    conversation = loop.run("x")
+    assert [b["content"] for b in results_of(conversation[2])] == [
+        "deleted /tmp/a",
+        "contents of /tmp/b",
+    ]
+    statuses = [s for s, _ in loop.runs[0].history]
+    assert statuses == ["queued", "awaiting approval", "queued", "running", "done"]
+    assert log.count(("delete_file", "queued")) == 2  # tool_queued again, for the same run

@@ -467,3 +467,22 @@ def test_string_annotations_of_partials_and_callable_objects_resolve() -> None:
 
     with pytest.raises(TypeError, match="define the types they name at module level"):
         Tool(uses_local)
+
+
+def test_a_tool_timeout_is_checked_and_kept() -> None:
+    @tool(timeout=2)
+    def slow(x: int) -> int:
+        return x
+
+    class Worker:
+        @tool(timeout=0.5)
+        def work(self, x: int) -> int:
+            return x
+
+    assert slow.timeout == 2.0 and Tool(lambda: None, name="t").timeout is None
+    assert Worker().work.timeout == 0.5  # kept when the method is bound
+    assert "timeout" not in slow.to_param()  # the loop's business, not the model's
+    with pytest.raises(ValueError, match="timeout must be a positive, finite number"):
+        Tool(lambda: None, name="t", timeout=0)
+    with pytest.raises(TypeError, match="timeout must be a number of seconds or None"):
+        tool(timeout="5")(lambda: None)  # type: ignore[call-overload]
