@@ -18,10 +18,11 @@ that cannot be decoded, or is nested deeper than 1,000 levels, is kept as an
 
 Files are never left half-written in place. A cassette is written to ``<name>.partial``
 beside its target (:func:`~streamscope.core.files.partial_path`), one flushed line at a
-time, and renamed over the target only when complete: a recording that fails, or is cut
-or stopped before its source ends, leaves the old file as it was, and what arrived stays in
-``<name>.partial``, which :func:`read_events` and :func:`read_cassette` read like any
-cassette (``.jsonl.partial``). :func:`write_cassette` removes its ``.partial`` file on
+time, and renamed over the target only when complete (its source ended, or its stream's
+``message_stop``/``error`` was written and the reader stopped there): a recording that
+fails, or is cut or stopped before that, leaves the old file as it was, and what arrived
+stays in ``<name>.partial``, which :func:`read_events` and :func:`read_cassette` read like
+any cassette (``.jsonl.partial``). :func:`write_cassette` removes its ``.partial`` file on
 failure.
 
 Also here: ``read_events`` / ``read_timed_events`` for any recording (``.jsonl`` is a
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -88,6 +90,7 @@ PROJECT_FIELDS: Final = frozenset(
 """Meta fields the project writes itself (the gallery's recordings): kept as they are, with
 only credentials taken out (a request's API key and headers), not the strict pass."""
 _META_DEPTH: Final = MAX_DEPTH - 1  # the header line holds meta one level down
+_TERMINAL: Final = frozenset({"message_stop", "error"})
 
 
 # --------------------------------------------------------------------------- events
@@ -173,6 +176,8 @@ class CassetteWriter(Closing):
         self.path = Path(path)
         self.partial_path = partial_path(self.path)
         """Where the lines go until :meth:`close` renames the file into place."""
+        self.ended = False
+        """True when the last event written ends a stream (``message_stop`` or ``error``)."""
         self._clock = clock
         self._t0: float | None = None
         self.count = 0
@@ -211,15 +216,18 @@ class CassetteWriter(Closing):
             t = now - self._t0
         elif self._t0 is None:
             self._t0 = self._clock() - t
-        self._put({"t": round(float(t), 6), "event": event_to_dict(event)})
-        self.count += 1
+        self._put_event(round(float(t), 6), event_to_dict(event))
 
     def write_untimed(self, event: object) -> None:
         """Append one event with ``"t": null`` (synthetic recordings without times)."""
         if is_derived_event(event):
             return
-        self._put({"t": None, "event": event_to_dict(event)})
+        self._put_event(None, event_to_dict(event))
+
+    def _put_event(self, t: float | None, data: dict[str, Any]) -> None:
+        self._put({"t": t, "event": data})
         self.count += 1
+        self.ended = data.get("type") in _TERMINAL
 
     def close(self) -> None:
         """Finish: the complete file replaces ``path`` (atomically)."""
@@ -298,10 +306,12 @@ def record(
 ) -> Generator[_E, None, None]:
     """Yield every event unchanged (the same objects) while writing it to a cassette.
 
-    When ``events`` ends, the cassette replaces the file at ``path``. When it fails, or
-    iteration stops early (the generator is closed), ``path`` is left as it was and the
-    events that arrived stay in ``<path>.partial`` (readable by :func:`read_events`).
-    Derived ``MessageStream`` events are passed on but not written.
+    When ``events`` ends, or iteration stops right after the stream's own end
+    (``message_stop`` or ``error``, where a view stops reading), the cassette replaces the
+    file at ``path``. When ``events`` fails, or iteration stops before the stream's end (a
+    Stop, an interrupt), ``path`` is left as it was and the events that arrived stay in
+    ``<path>.partial`` (readable by :func:`read_events`). Derived ``MessageStream`` events
+    are passed on but not written.
     """
     writer = CassetteWriter(path, meta, clock)
     complete = False
@@ -311,10 +321,7 @@ def record(
             yield event
         complete = True
     finally:
-        if complete:
-            writer.close()
-        else:
-            writer.abort()
+        _finish(writer, complete)
 
 
 async def arecord(
@@ -332,10 +339,15 @@ async def arecord(
             yield event
         complete = True
     finally:
-        if complete:
-            writer.close()
-        else:
-            writer.abort()
+        _finish(writer, complete)
+
+
+def _finish(writer: CassetteWriter, complete: bool) -> None:
+    """Into place if the source ended (or its stream did, and then the reader stopped)."""
+    if complete or (writer.ended and sys.exc_info()[0] in (None, GeneratorExit)):
+        writer.close()
+    else:
+        writer.abort()
 
 
 # --------------------------------------------------------------------------- reading

@@ -663,3 +663,16 @@ def test_write_cassette_failure_leaves_the_old_file_and_no_partial(tmp_path: Pat
     with pytest.raises(ValueError):
         write_cassette(path, EVENTS, times=[0.0])
     assert path.read_bytes() == before and not partial_path(path).exists()
+
+
+def test_a_reader_that_stops_at_the_streams_end_gets_the_file_in_place(tmp_path: Path) -> None:
+    # A view stops reading at an error event (and a loop at message_stop): that recording
+    # is whole, so it replaces the file.
+    failed = [*EVENTS[:3], {"type": "error", "error": {"type": "overloaded_error"}}, EVENTS[3]]
+    for name, events, stop_after in (("stop", EVENTS, 5), ("error", failed, 4)):
+        path = tmp_path / f"{name}.jsonl"
+        gen = record(iter(events), path)
+        for _ in range(stop_after):
+            next(gen)
+        gen.close()
+        assert read_events(path) == events[:stop_after] and not partial_path(path).exists()
