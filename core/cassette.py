@@ -7,9 +7,23 @@ Format (UTF-8, one JSON object per line)::
     {"t": 0.412731, "event": {"type": "content_block_start", ...}}
 
 ``t`` is seconds since the first event (microseconds), or null when unknown; ``event`` is the
-event in wire shape. ``meta`` is user metadata, sanitised: API keys and HTTP headers are
-never written. Reading never loses a line silently: a line that cannot be decoded is kept
-as an ``invalid_sse_data`` event and noted in ``Cassette.problems``.
+event in wire shape. ``meta`` is user metadata, sanitised (:func:`sanitize_meta`): the
+fields the project writes itself (:data:`PROJECT_FIELDS`: title, description, model, the
+request, timings, conversation links) are kept with only credentials taken out; anything
+else goes through the strict redaction pass of :mod:`streamscope.core.redaction`. Lines
+are written by :func:`~streamscope.core.jsonio.dumps_exact`: strict JSON, strings exactly
+(a lone surrogate as its ``\\udXXX`` escape). Reading never loses a line silently: a line
+that cannot be decoded, or is nested deeper than 1,000 levels, is kept as an
+``invalid_sse_data`` event and noted in ``Cassette.problems``.
+
+Files are never left half-written in place. A cassette is written to ``<name>.partial``
+beside its target (:func:`~streamscope.core.files.partial_path`), one flushed line at a
+time, and renamed over the target only when complete (its source ended, or its stream's
+``message_stop``/``error`` was written and the reader stopped there): a recording that
+fails, or is cut or stopped before that, leaves the old file as it was, and what arrived
+stays in ``<name>.partial``, which :func:`read_events` and :func:`read_cassette` read like
+any cassette (``.jsonl.partial``). :func:`write_cassette` removes its ``.partial`` file on
+failure.
 
 Also here: ``read_events`` / ``read_timed_events`` for any recording (``.jsonl`` is a
 cassette; anything else is SSE text), and ``record`` / ``arecord`` to tee a live stream to
@@ -20,21 +34,25 @@ from __future__ import annotations
 
 import json
 import os
-import re
+import sys
 import time
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Final, TypeVar
 
 from streamscope.core._closing import Closing
 from streamscope.core._models import dump_model
+from streamscope.core.files import partial_path
+from streamscope.core.jsonio import MAX_DEPTH, coerce_json, dumps_exact, limit_depth, loads
+from streamscope.core.redaction import redact
 from streamscope.core.sources import is_derived_event, raw_base_class
 from streamscope.core.sse import INVALID_SSE_DATA, SSEDecoder, sse_message_to_event
 
 __all__ = [
     "CASSETTE_VERSION",
+    "PROJECT_FIELDS",
     "Cassette",
     "CassetteWriter",
     "arecord",
@@ -48,31 +66,31 @@ __all__ = [
 ]
 
 CASSETTE_VERSION = 1
-REDACTED = "[redacted]"
 
 _E = TypeVar("_E")
 PathArg = str | os.PathLike[str]
 
-_SECRET_KEYS = frozenset(
+PROJECT_FIELDS: Final = frozenset(
     {
-        "api_key",
-        "x_api_key",
-        "anthropic_api_key",
-        "auth_token",
-        "authorization",
-        "proxy_authorization",
-        "headers",
-        "extra_headers",
-        "default_headers",
-        "cookie",
-        "cookies",
-        "set_cookie",
-        "password",
-        "secret",
-        "client_secret",
+        "title",
+        "description",
+        "teaches",
+        "model",
+        "synthetic",
+        "generator",
+        "seed",
+        "request",
+        "time_to_first_event",
+        "output_tokens_per_second",
+        "timings",
+        "conversation",
+        "turn",
     }
 )
-_KEY_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9_\-]+")
+"""Meta fields the project writes itself (the gallery's recordings): kept as they are, with
+only credentials taken out (a request's API key and headers), not the strict pass."""
+_META_DEPTH: Final = MAX_DEPTH - 1  # the header line holds meta one level down
+_TERMINAL: Final = frozenset({"message_stop", "error"})
 
 
 # --------------------------------------------------------------------------- events
@@ -84,7 +102,7 @@ def event_to_dict(event: object) -> dict[str, Any]:
     A MessageStream's ``message_stop``/``content_block_stop`` carry a snapshot of the
     message/block that is not on the wire; it is left out.
     """
-    if isinstance(event, dict):
+    if isinstance(event, Mapping):
         return dict(event)
     if getattr(event, "to_dict", None) is None:
         raise TypeError(f"not an event: {type(event).__name__}")
@@ -99,50 +117,37 @@ def event_to_dict(event: object) -> dict[str, Any]:
     return data
 
 
-def _json_default(value: object) -> object:
-    data = dump_model(value, "auto")
-    if data is not value:
-        return data
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", errors="replace")
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return repr(value)
-
-
 def _dumps(obj: object) -> bytes:
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_json_default)
-    try:
-        return text.encode("utf-8") + b"\n"
-    except UnicodeEncodeError:  # lone surrogates: escape them so the line stays valid UTF-8
-        text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), default=_json_default)
-        return text.encode("ascii") + b"\n"
+    return dumps_exact(obj, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 # --------------------------------------------------------------------------- meta
 
 
-def _is_secret_key(key: str) -> bool:
-    norm = key.strip().lower().replace("-", "_")
-    return norm in _SECRET_KEYS or norm.endswith("api_key")
-
-
 def sanitize_meta(value: Any) -> Any:
-    """A copy of ``value`` without credentials: secret/header keys dropped at any depth
-    (case-insensitive, ``-`` or ``_``), Anthropic keys inside strings replaced."""
-    if isinstance(value, dict):
-        return {
-            k: sanitize_meta(v)
-            for k, v in value.items()
-            if not (isinstance(k, str) and _is_secret_key(k))
-        }
-    if isinstance(value, (list, tuple)):
-        return [sanitize_meta(v) for v in value]
-    if isinstance(value, str):
-        return _KEY_PATTERN.sub(REDACTED, value)
-    if hasattr(value, "model_dump") or hasattr(value, "to_dict"):
-        return sanitize_meta(_json_default(value))
-    return value
+    """``value`` as JSON data without credentials; never raises (any type, bytes keys,
+    sets, cycles). The fields in :data:`PROJECT_FIELDS` lose only credentials; every other
+    field goes through :func:`~streamscope.core.redaction.redact` (strict): secret-named
+    entries dropped at any depth, keys in strings, Bearer tokens and URL query values
+    replaced by ``[redacted]``. Anything nested deeper than the header line can hold (1,000
+    levels in all) is kept as its JSON text."""
+    if not isinstance(value, Mapping):
+        return limit_depth(redact(value), _META_DEPTH)
+    try:
+        items = list(value.items())
+    except Exception:
+        return redact(repr(value))
+    out: dict[str, Any] = {}
+    for key, item in items:
+        name, _ = coerce_json(key)
+        name = name if isinstance(name, str) else json.dumps(name)
+        if name in PROJECT_FIELDS:
+            out[name] = redact(item, strict=False)
+            continue
+        cleaned = redact({name: item})
+        if isinstance(cleaned, dict):
+            out.update(cleaned)
+    return limit_depth(out, _META_DEPTH)
 
 
 # --------------------------------------------------------------------------- writing
@@ -153,9 +158,12 @@ def _now_iso() -> str:
 
 
 class CassetteWriter(Closing):
-    """Writes a cassette line by line, flushing each line (a crash keeps what was received).
+    """Writes a cassette line by line to ``<path>.partial``, flushing each line (a crash keeps
+    what was received there); :meth:`close` renames it over ``path``, :meth:`abort` leaves
+    ``path`` untouched.
 
     ``write(event, t=None)``: ``t`` defaults to ``clock()`` minus the first event's time.
+    Used as a context manager, it closes on success and aborts on an exception.
     """
 
     def __init__(
@@ -166,16 +174,24 @@ class CassetteWriter(Closing):
         created: str | None = None,
     ) -> None:
         self.path = Path(path)
+        self.partial_path = partial_path(self.path)
+        """Where the lines go until :meth:`close` renames the file into place."""
+        self.ended = False
+        """True when the last event written ends a stream (``message_stop`` or ``error``)."""
         self._clock = clock
         self._t0: float | None = None
         self.count = 0
-        self._file: IO[bytes] | None = open(self.path, "wb")  # noqa: SIM115 - closed in close()
         header = {
             "streamscope_cassette": CASSETTE_VERSION,
             "created": created if created is not None else _now_iso(),
-            "meta": sanitize_meta(dict(meta or {})),
+            "meta": sanitize_meta(meta if meta is not None else {}),
         }
-        self._put(header)
+        self._file: IO[bytes] | None = open(self.partial_path, "wb")  # noqa: SIM115 - closed in close()
+        try:
+            self._put(header)
+        except BaseException:
+            self.abort(keep_partial=False)
+            raise
 
     @property
     def closed(self) -> bool:
@@ -200,22 +216,50 @@ class CassetteWriter(Closing):
             t = now - self._t0
         elif self._t0 is None:
             self._t0 = self._clock() - t
-        self._put({"t": round(float(t), 6), "event": event_to_dict(event)})
-        self.count += 1
+        self._put_event(round(float(t), 6), event_to_dict(event))
 
     def write_untimed(self, event: object) -> None:
         """Append one event with ``"t": null`` (synthetic recordings without times)."""
         if is_derived_event(event):
             return
-        self._put({"t": None, "event": event_to_dict(event)})
+        self._put_event(None, event_to_dict(event))
+
+    def _put_event(self, t: float | None, data: dict[str, Any]) -> None:
+        self._put({"t": t, "event": data})
         self.count += 1
+        self.ended = data.get("type") in _TERMINAL
 
     def close(self) -> None:
-        if self._file is not None:
-            try:
-                self._file.close()
-            finally:
-                self._file = None
+        """Finish: the complete file replaces ``path`` (atomically)."""
+        handle = self._file
+        if handle is None:
+            return
+        self._file = None
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        finally:
+            handle.close()
+        os.replace(self.partial_path, self.path)
+
+    def abort(self, *, keep_partial: bool = True) -> None:
+        """Stop writing and leave ``path`` as it was; what was written stays in the
+        ``.partial`` file (readable by :func:`read_events`) unless ``keep_partial=False``."""
+        handle = self._file
+        if handle is None:
+            return
+        self._file = None
+        try:
+            handle.close()
+        finally:
+            if not keep_partial:
+                self.partial_path.unlink(missing_ok=True)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info and exc_info[0] is not None:
+            self.abort()
+        else:
+            self.close()
 
 
 def write_cassette(
@@ -228,23 +272,30 @@ def write_cassette(
     """Write a whole cassette at once; returns the number of events written.
 
     Without ``times`` every event gets ``"t": null`` (replayed without waiting).
-    ``created`` fixes the header's timestamp (default: now), for reproducible files.
+    ``created`` fixes the header's timestamp (default: now), for reproducible files. The
+    file at ``path`` is replaced only once complete; on failure it is left as it was and
+    nothing else remains.
     """
-    with CassetteWriter(path, meta, created=created) as writer:
-        if times is None:
-            for event in events:
+    pairs: Iterable[tuple[float | None, object]]
+    if times is None:
+        pairs = ((None, event) for event in events)
+    else:
+        time_list, event_list = list(times), list(events)
+        if len(time_list) != len(event_list):
+            raise ValueError(f"{len(event_list)} events but {len(time_list)} times")
+        pairs = zip(time_list, event_list, strict=True)
+    writer = CassetteWriter(path, meta, created=created)
+    try:
+        for t, event in pairs:
+            if t is None:
                 writer.write_untimed(event)
-        else:
-            time_list = list(times)
-            event_list = list(events)
-            if len(time_list) != len(event_list):
-                raise ValueError(f"{len(event_list)} events but {len(time_list)} times")
-            for t, event in zip(time_list, event_list, strict=True):
-                if t is None:
-                    writer.write_untimed(event)
-                else:
-                    writer.write(event, t)
-        return writer.count
+            else:
+                writer.write(event, t)
+        writer.close()
+    except BaseException:
+        writer.abort(keep_partial=False)
+        raise
+    return writer.count
 
 
 def record(
@@ -255,16 +306,22 @@ def record(
 ) -> Generator[_E, None, None]:
     """Yield every event unchanged (the same objects) while writing it to a cassette.
 
-    The file is closed when iteration ends, fails or is closed early. Derived
-    ``MessageStream`` events are passed on but not written.
+    When ``events`` ends, or iteration stops right after the stream's own end
+    (``message_stop`` or ``error``, where a view stops reading), the cassette replaces the
+    file at ``path``. When ``events`` fails, or iteration stops before the stream's end (a
+    Stop, an interrupt), ``path`` is left as it was and the events that arrived stay in
+    ``<path>.partial`` (readable by :func:`read_events`). Derived ``MessageStream`` events
+    are passed on but not written.
     """
     writer = CassetteWriter(path, meta, clock)
+    complete = False
     try:
         for event in events:
             writer.write(event)
             yield event
+        complete = True
     finally:
-        writer.close()
+        _finish(writer, complete)
 
 
 async def arecord(
@@ -275,12 +332,22 @@ async def arecord(
 ) -> AsyncGenerator[_E, None]:
     """Async twin of ``record``."""
     writer = CassetteWriter(path, meta, clock)
+    complete = False
     try:
         async for event in events:
             writer.write(event)
             yield event
+        complete = True
     finally:
+        _finish(writer, complete)
+
+
+def _finish(writer: CassetteWriter, complete: bool) -> None:
+    """Into place if the source ended (or its stream did, and then the reader stopped)."""
+    if complete or (writer.ended and sys.exc_info()[0] in (None, GeneratorExit)):
         writer.close()
+    else:
+        writer.abort()
 
 
 # --------------------------------------------------------------------------- reading
@@ -331,8 +398,8 @@ def _read_header(cassette: Cassette, obj: dict[str, Any]) -> None:
 
 def _read_line(cassette: Cassette, lineno: int, raw: str) -> None:
     try:
-        obj = json.loads(raw)
-    except ValueError as exc:
+        obj = loads(raw)
+    except ValueError as exc:  # invalid, or nested deeper than 1,000 levels
         _bad_line(cassette, lineno, raw, f"invalid JSON: {exc}")
         return
     if not isinstance(obj, dict):
@@ -359,7 +426,8 @@ def _read_line(cassette: Cassette, lineno: int, raw: str) -> None:
 
 
 def read_cassette(path: PathArg) -> Cassette:
-    """Read a ``.jsonl`` cassette, keeping going past (and recording) malformed lines."""
+    """Read a ``.jsonl`` cassette (or a ``.jsonl.partial`` one, cut short), keeping going
+    past (and recording) malformed lines."""
     cassette = Cassette()
     with open(path, "rb") as f:
         for lineno, raw_bytes in enumerate(f, start=1):
@@ -385,11 +453,13 @@ def _read_sse(path: PathArg) -> list[dict[str, Any]]:
 
 
 def _is_cassette_path(path: PathArg) -> bool:
-    return Path(path).suffix.lower() == ".jsonl"
+    name = Path(path).name.lower()
+    return name.endswith((".jsonl", ".jsonl.partial"))
 
 
 def read_events(path: PathArg) -> list[dict[str, Any]]:
-    """Events of a recording: ``.jsonl`` is a cassette; any other file is SSE text."""
+    """Events of a recording: ``.jsonl`` (or ``.jsonl.partial``, a recording cut short) is a
+    cassette; any other file is SSE text."""
     if _is_cassette_path(path):
         return read_cassette(path).events
     return _read_sse(path)

@@ -1,9 +1,10 @@
 """Writing files so that a failure never destroys what was there: write aside, then rename.
 
-Every file the project writes (exports, cassettes) goes through :func:`write_atomic` or
-:func:`open_atomic`: the data goes to ``<name>.partial`` in the same folder, which is renamed
-over ``<name>`` only once complete. A failure leaves the old file untouched (and, for a
-recording cut mid-stream, what arrived stays readable in the ``.partial`` file).
+Every file the project writes goes through :func:`write_atomic` (exports, written whole) or
+:class:`~streamscope.core.cassette.CassetteWriter` (cassettes, written line by line): the data
+goes to ``<name>.partial`` in the same folder (:func:`partial_path`), which is renamed over
+``<name>`` only once complete. A failure leaves the old file untouched (and, for a recording
+cut mid-stream, what arrived stays readable in the ``.partial`` file).
 """
 
 from __future__ import annotations

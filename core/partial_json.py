@@ -10,8 +10,11 @@ While streaming, :attr:`PartialJSON.value` behaves like jiter's
 ``partial_mode="trailing-strings"`` except that numbers and literals never flicker: they
 appear only once complete. For a complete document the value equals ``json.loads``; the
 parser is exactly as strict as ``json.loads`` except that it also rejects ``NaN`` and
-``Infinity`` (not JSON), and it has no nesting limit (``json.loads`` hits the recursion
-limit at ~1000 levels).
+``Infinity`` (not JSON). Nesting deeper than ``max_depth`` (default
+:data:`~streamscope.core.jsonio.MAX_DEPTH`, 1,000 levels) is a syntax error like any other:
+the value parsed so far is kept, nothing raises, and the parser never recurses, so no
+depth up to the cap can overflow the interpreter's stack (``json.loads`` recurses once per
+level and fails near 1,000 levels minus the caller's depth).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import re
 from json.decoder import JSONDecoder
 from typing import Final, TypeAlias
+
+from streamscope.core.jsonio import MAX_DEPTH, json_depth
 
 try:
     from _json import scanstring  # json's C string decoder (CPython)
@@ -123,6 +128,7 @@ class PartialJSON:
         "_lit_n",
         "_lit_value",
         "_lit_word",
+        "_max_depth",
         "_num",
         "_path",
         "_pieces",
@@ -135,7 +141,8 @@ class PartialJSON:
         "_tok_start",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_depth: int = MAX_DEPTH) -> None:
+        self._max_depth = max_depth
         self._state: int = _VALUE
         self._started = False  # a top-level value has started
         self._finished = False
@@ -313,10 +320,12 @@ class PartialJSON:
                     except Exception:  # incomplete, invalid or too deep: parse it here
                         failures += 1
                     else:
-                        self._started = True
-                        self._complete_leaf(item)
-                        pos = end
-                        continue
+                        if self._fits(text, pos, end, item):
+                            self._started = True
+                            self._complete_leaf(item)
+                            pos = end
+                            continue
+                        failures = _BULK_FAILURES  # too deep: parsed here, up to the cap
                 pos = self._start_value(text, pos)
             elif state in (_KEY, _KEY_OR_CLOSE):
                 if c == '"':
@@ -340,6 +349,12 @@ class PartialJSON:
                 self._fail_at(pos, "unexpected data after the JSON value", c)
                 return
 
+    def _fits(self, text: str, pos: int, end: int, item: object) -> bool:
+        """Whether a container decoded from ``text[pos:end]`` fits under the depth cap."""
+        room = self._max_depth - len(self._stack)
+        brackets = text.count("[", pos, end) + text.count("{", pos, end)
+        return brackets <= room or json_depth(item) <= room
+
     def _start_value(self, text: str, pos: int) -> int:
         """Begin the value whose first character is ``text[pos]``; return the new position."""
         c = text[pos]
@@ -352,8 +367,11 @@ class PartialJSON:
             self._state = _STRING
             return pos + 1
         if c == "{" or c == "[":
-            container: _Container = {} if c == "{" else []
             stack = self._stack
+            if len(stack) >= self._max_depth:
+                self._fail_at(pos, f"JSON nested deeper than {self._max_depth} levels", c)
+                return len(text)
+            container: _Container = {} if c == "{" else []
             if stack:
                 self._path.append(self._attach(container))
             else:

@@ -30,6 +30,7 @@ from typing import Any
 
 from streamscope.core._closing import AsyncClosing, Closing
 from streamscope.core.cassette import Cassette
+from streamscope.core.jsonio import copy_json
 from streamscope.core.playback import Replay, ReplaySource, load_timed_events
 from streamscope.core.state import StreamState
 
@@ -83,7 +84,7 @@ class _Recording:
     """One served turn: its events (copied), pacing, and the state built while reading."""
 
     def __init__(self, timed: TimedEvents, speed: float | None, beta: bool) -> None:
-        self.timed = copy.deepcopy(timed)
+        self.timed = [(t, copy_json(event)) for t, event in timed]  # any depth, no recursion
         self.speed = speed
         self.beta = beta
         self.state = StreamState()

@@ -26,6 +26,16 @@ loops: that is detected and raised as ``AsyncSourceLoopError`` with the way out.
 reverse also holds: once sync code has driven an ``AsyncAnthropic`` request here, that
 client's pooled connection belongs to the driver loop, and a later ``await`` of the same
 client on the notebook's loop can fail; in a notebook, prefer awaiting async clients.
+
+A one-shot source (an SDK stream, a generator or any other iterator) can be read once, by
+one reader. ``iter_events``/``aiter_events`` mark such a source while they read it and
+remember it when read to the end, so a second reader is refused with
+:class:`SourceBusyError` (two views sharing one stream would split its events between
+them) and a spent source with :class:`SourceExhaustedError` (it would yield nothing, and a
+view would show an empty "done" stream); so is an SDK stream already read to the end
+elsewhere, or a generator already finished. Lists, recordings' paths and stream
+managers (``messages.stream(...)``, which make a new request when entered) can be read
+any number of times.
 """
 
 from __future__ import annotations
@@ -35,9 +45,11 @@ import atexit
 import concurrent.futures
 import contextlib
 import functools
+import inspect
 import os
 import threading
 import typing
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Protocol, TypeVar
 
@@ -47,6 +59,8 @@ __all__ = [
     "AsyncEventIterator",
     "AsyncSourceLoopError",
     "EventIterator",
+    "SourceBusyError",
+    "SourceExhaustedError",
     "aiter_events",
     "is_derived_event",
     "iter_events",
@@ -72,6 +86,14 @@ _CLOSE_TIMEOUT = 10.0
 
 class AsyncSourceLoopError(RuntimeError):
     """An async source belongs to another event loop and cannot be read from sync code here."""
+
+
+class SourceBusyError(RuntimeError):
+    """A one-shot source is already being read by another reader."""
+
+
+class SourceExhaustedError(RuntimeError):
+    """A one-shot source was already read to the end (or closed): it has no events left."""
 
 
 # --------------------------------------------------------------------------- SDK knowledge
@@ -215,6 +237,116 @@ _LOOP_ERROR_MESSAGE = (
 )
 
 
+# --------------------------------------------------------------------------- one reader
+
+
+_readers_lock = threading.Lock()
+_reading: dict[int, object] = {}  # id -> one-shot source being read by one of our iterators
+_spent: weakref.WeakSet[Any] = weakref.WeakSet()  # one-shot sources we read to the end
+
+
+@functools.lru_cache(maxsize=1)
+def _sdk_stream_classes() -> tuple[type, ...]:
+    try:
+        from anthropic import AsyncStream, Stream
+        from anthropic.lib.streaming import (
+            AsyncMessageStream,
+            BetaAsyncMessageStream,
+            BetaMessageStream,
+            MessageStream,
+        )
+    except ImportError:  # pragma: no cover
+        return ()
+    return (
+        Stream,
+        AsyncStream,
+        MessageStream,
+        AsyncMessageStream,
+        BetaMessageStream,
+        BetaAsyncMessageStream,
+    )
+
+
+def _one_shot(source: object) -> bool:
+    """Whether ``source`` can be read only once: an SDK stream or an iterator."""
+    if _is_message_stream(source) or isinstance(source, _sdk_stream_classes()):
+        return True
+    if isinstance(source, (list, tuple, os.PathLike)):
+        return False
+    if _is_sync_manager(source) or _is_async_manager(source):
+        return False  # entering it makes a new request
+    cls = type(source)
+    return hasattr(cls, "__next__") or hasattr(cls, "__anext__")
+
+
+def _spent_reason(source: object) -> str | None:
+    """Why ``source`` has no events left, or None when it may still have some."""
+    try:
+        if source in _spent:
+            return "it was already read to the end"
+    except TypeError:  # not weakly referenceable: not remembered
+        pass
+    if inspect.isgenerator(source) and inspect.getgeneratorstate(source) == inspect.GEN_CLOSED:
+        return "the generator has already finished (or was closed)"
+    if inspect.isasyncgen(source) and source.ag_frame is None:
+        return "the async generator has already finished (or was closed)"
+    # SDK streams (and the replay client's) read from one generator of theirs, made on first
+    # use: once it has finished, iterating the stream again yields nothing.
+    attributes = getattr(source, "__dict__", None)
+    inner = attributes.get("_iterator") if isinstance(attributes, dict) else None
+    if inspect.isgenerator(inner) and inspect.getgeneratorstate(inner) == inspect.GEN_CLOSED:
+        return "it was already read to the end (or closed)"
+    if inspect.isasyncgen(inner) and inner.ag_frame is None:
+        return "it was already read to the end (or closed)"
+    return None
+
+
+def _check_readable(source: object) -> None:
+    """Refuse a one-shot source that is spent or being read by another of our iterators."""
+    if not _one_shot(source):
+        return
+    reason = _spent_reason(source)
+    if reason is not None:
+        raise SourceExhaustedError(
+            f"this {type(source).__name__} has no events left: {reason}. A stream can be read "
+            "once: make a new request, or record it (streamscope.core.record) and replay "
+            "the recording"
+        )
+    if id(source) in _reading:
+        raise SourceBusyError(
+            f"this {type(source).__name__} is already being read (by another view or loop): "
+            "a stream can be read by one reader only, or each would get part of its events. "
+            "Read it in one place, or record it and replay the recording to each"
+        )
+
+
+class _Claim:
+    """Marks a one-shot source as being read for as long as one of our iterators reads it."""
+
+    __slots__ = ("done", "source")
+
+    def __init__(self, source: object) -> None:
+        self.source: object = None
+        self.done = False
+        if not _one_shot(source):
+            return
+        with _readers_lock:
+            _check_readable(source)
+            _reading[id(source)] = source
+        self.source = source
+
+    def release(self) -> None:
+        source = self.source
+        if source is None:
+            return
+        self.source = None
+        with _readers_lock:
+            _reading.pop(id(source), None)
+            if self.done:
+                with contextlib.suppress(TypeError):  # not weakly referenceable
+                    _spent.add(source)
+
+
 # --------------------------------------------------------------------------- holders
 
 
@@ -310,7 +442,12 @@ def _iter_sync(source: Any, holder: _Holder) -> Iterator[Any]:
         with source as stream:
             yield from _raw_events(stream, holder)
         return
-    yield from _raw_events(source, holder)
+    claim = _Claim(source)
+    try:
+        yield from _raw_events(source, holder)
+        claim.done = True
+    finally:
+        claim.release()
 
 
 def _raw_events(stream: Any, holder: _Holder) -> Iterator[Any]:
@@ -331,19 +468,25 @@ def _raw_events(stream: Any, holder: _Holder) -> Iterator[Any]:
 async def _iter_async(source: Any, holder: _Holder) -> AsyncIterator[Any]:
     # One flat generator (no nested async generators): closing it closes everything at once,
     # with no reliance on the loop's async-generator finalizers.
-    async with contextlib.AsyncExitStack() as stack:
-        stream = await stack.enter_async_context(source) if _is_async_manager(source) else source
-        if _is_message_stream(stream):
-            holder.message_stream = stream
-        iterator = stream.__aiter__()
-        stack.push_async_callback(_aclose, iterator)
-        while True:
-            try:
-                event = await iterator.__anext__()
-            except StopAsyncIteration:
-                return
-            if not is_derived_event(event):
-                yield event
+    claim = _Claim(source)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            manager = _is_async_manager(source)
+            stream = await stack.enter_async_context(source) if manager else source
+            if _is_message_stream(stream):
+                holder.message_stream = stream
+            iterator = stream.__aiter__()
+            stack.push_async_callback(_aclose, iterator)
+            while True:
+                try:
+                    event = await iterator.__anext__()
+                except StopAsyncIteration:
+                    claim.done = True
+                    return
+                if not is_derived_event(event):
+                    yield event
+    finally:
+        claim.release()
 
 
 class _Runner(Protocol):
@@ -506,6 +649,7 @@ def iter_events(source: Any) -> EventIterator:
     if isinstance(source, EventIterator):
         return source
     _check_source(source)
+    _check_readable(source)
     holder = _Holder()
     gen: Iterator[Any]
     if isinstance(source, os.PathLike) or _is_sync_manager(source) or hasattr(source, "__iter__"):
@@ -526,20 +670,25 @@ _DONE = object()
 async def _iter_sync_threaded(source: Any, holder: _Holder) -> AsyncIterator[Any]:
     """Pull a blocking (SDK, network) sync source in worker threads, keeping the loop free."""
     manager = source if _is_sync_manager(source) else None
-    stream = await asyncio.to_thread(source.__enter__) if manager is not None else source
+    claim = _Claim(source)
     try:
-        if _is_message_stream(stream):
-            holder.message_stream = stream
-        iterator = iter(stream)
-        while True:
-            event = await asyncio.to_thread(next, iterator, _DONE)
-            if event is _DONE:
-                return
-            if not is_derived_event(event):
-                yield event
+        stream = await asyncio.to_thread(source.__enter__) if manager is not None else source
+        try:
+            if _is_message_stream(stream):
+                holder.message_stream = stream
+            iterator = iter(stream)
+            while True:
+                event = await asyncio.to_thread(next, iterator, _DONE)
+                if event is _DONE:
+                    claim.done = True
+                    return
+                if not is_derived_event(event):
+                    yield event
+        finally:
+            if manager is not None:
+                await asyncio.to_thread(manager.__exit__, None, None, None)
     finally:
-        if manager is not None:
-            await asyncio.to_thread(manager.__exit__, None, None, None)
+        claim.release()
 
 
 async def _from_sync(gen: Iterator[Any]) -> AsyncIterator[Any]:
@@ -563,6 +712,7 @@ def aiter_events(source: Any, *, threaded: bool | None = None) -> AsyncEventIter
     if isinstance(source, AsyncEventIterator):
         return source
     _check_source(source)
+    _check_readable(source)
     holder = _Holder()
     gen: AsyncIterator[Any]
     if _is_async_manager(source) or hasattr(source, "__aiter__"):

@@ -4,7 +4,9 @@ Owns the byte/text level of an event stream: line endings (CRLF, LF, CR, includi
 split across two reads), comments, fields, multi-line data, dispatch on a blank line, a
 leading BOM and UTF-8 characters split across reads. On top of that, ``parse_sse_events``
 turns each message's ``data`` into an event dict in the API's wire shape; data that is not
-a JSON object is kept as an ``invalid_sse_data`` event instead of being dropped.
+a JSON object, or is nested deeper than :data:`~streamscope.core.jsonio.MAX_DEPTH` (1,000
+levels), is kept as an ``invalid_sse_data`` event instead of being dropped, and every other
+event of the stream is still read.
 
 As the spec says, an event that is not followed by a blank line is never dispatched: the
 anthropic SDK's recorded fixtures end that way, so their final ``message_stop`` is dropped.
@@ -13,11 +15,12 @@ anthropic SDK's recorded fixtures end that way, so their final ``message_stop`` 
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from streamscope.core.jsonio import loads
 
 __all__ = [
     "INVALID_SSE_DATA",
@@ -148,8 +151,8 @@ class SSEDecoder:
 def sse_message_to_event(message: SSEMessage) -> dict[str, Any]:
     """The event dict carried by one message, or an ``invalid_sse_data`` event keeping it."""
     try:
-        value = json.loads(message.data)
-    except ValueError as exc:
+        value = loads(message.data)
+    except ValueError as exc:  # invalid JSON, or nested too deep
         error = str(exc)
     else:
         if isinstance(value, dict):

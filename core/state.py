@@ -1,17 +1,44 @@
 """StreamState: the one reducer from Anthropic stream events to live message state.
 
-``apply`` takes SDK event models (beta or not) and plain dicts in the wire shape, never
-raises, and returns a :class:`~streamscope.core.changes.Change`. Blocks are keyed by
-content-block index; usage counts are overwritten (they are cumulative); every protocol
-violation becomes a :class:`~streamscope.core.problems.Problem` carrying its event.
+``apply`` takes SDK event models (beta or not) and events as data (a ``dict`` or any other
+``Mapping``, in the wire shape), never raises, and returns a
+:class:`~streamscope.core.changes.Change`. Blocks are keyed by content-block index; usage
+counts are overwritten (they are cumulative); every protocol violation becomes a
+:class:`~streamscope.core.problems.Problem` carrying its event.
+
+Decisions on hostile or odd input (each recorded as a Problem of the kind named):
+
+- Events after ``message_stop`` are recorded and **not applied** (``event_after_stop``; a
+  second ``message_stop`` is ``duplicate_message_stop``): the message is final, so its
+  stop reason, usage and blocks stay as they were. The one exception is the first
+  ``error`` event, recorded *and* applied: an error the server sent is never hidden, and it
+  changes nothing in the message.
+- A second ``error`` event is recorded and not applied (``second_error``): the first error
+  is kept in :attr:`StreamState.error`.
+- An event that is not JSON data (NaN or infinite numbers, bytes, sets, non-string keys,
+  objects) is applied with those values coerced as
+  :func:`~streamscope.core.jsonio.coerce_json` says (``non_json_value``), so
+  ``to_message()`` is always strict JSON data.
+- An event nested deeper than :data:`~streamscope.core.jsonio.MAX_DEPTH` (1,000 levels) is
+  not applied; its JSON text is the problem's data (``nesting_too_deep``). Tool input JSON
+  nested deeper is invalid (``invalid_tool_json``), its raw text kept on the block.
+- An event whose attributes, ``to_dict`` or ``model_dump`` raise is not applied
+  (``invalid_event``).
+- A usage count that is not an integer from 0 to 2**63 - 1 is kept in ``usage.raw`` and in
+  ``to_message()`` as received but reads as 0 (``invalid_usage``).
+- Memory stays bounded over long streams where ``to_message()`` does not need the data: the
+  side lists (:attr:`~StreamState.unknown_events`, :attr:`~StreamState.message_deltas`,
+  :attr:`~StreamState.superseded_blocks`, a block's ``extra_deltas``) keep their first 1,000
+  entries and count the rest in :attr:`~StreamState.dropped` (``limit_reached``, once per
+  list); :attr:`~StreamState.problems` keeps the first 100 of each kind and counts all of
+  them in :attr:`~StreamState.problem_counts` (``problems_dropped``, once per kind).
 """
 
 from __future__ import annotations
 
-import copy
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
 
 from streamscope.core._models import dump_model
 from streamscope.core.blocks import (
@@ -22,7 +49,15 @@ from streamscope.core.blocks import (
     ToolUseBlock,
     make_block,
 )
+from streamscope.core.cassette import event_to_dict
 from streamscope.core.changes import Change
+from streamscope.core.jsonio import (
+    MAX_DEPTH,
+    NestingTooDeepError,
+    coerce_json,
+    copy_json,
+    dumps_exact,
+)
 from streamscope.core.problems import Problem
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.usage import Usage
@@ -30,6 +65,14 @@ from streamscope.core.usage import Usage
 __all__ = ["StreamState"]
 
 Clock = Callable[[], float]
+
+_KEEP: Final = 1000
+"""Entries kept in each side list (unknown events, message deltas, superseded blocks, a
+block's extra deltas); the rest are counted in ``StreamState.dropped``."""
+_KEEP_PROBLEMS: Final = 100
+"""Problems kept per kind; all are counted in ``StreamState.problem_counts``."""
+_MAX_COUNT: Final = 2**63 - 1  # the largest usage count read as a number
+_NOTES_SHOWN: Final = 3  # coercions named in a non_json_value problem's message
 
 # Fields of a message_delta's usage that the SDK's accumulator copies into the final
 # message (besides output_tokens, always copied). to_message() follows the same rule.
@@ -61,9 +104,54 @@ _SYNTHESIZED_START: dict[str, dict[str, Any]] = {
 
 
 def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
+    return obj.get(name) if isinstance(obj, dict) else None
+
+
+def _as_data(event: Any) -> Any:
+    """An event as data: a dict as it is, any other Mapping as a dict, an SDK model in wire
+    shape (a MessageStream's snapshots left out), another object with a ``type`` as its
+    attributes; anything else unchanged. May raise (a broken model or attribute)."""
+    if type(event) is dict:
+        return event
+    if isinstance(event, Mapping):
+        return dict(event)
+    if callable(getattr(event, "to_dict", None)) or callable(getattr(event, "model_dump", None)):
+        return event_to_dict(event)
+    attributes = getattr(event, "__dict__", None)
+    if isinstance(attributes, dict) and "type" in attributes:
+        return {k: v for k, v in attributes.items() if isinstance(k, str) and k[:1] != "_"}
+    return event
+
+
+def _describe(event: Any) -> Any:
+    """What a problem keeps of an event that was not applied: its data as JSON data (its
+    JSON text when nested too deep), else its Python type and why it could not be read."""
+    try:
+        data = _as_data(event)
+        try:
+            return coerce_json(data, max_depth=MAX_DEPTH)[0]
+        except NestingTooDeepError:
+            return dumps_exact(data)
+    except Exception as exc:
+        return {
+            "python_type": type(event).__name__,
+            "error": f"{type(exc).__name__}: {_short(exc)}",
+        }
+
+
+def _short(value: object, limit: int = 200) -> str:
+    """``repr`` for a message, cut at ``limit`` characters, never raising."""
+    try:
+        text = repr(value) if not isinstance(value, BaseException) else str(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _invalid_count(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False  # not a count at all: read as 0, like a missing one
+    return not 0 <= value <= _MAX_COUNT
 
 
 def _is_index(value: object) -> bool:
@@ -94,11 +182,20 @@ class StreamState:
         self._sorted: list[Block] | None = []
         self._start_order: list[Block] = []
         self.superseded_blocks: list[Block] = []
-        """Blocks replaced by a second ``content_block_start`` on the same index."""
+        """Blocks replaced by a second ``content_block_start`` on the same index (the
+        first 1,000)."""
         self.problems: list[Problem] = []
+        """What went wrong, in order (the first 100 of each kind; append-only)."""
+        self.problem_counts: dict[str, int] = {}
+        """How many problems of each kind there were, kept or not."""
         self.unknown_events: list[Any] = []
-        """Events of types this version does not know, kept whole."""
+        """Events of types this version does not know, kept whole (the first 1,000)."""
         self.message_deltas: list[dict[str, Any]] = []
+        """The ``message_delta`` events (the first 1,000)."""
+        self.dropped: dict[str, int] = {}
+        """Entries not kept once a side list held 1,000, by list name
+        (``"unknown_events"``, ``"message_deltas"``, ``"superseded_blocks"``,
+        ``"extra_deltas"``)."""
         self.error: dict[str, Any] | None = None
         """The ``error`` event's error object (``{"type": "overloaded_error", ...}``)."""
         self.ended = False
@@ -201,14 +298,12 @@ class StreamState:
         beta accumulator, which knows every block type), so it can go back to the API as
         the assistant turn: thinking and signatures untouched.
         """
-        message: dict[str, Any] = copy.deepcopy(self.message) if self.message else {}
+        message: dict[str, Any] = copy_json(self.message) if self.message else {}
         if not message:
             message = {"type": "message", "role": "assistant"}
-        message["content"] = copy.deepcopy(self._initial_content) + [
-            b.to_dict() for b in self.blocks
-        ]
+        message["content"] = copy_json(self._initial_content) + [b.to_dict() for b in self.blocks]
         if self.message is not None:
-            message["usage"] = copy.deepcopy(self._final_usage)
+            message["usage"] = copy_json(self._final_usage)
         return message
 
     # ------------------------------------------------------------------ applying
@@ -224,9 +319,12 @@ class StreamState:
             if self.started_at is None:
                 self.started_at = at
         self.last_event_at = at
-        is_dict = type(event) is dict
-        event_type = event.get("type") if is_dict else getattr(event, "type", None)
+        if self.ended:
+            return self._after_stop(event, number, at)
+        event_type: Any = None
         try:
+            is_dict = type(event) is dict
+            event_type = event.get("type") if is_dict else getattr(event, "type", None)
             if event_type == "content_block_delta":
                 # Hot path (nearly every event): a text, thinking or JSON piece for an
                 # open block of the matching kind. Anything else takes the full path.
@@ -249,17 +347,72 @@ class StreamState:
                         if self.first_token_at is None:
                             self.first_token_at = at
                         return Change("block_delta", index, spec[2], piece)
+            data = _as_data(event)
+            if not isinstance(data, dict):
+                return self._ignored(
+                    "invalid_event",
+                    f"not an event: {type(event).__name__}",
+                    number,
+                    _describe(data),
+                )
+            event_type = data.get("type")
+            try:
+                data, notes = coerce_json(data, max_depth=MAX_DEPTH)
+            except NestingTooDeepError:
+                return self._ignored(
+                    "nesting_too_deep",
+                    f"a {event_type!r} event nested deeper than {MAX_DEPTH} levels was not "
+                    "applied; its JSON text is this problem's data",
+                    number,
+                    dumps_exact(data),
+                )
+            if notes:
+                shown = "; ".join(notes[:_NOTES_SHOWN]) + (
+                    "; ..." if len(notes) > _NOTES_SHOWN else ""
+                )
+                self._record(
+                    "non_json_value",
+                    f"a {event_type!r} event held values JSON cannot: applied with them "
+                    f"replaced ({shown})",
+                    number,
+                    None,
+                    {"event": data, "replaced": notes},
+                )
             handler = self._handlers.get(event_type) if isinstance(event_type, str) else None
             if handler is None:
-                return self._on_unknown(event, number, event_type)
-            return handler(event, number, at)
+                return self._on_unknown(data, number, event_type)
+            return handler(data, number, at)
         except Exception as exc:
             return self._ignored(
                 "invalid_event",
-                f"could not interpret a {event_type!r} event ({type(exc).__name__}: {exc})",
+                f"could not interpret a {_short(event_type)} event ({type(exc).__name__}: "
+                f"{_short(exc)})",
                 number,
-                event,
+                _describe(event),
             )
+
+    def _after_stop(self, event: Any, number: int, at: float) -> Change:
+        data = _describe(event)
+        event_type = data.get("type") if isinstance(data, dict) else None
+        if event_type == "message_stop":
+            return self._ignored("duplicate_message_stop", "a second message_stop", number, data)
+        if event_type == "error" and self.error is None and isinstance(data, dict):
+            self._record(
+                "event_after_stop",
+                "an error event after message_stop: applied (an error is never hidden); the "
+                "message is unchanged",
+                number,
+                None,
+                data,
+            )
+            return self._on_error(data, number, at)
+        return self._ignored(
+            "event_after_stop",
+            f"a {_short(event_type)} event after message_stop was not applied (the message "
+            "is final); it is this problem's data",
+            number,
+            data,
+        )
 
     def apply_all(self, events: Iterable[Any]) -> StreamState:
         """Apply every event, then :meth:`finish`; returns self."""
@@ -289,37 +442,97 @@ class StreamState:
     def _record(
         self, kind: str, message: str, number: int, index: int | None, data: Any
     ) -> Problem:
-        problem = Problem(kind, message, number, index, dump_model(data))
-        self.problems.append(problem)
+        try:
+            data = dump_model(data)
+        except Exception:
+            data = _describe(data)
+        problem = Problem(kind, message, number, index, data)
+        count = self.problem_counts.get(kind, 0) + 1
+        self.problem_counts[kind] = count
+        if count <= _KEEP_PROBLEMS:
+            self.problems.append(problem)
+        elif count == _KEEP_PROBLEMS + 1:
+            self.problem_counts["problems_dropped"] = (
+                self.problem_counts.get("problems_dropped", 0) + 1
+            )
+            self.problems.append(
+                Problem(
+                    "problems_dropped",
+                    f"more than {_KEEP_PROBLEMS} {kind} problems: the later ones are counted "
+                    f"in problem_counts[{kind!r}], not kept",
+                    number,
+                )
+            )
         return problem
+
+    def _keep(self, items: list[Any], item: Any, name: str, number: int) -> None:
+        """Append to a side list, or count the item as dropped once the list is full."""
+        if len(items) < _KEEP:
+            items.append(item)
+            return
+        dropped = self.dropped.get(name, 0) + 1
+        self.dropped[name] = dropped
+        if dropped == 1:
+            self._record(
+                "limit_reached",
+                f"more than {_KEEP} {name} in one stream: the later ones are counted in "
+                f"dropped[{name!r}], not kept",
+                number,
+                None,
+                None,
+            )
 
     def _ignored(self, kind: str, message: str, number: int, event: Any) -> Change:
         index = _get(event, "index")
         index = index if _is_index(index) else None
         return Change("ignored", index, problem=self._record(kind, message, number, index, event))
 
-    def _on_unknown(self, event: Any, number: int, event_type: object) -> Change:
-        data = dump_model(event)
-        self.unknown_events.append(data)
+    def _on_unknown(self, event: dict[str, Any], number: int, event_type: object) -> Change:
+        self._keep(self.unknown_events, event, "unknown_events", number)
         if event_type == "invalid_sse_data":
             error = _get(event, "error")
             return self._ignored(
-                "invalid_data", f"undecodable event data kept as received ({error})", number, data
+                "invalid_data",
+                f"undecodable event data kept as received ({_short(error)})",
+                number,
+                event,
             )
-        if not isinstance(event, dict) and not hasattr(event, "type"):
-            return self._ignored(
-                "invalid_event", f"not an event: {type(event).__name__}", number, data
+        return self._ignored(
+            "unknown_event", f"unknown event type {_short(event_type)}", number, event
+        )
+
+    def _check_usage(self, usage: dict[str, Any], number: int, event: Any) -> None:
+        bad = [k for k, v in usage.items() if _invalid_count(v)]
+        for key, value in usage.items():
+            if isinstance(value, dict):
+                bad += [f"{key}.{k}" for k, v in value.items() if _invalid_count(v)]
+        if bad:
+            self._record(
+                "invalid_usage",
+                f"usage counts out of range ({', '.join(map(str, bad))}): kept as received, "
+                "read as 0",
+                number,
+                None,
+                event,
             )
-        return self._ignored("unknown_event", f"unknown event type {event_type!r}", number, data)
 
     def _on_ping(self, event: Any, number: int, at: float) -> Change:
         self.ping_count += 1
         return Change("ping")
 
     def _on_error(self, event: Any, number: int, at: float) -> Change:
-        error = dump_model(_get(event, "error"))
+        if self.error is not None:
+            return self._ignored(
+                "second_error",
+                "a second error event was not applied (the first is kept); it is this "
+                "problem's data",
+                number,
+                event,
+            )
+        error = _get(event, "error")
         self.error = error if isinstance(error, dict) else {"type": "error", "message": error}
-        self.ended_at = at
+        if self.ended_at is None:
+            self.ended_at = at
         return Change("error")
 
     def _on_message_start(self, event: Any, number: int, at: float) -> Change:
@@ -330,15 +543,16 @@ class StreamState:
                 number,
                 event,
             )
-        message = dict(dump_model(_get(event, "message")))
+        message = dict(_get(event, "message"))
         content = message.pop("content", None)
         if isinstance(content, list):
             self._initial_content = content
         self.message = message
         usage = message.pop("usage", None)
-        usage = dict(dump_model(usage)) if usage is not None else {}
+        usage = dict(usage) if usage is not None else {}
+        self._check_usage(usage, number, event)
         self.usage.update(usage)
-        self._final_usage = copy.deepcopy(usage)
+        self._final_usage = copy_json(usage)
         if self._by_index:
             self._record(
                 "event_before_message_start",
@@ -350,10 +564,12 @@ class StreamState:
         return Change("message_start")
 
     def _on_message_delta(self, event: Any, number: int, at: float) -> Change:
-        data = dump_model(event)
-        self.message_deltas.append(data)
+        data = event
+        self._keep(self.message_deltas, data, "message_deltas", number)
         delta = data.get("delta") or {}
         usage = data.get("usage") or {}
+        if isinstance(usage, dict):
+            self._check_usage(usage, number, data)
         if self.message is None:
             self.message = {}
             self._record(
@@ -377,12 +593,10 @@ class StreamState:
         final["output_tokens"] = usage.get("output_tokens")
         for key in _SDK_DELTA_USAGE_FIELDS:
             if usage.get(key) is not None:
-                final[key] = copy.deepcopy(usage[key])
+                final[key] = copy_json(usage[key])
         return Change("message_delta")
 
     def _on_message_stop(self, event: Any, number: int, at: float) -> Change:
-        if self.ended:
-            return self._ignored("duplicate_message_stop", "a second message_stop", number, event)
         self.ended = True
         self.ended_at = at
         self._close_open_blocks(number)
@@ -404,7 +618,7 @@ class StreamState:
 
     def _on_block_start(self, event: Any, number: int, at: float) -> Change:
         index = _get(event, "index")
-        start = dump_model(_get(event, "content_block"))
+        start = _get(event, "content_block")
         if not _is_index(index) or not isinstance(start, dict):
             return self._ignored(
                 "invalid_event", "content_block_start without a valid index or block", number, event
@@ -412,7 +626,7 @@ class StreamState:
         problem = None
         previous = self._by_index.get(index)
         if previous is not None:
-            self.superseded_blocks.append(previous)
+            self._keep(self.superseded_blocks, previous, "superseded_blocks", number)
             problem = self._record(
                 "duplicate_start",
                 f"a second content_block_start for index {index}; the earlier "
@@ -504,7 +718,7 @@ class StreamState:
                         "is in this problem's data, the latest is kept",
                         number,
                         index,
-                        {"previous_signature": block.signature, "event": dump_model(event)},
+                        {"previous_signature": block.signature, "event": event},
                     )
                 block.signature = signature
                 block.signature_deltas += 1
@@ -513,18 +727,18 @@ class StreamState:
         elif delta_type == "citations_delta" and isinstance(block, TextBlock):
             citation = _get(delta, "citation")
             if citation is not None:
-                block.add_citation(dump_model(citation))
+                block.add_citation(citation)
                 block.mark_delta(at)
                 return Change("block_delta", index, "citations", None, problem)
         elif delta_type == "compaction_delta" and isinstance(block, GenericBlock):
-            data = dump_model(delta)
+            data = delta if isinstance(delta, dict) else {}
             block.content["content"] = data.get("content")
             block.content["encrypted_content"] = data.get("encrypted_content")
             block.mark_delta(at)
             return Change("block_delta", index, "content", None, problem)
         # Unknown delta type, a delta that does not fit its block, or a malformed one:
         # keep it on the block so nothing is lost.
-        block.extra_deltas.append(dump_model(delta))
+        self._keep(block.extra_deltas, delta, "extra_deltas", number)
         block.mark_delta(at)
         if problem is None:
             problem = self._record(

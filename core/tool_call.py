@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+from streamscope.core.jsonio import dumps_exact
 
 __all__ = ["ToolCall"]
 
@@ -26,5 +27,6 @@ class ToolCall:
 
     @property
     def arguments(self) -> str:
-        """The input as a JSON string (what OpenAI-style tool calls carry)."""
-        return json.dumps(self.input, ensure_ascii=False)
+        """The input as a JSON string (what OpenAI-style tool calls carry): strict JSON that
+        keeps the text exactly, at any depth (:func:`~streamscope.core.jsonio.dumps_exact`)."""
+        return dumps_exact(self.input)

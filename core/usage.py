@@ -1,7 +1,10 @@
 """Token usage of one streamed message, with prompt-cache reads and writes.
 
 Counts on ``message_delta`` are cumulative totals: each one overwrites, never adds.
-Optional counts absent from a delta keep the value ``message_start`` gave.
+Optional counts absent from a delta keep the value ``message_start`` gave. A count that is
+not an integer from 0 to 2**63 - 1 (a float, NaN, ``10**400``, a negative number) reads as
+0, so sums, rates and prices computed from counts stay finite; :attr:`Usage.raw` keeps it as
+received.
 """
 
 from __future__ import annotations
@@ -11,8 +14,13 @@ from typing import Any
 __all__ = ["Usage"]
 
 
+_MAX_COUNT = 2**63 - 1
+
+
 def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT:
+        return int(value)
+    return 0
 
 
 class Usage:

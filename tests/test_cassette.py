@@ -6,7 +6,9 @@ import asyncio
 import json
 import os
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from anthropic.types import (
     RawMessageStopEvent,
 )
 from anthropic.types.beta import BetaRawContentBlockDeltaEvent
+from pydantic import BaseModel
 
 from streamscope.core.cassette import (
     CassetteWriter,
@@ -31,6 +34,7 @@ from streamscope.core.cassette import (
     sanitize_meta,
     write_cassette,
 )
+from streamscope.core.files import partial_path
 from streamscope.core.sse import INVALID_SSE_DATA, parse_sse_events
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "recorded"
@@ -98,9 +102,12 @@ def test_each_line_is_flushed_before_close(tmp_path: Path) -> None:
     w = CassetteWriter(path, clock=FakeClock([0.0, 1.0]))
     w.write(EVENTS[0])
     w.write(EVENTS[1])
-    assert read_cassette(path).events == EVENTS[:2]  # read while still open
+    assert w.partial_path == tmp_path / "c.jsonl.partial"
+    assert read_cassette(w.partial_path).events == EVENTS[:2]  # read while still open
+    assert not path.exists()  # in place only once complete
     w.close()
     assert w.closed
+    assert read_events(path) == EVENTS[:2] and not w.partial_path.exists()
     with pytest.raises(ValueError):
         w.write(EVENTS[2])
 
@@ -350,7 +357,8 @@ def test_record_closed_early_keeps_what_was_seen(tmp_path: Path) -> None:
     assert next(gen) is EVENTS[0]
     assert next(gen) is EVENTS[1]
     gen.close()
-    assert read_events(path) == EVENTS[:2]
+    assert not path.exists()  # cut short: what arrived is in the .partial file
+    assert read_events(partial_path(path)) == EVENTS[:2]
 
 
 def test_record_source_failure_propagates_and_file_is_closed(tmp_path: Path) -> None:
@@ -365,7 +373,8 @@ def test_record_source_failure_propagates_and_file_is_closed(tmp_path: Path) -> 
         for event in record(source(), path):
             seen.append(event)  # noqa: PERF402 - the loop is what is under test
     assert seen == [EVENTS[0]]
-    assert read_events(path) == [EVENTS[0]]
+    assert not path.exists()
+    assert read_events(partial_path(path)) == [EVENTS[0]]
 
 
 def test_arecord(tmp_path: Path) -> None:
@@ -398,4 +407,272 @@ def test_arecord_closed_early(tmp_path: Path) -> None:
         await agen.aclose()
 
     asyncio.run(main())
-    assert read_events(path) == EVENTS[:1]
+    assert not path.exists()
+    assert read_events(partial_path(path)) == EVENTS[:1]
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def test_a_line_nested_too_deep_is_kept_and_every_other_line_read(tmp_path: Path) -> None:
+    deep = '{"t": 0.1, "event": {"type": "x", "v": ' + "[" * 5000 + "]" * 5000 + "}}"
+    path = tmp_path / "deep.jsonl"
+    body = [
+        json.dumps(line)
+        for line in (
+            {"streamscope_cassette": 1, "meta": {}},
+            *[{"t": 0, "event": e} for e in EVENTS],
+        )
+    ]
+    body.insert(3, deep)
+    path.write_text("\n".join(body) + "\n")
+    cassette = read_cassette(path)
+    assert [e for e in cassette.events if e["type"] != INVALID_SSE_DATA] == EVENTS
+    bad = cassette.events[2]
+    assert bad["type"] == INVALID_SSE_DATA and bad["data"] == deep and bad["line"] == 4
+    assert cassette.problems == [
+        "line 4: invalid JSON: JSON nested 5002 levels deep (the limit is 1000)"
+    ]
+    assert len(read_events(path)) == len(EVENTS) + 1
+
+
+def test_files_are_strict_json_and_keep_the_exact_text(tmp_path: Path) -> None:
+    text = "half \ud83d, low \udc00, é 日本 😀"
+    events = [
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "thinking_delta", "thinking": text},
+        },
+        {"type": "x", "nan": float("nan"), "inf": float("-inf"), "big": 10**400, "set": {2, 1}},
+        OrderedDict(type="message_stop"),
+    ]
+    path = tmp_path / "strict.jsonl"
+    write_cassette(path, events, meta={"note": text})
+    raw = path.read_bytes().decode("utf-8")  # valid UTF-8
+    assert "\\ud83d" in raw and "\\udc00" in raw and "日本 😀" in raw
+
+    def reject(name: str) -> Any:
+        raise AssertionError(f"{name} is not JSON")
+
+    rows = [json.loads(line, parse_constant=reject) for line in raw.splitlines()]
+    assert rows[0]["meta"]["note"] == text
+    assert rows[1]["event"]["delta"]["thinking"] == text  # exactly, lone surrogates included
+    assert rows[2]["event"] == {
+        "type": "x",
+        "nan": None,
+        "inf": None,
+        "big": 10**400,
+        "set": [1, 2],
+    }
+    assert rows[3]["event"] == {"type": "message_stop"}
+
+
+FAKE_KEY = "sk-ant-api03-FAKEfakeFAKE0123456789_-abc"
+FAKE_SECRET = "hunter2-FAKE-9f8e7d"
+
+
+@dataclass
+class _Creds:
+    user: str
+    token: str
+    note: str
+
+
+class _Settings(BaseModel):
+    endpoint: str
+    api_key: str
+    nested: dict[str, Any]
+
+
+class _Opaque:
+    def __repr__(self) -> str:
+        return f"Opaque(password={FAKE_SECRET!r}, key={FAKE_KEY})"
+
+
+def planted_meta() -> dict[Any, Any]:
+    cycle: dict[str, Any] = {"password": FAKE_SECRET}
+    cycle["self"] = cycle
+    return {
+        "title": "kept as it is",
+        "request": {
+            "model": "claude-x",
+            "max_tokens": 1024,
+            "thinking": {"type": "enabled", "budget_tokens": 2048},
+            "tools": [
+                {"name": "lookup", "input_schema": {"properties": {"key": {"type": "string"}}}}
+            ],
+            "headers": {"x-api-key": FAKE_KEY, "authorization": f"Bearer {FAKE_SECRET}"},
+            "api_key": FAKE_KEY,
+            "messages": [{"role": "user", "content": f"my key is {FAKE_KEY}"}],
+        },
+        "in_text": f"call it with {FAKE_KEY} please",
+        "in_bytes": f"key={FAKE_KEY}".encode(),
+        "in_set": {FAKE_KEY, "other"},
+        "in_frozenset": frozenset({FAKE_KEY}),
+        "in_tuple": ("a", FAKE_KEY),
+        "in_dataclass": _Creds("me", FAKE_SECRET, f"key {FAKE_KEY}"),
+        "in_model": _Settings(
+            endpoint="https://x.invalid", api_key=FAKE_SECRET, nested={"token": FAKE_SECRET}
+        ),
+        "in_object": _Opaque(),
+        "token": FAKE_SECRET,
+        "access_token": FAKE_SECRET,
+        "apikey": FAKE_SECRET,
+        "apiKey": FAKE_SECRET,
+        "passwd": FAKE_SECRET,
+        "private_key": FAKE_SECRET,
+        "client_secret": FAKE_SECRET,
+        "Authorization": f"Bearer {FAKE_SECRET}",
+        "header_line": f"Authorization: Bearer {FAKE_SECRET}",
+        "credentials": {"user": "me", "pass": FAKE_SECRET},
+        "url": f"https://api.invalid/v1?user=me&sig={FAKE_SECRET}#access_token={FAKE_SECRET}",
+        "userinfo_url": f"https://me:{FAKE_SECRET}@host.invalid/path",
+        "env": f"ANTHROPIC_API_KEY={FAKE_SECRET} python run.py",
+        b"bytes_key": FAKE_KEY,
+        b"api_key": FAKE_SECRET,
+        ("tuple", "key"): FAKE_KEY,
+        FAKE_KEY: "a key as a key",
+        "cycle": cycle,
+        "deep": _deep({"secret": FAKE_SECRET}, 3000),
+        "max_tokens": 4096,
+        "author": "Ada",
+    }
+
+
+def _deep(value: Any, depth: int) -> Any:
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("how", ["CassetteWriter", "write_cassette", "record", "arecord"])
+def test_no_secret_is_written_however_it_is_planted(tmp_path: Path, how: str) -> None:
+    path = tmp_path / "secrets.jsonl"
+    meta = planted_meta()
+    if how == "CassetteWriter":
+        with CassetteWriter(path, meta=meta) as writer:
+            writer.write(EVENTS[0])
+    elif how == "write_cassette":
+        write_cassette(path, EVENTS[:1], meta=meta)
+    elif how == "record":
+        list(record(iter(EVENTS[:1]), path, meta=meta))
+    else:
+
+        async def source() -> AsyncIterator[dict[str, Any]]:
+            yield EVENTS[0]
+
+        async def main() -> None:
+            [e async for e in arecord(source(), path, meta=meta)]
+
+        asyncio.run(main())
+    raw = path.read_bytes()
+    for secret in (FAKE_KEY, FAKE_SECRET, "FAKE"):
+        assert secret.encode() not in raw, secret
+    got = read_cassette(path).meta
+    # what the project writes itself is kept as it is; the request loses only credentials
+    assert got["title"] == "kept as it is"
+    assert got["request"] == {
+        "model": "claude-x",
+        "max_tokens": 1024,
+        "thinking": {"type": "enabled", "budget_tokens": 2048},
+        "tools": [{"name": "lookup", "input_schema": {"properties": {"key": {"type": "string"}}}}],
+        "messages": [{"role": "user", "content": "my key is [redacted]"}],
+    }
+    assert got["max_tokens"] == 4096 and got["author"] == "Ada"
+    assert sorted(got["in_set"]) == ["[redacted]", "other"] and got["in_tuple"] == [
+        "a",
+        "[redacted]",
+    ]
+    assert got["in_dataclass"] == {"user": "me", "note": "key [redacted]"}
+    assert (
+        got["url"]
+        == "https://api.invalid/v1?user=[redacted]&sig=[redacted]#access_token=[redacted]"
+    )
+    assert got["header_line"] == "Authorization: [redacted]"
+    for name in ("token", "access_token", "apikey", "apiKey", "passwd", "private_key", "api_key"):
+        assert name not in got
+    assert meta["token"] == FAKE_SECRET  # the caller's value is untouched
+
+
+def test_sanitize_meta_never_raises_on_odd_types() -> None:
+    class Broken:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    odd = {
+        b"\xff\xfe": {1, 2},
+        3: Broken(),
+        None: [Broken()],
+        (1, 2): frozenset(),
+        "m": memoryview(b"x"),
+    }
+    got = sanitize_meta(odd)
+    assert json.loads(json.dumps(got)) == got
+    assert sanitize_meta(["not", "a", "dict", FAKE_KEY]) == ["not", "a", "dict", "[redacted]"]
+
+
+def test_a_recording_that_fails_before_its_first_event_keeps_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "keep.jsonl"
+    write_cassette(path, EVENTS)
+    before = path.read_bytes()
+
+    def failing() -> Iterator[dict[str, Any]]:
+        yield from ()
+        raise ConnectionError("refused")
+
+    gen = record(failing(), path)
+    with pytest.raises(ConnectionError):
+        next(gen)
+    assert path.read_bytes() == before
+    assert read_events(partial_path(path)) == []  # the header only
+
+
+def test_a_recording_cut_mid_stream_keeps_what_arrived_beside_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl"
+    write_cassette(path, EVENTS[:1])
+    before = path.read_bytes()
+
+    def cut() -> Iterator[dict[str, Any]]:
+        yield from EVENTS[:3]
+        raise ConnectionError("dropped")
+
+    with pytest.raises(ConnectionError):
+        for _ in record(cut(), path):
+            pass
+    assert path.read_bytes() == before
+    assert read_events(partial_path(path)) == EVENTS[:3]
+    assert read_timed_events(partial_path(path))[2][1] == EVENTS[2]
+    list(record(iter(EVENTS), path))  # the next complete recording replaces both
+    assert read_events(path) == EVENTS and not partial_path(path).exists()
+
+
+def test_write_cassette_failure_leaves_the_old_file_and_no_partial(tmp_path: Path) -> None:
+    path = tmp_path / "w.jsonl"
+    write_cassette(path, EVENTS)
+    before = path.read_bytes()
+
+    def events() -> Iterator[object]:
+        yield EVENTS[0]
+        yield object()  # not an event: write_cassette raises
+
+    with pytest.raises(TypeError, match="not an event"):
+        write_cassette(path, events())
+    assert path.read_bytes() == before
+    assert not partial_path(path).exists()
+    with pytest.raises(ValueError):
+        write_cassette(path, EVENTS, times=[0.0])
+    assert path.read_bytes() == before and not partial_path(path).exists()
+
+
+def test_a_reader_that_stops_at_the_streams_end_gets_the_file_in_place(tmp_path: Path) -> None:
+    # A view stops reading at an error event (and a loop at message_stop): that recording
+    # is whole, so it replaces the file.
+    failed = [*EVENTS[:3], {"type": "error", "error": {"type": "overloaded_error"}}, EVENTS[3]]
+    for name, events, stop_after in (("stop", EVENTS, 5), ("error", failed, 4)):
+        path = tmp_path / f"{name}.jsonl"
+        gen = record(iter(events), path)
+        for _ in range(stop_after):
+            next(gen)
+        gen.close()
+        assert read_events(path) == events[:stop_after] and not partial_path(path).exists()

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from streamscope.core.jsonio import MAX_DEPTH, json_depth
 from streamscope.core.partial_json import MISSING, PartialJSON
 
 # ---------------------------------------------------------------------------- helpers
@@ -557,14 +558,35 @@ def test_large_chunks_take_the_same_path_as_small_ones() -> None:
 
 
 def test_deep_nesting_beyond_the_recursion_limit() -> None:
+    # No recursion: 5,000 levels parse when the cap allows them.
     depth = 5000
-    parser = parse(["[" * depth + "]" * depth])
+    parser = PartialJSON(max_depth=depth)
+    parser.feed("[" * depth + "]" * depth)
+    parser.finish()
     assert is_done(parser) and parser.error is None
     node = parser.value
     for _ in range(depth - 1):
         assert isinstance(node, list) and len(node) == 1
         node = node[0]
     assert node == []
+
+
+@pytest.mark.parametrize("size", [1, 7, 100_000])
+def test_nesting_is_capped_at_max_depth(size: int) -> None:
+    ok = '{"a": ' * MAX_DEPTH + "1" + "}" * MAX_DEPTH
+    assert (
+        is_done(parse(split(ok, range(0, len(ok), size))))
+        and json_depth(parse([ok]).value) == MAX_DEPTH
+    )
+    deep = "[" * 5000 + "]" * 5000
+    parser = parse(split(deep, range(0, len(deep), size)))
+    assert (
+        parser.error == f"JSON nested deeper than {MAX_DEPTH} levels at offset {MAX_DEPTH}, got '['"
+    )
+    assert json_depth(parser.value) == MAX_DEPTH  # what was parsed is kept
+    # under an open container, a bulk-decoded value must fit in the room left
+    parser = parse(["[" * 600, '{"k": ' * 500 + '"v"' + "}" * 500])
+    assert parser.error is not None and "nested deeper" in parser.error
 
 
 def test_feeding_is_linear_in_long_strings() -> None:

@@ -187,3 +187,16 @@ def test_async_close_interrupts_a_paced_wait() -> None:
     start = time.monotonic()
     got = asyncio.run(main())
     assert len(got) == 1 and time.monotonic() - start < 1.0
+
+
+def test_a_recording_with_deeply_nested_events_replays(tmp_path: Path) -> None:
+    deep: Any = "leaf"
+    for _ in range(990):
+        deep = [deep]
+    events = text_stream("after the deep one")
+    events.insert(1, {"type": "future_event", "payload": deep})
+    path = tmp_path / "deep.jsonl"
+    write_cassette(path, events)
+    client = ReplayClient([path])
+    got = list(client.messages.create(stream=True, **REQUEST))
+    assert [e["type"] for e in got] == [e["type"] for e in events]

@@ -18,11 +18,13 @@ import pytest
 from anthropic.lib.streaming import ParsedMessageStopEvent, TextEvent
 from anthropic.types import RawContentBlockStopEvent, RawMessageStopEvent
 
-from streamscope.core.cassette import event_to_dict
+from streamscope.core.cassette import event_to_dict, write_cassette
 from streamscope.core.sources import (
     AsyncEventIterator,
     AsyncSourceLoopError,
     EventIterator,
+    SourceBusyError,
+    SourceExhaustedError,
     aiter_events,
     is_derived_event,
     iter_events,
@@ -537,3 +539,102 @@ def test_aiter_events_early_close_and_errors() -> None:
 
     with pytest.raises(ValueError, match="boom at 1"):
         asyncio.run(main2())
+
+
+# --------------------------------------------------------------------------- one reader
+
+FEW = parse_sse_events(
+    'event: message_start\ndata: {"type": "message_start", "message": {"id": "m"}}\n\n'
+    'event: ping\ndata: {"type": "ping"}\n\n'
+    'event: message_stop\ndata: {"type": "message_stop"}\n\n'
+)
+
+
+def test_a_generator_being_read_is_refused_to_a_second_reader() -> None:
+    source = iter(list(FEW))
+    gen = (e for e in FEW)
+    first = iter_events(gen)
+    assert next(first) is FEW[0]
+    with pytest.raises(SourceBusyError, match="already being read"):
+        iter_events(gen)
+    assert list(first) == FEW[1:]
+    # created before either started: the second to start is refused when it starts
+    gen2 = (e for e in FEW)
+    a, b = iter_events(gen2), iter_events(gen2)
+    assert next(a) is FEW[0]
+    with pytest.raises(SourceBusyError):
+        next(b)
+    assert list(a) == FEW[1:]
+    assert list(iter_events(source)) == FEW
+
+
+def test_an_async_stream_shared_by_two_readers_is_refused() -> None:
+    async def source() -> AsyncIterator[dict[str, Any]]:
+        for event in FEW:
+            await asyncio.sleep(0)
+            yield event
+
+    async def main() -> list[Any]:
+        shared = source()
+        first, early = aiter_events(shared), aiter_events(shared)
+        got = [await first.__anext__()]
+        with pytest.raises(SourceBusyError, match="one reader"):
+            aiter_events(shared)
+        with pytest.raises(SourceBusyError):
+            await early.__anext__()
+        got += [e async for e in first]
+        with pytest.raises(SourceExhaustedError, match="no events left"):
+            aiter_events(shared)
+        return got
+
+    assert asyncio.run(main()) == FEW
+
+
+def test_a_spent_source_is_refused_with_a_message_that_says_so() -> None:
+    gen = (e for e in FEW)
+    assert list(iter_events(gen)) == FEW
+    with pytest.raises(SourceExhaustedError, match="already read to the end"):
+        iter_events(gen)
+    closed = (e for e in FEW)
+    it = iter_events(closed)
+    next(it)
+    it.close()  # stopped early: the generator passed in is closed with it
+    with pytest.raises(SourceExhaustedError, match="or was closed"):
+        iter_events(closed)
+
+
+def test_an_exhausted_sdk_stream_is_refused() -> None:
+    body = fixture_body(SELECTED[0]) if FIXTURES.is_dir() else None
+    if body is None:
+        pytest.skip("shared fixtures not present")
+    client = sync_client(body)
+    stream = client.messages.create(stream=True, **REQUEST)
+    assert as_dicts(list(iter_events(stream))) == expected(body)
+    with pytest.raises(SourceExhaustedError, match="make a new request"):
+        iter_events(stream)
+    elsewhere = client.messages.create(stream=True, **REQUEST)
+    for _ in elsewhere:  # read to the end without streamscope
+        pass
+    with pytest.raises(SourceExhaustedError):
+        iter_events(elsewhere)
+    with pytest.raises(SourceExhaustedError):
+        aiter_events(elsewhere)
+
+    async def main() -> None:
+        astream = await async_client(body).messages.create(stream=True, **REQUEST)
+        assert as_dicts([e async for e in aiter_events(astream)]) == expected(body)
+        with pytest.raises(SourceExhaustedError):
+            aiter_events(astream)
+
+    asyncio.run(main())
+
+
+def test_sources_that_can_be_read_again_are_not_refused(tmp_path: Path) -> None:
+    assert list(iter_events(FEW)) == list(iter_events(FEW)) == FEW
+    path = tmp_path / "events.jsonl"
+    write_cassette(path, FEW)
+    assert list(iter_events(path)) == list(iter_events(path)) == FEW
+    if FIXTURES.is_dir():
+        client = sync_client(fixture_body(SELECTED[0]))
+        manager = client.messages.stream(**REQUEST)  # entering it makes a new request
+        assert list(iter_events(manager)) and list(iter_events(manager))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from anthropic._streaming import SSEDecoder as SDKDecoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from streamscope.core.cassette import read_events
 from streamscope.core.sse import (
     INVALID_SSE_DATA,
     SSEDecoder,
@@ -18,6 +21,7 @@ from streamscope.core.sse import (
     aiter_sse_events,
     iter_sse_events,
     parse_sse_events,
+    sse_message_to_event,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "recorded"
@@ -304,3 +308,63 @@ def test_known_fixture_counts() -> None:
     prompt_types = [e["type"] for e in parse_sse_events(prompt.read_bytes())]
     assert len(prompt_types) == 10
     assert prompt_types[-1] == "message_stop"
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def deep_line(depth: int) -> str:
+    return '{"type": "content_block_delta", "x": ' + "[" * depth + "]" * depth + "}"
+
+
+DEEP_BODY = (
+    'event: message_start\ndata: {"type": "message_start", "message": {"id": "m"}}\n\n'
+    f"event: content_block_delta\ndata: {deep_line(5000)}\n\n"
+    f"event: content_block_delta\ndata: {deep_line(998)}\n\n"
+    'event: message_stop\ndata: {"type": "message_stop"}\n\n'
+)
+
+
+def check_deep(events: list[dict[str, Any]]) -> None:
+    assert [e["type"] for e in events] == [
+        "message_start",
+        INVALID_SSE_DATA,
+        "content_block_delta",
+        "message_stop",
+    ]
+    bad = events[1]
+    assert bad["data"] == deep_line(5000)  # the raw text, kept
+    assert "nested 5001 levels deep" in bad["error"]
+
+
+def test_a_line_nested_too_deep_is_kept_and_the_rest_is_read(tmp_path: Path) -> None:
+    check_deep(parse_sse_events(DEEP_BODY))
+    check_deep(parse_sse_events(DEEP_BODY.encode()))
+    check_deep(
+        list(iter_sse_events([DEEP_BODY[i : i + 777] for i in range(0, len(DEEP_BODY), 777)]))
+    )
+    decoder = SSEDecoder()
+    check_deep([sse_message_to_event(m) for m in decoder.feed(DEEP_BODY)])
+    path = tmp_path / "deep.sse"
+    path.write_text(DEEP_BODY)
+    check_deep(read_events(path))
+
+    async def collect() -> list[dict[str, Any]]:
+        async def chunks() -> AsyncIterator[str]:
+            yield DEEP_BODY
+
+        return [e async for e in aiter_sse_events(chunks())]
+
+    check_deep(asyncio.run(collect()))
+
+
+def test_a_line_nested_just_under_the_cap_parses_from_a_deep_stack() -> None:
+    line = deep_line(998)  # 999 levels with its object: json.loads needs ~1,000 free frames
+
+    def at_depth(n: int) -> dict[str, Any]:
+        if n:
+            return at_depth(n - 1)
+        return sse_message_to_event(SSEMessage(data=line))
+
+    event = at_depth(300)
+    assert event["type"] == "content_block_delta"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import random
+import tracemalloc
+from collections import OrderedDict
+from types import MappingProxyType
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streams import (
@@ -22,6 +27,7 @@ from streams import (
     redacted_thinking_events,
     rich_stream,
     text_events,
+    text_stream,
     thinking_events,
     tool_events,
 )
@@ -33,6 +39,7 @@ from streamscope.core import (
     ThinkingBlock,
     ToolUseBlock,
 )
+from streamscope.core.jsonio import MAX_DEPTH, dumps_exact, loads, text_depth
 
 Event = dict[str, Any]
 
@@ -457,3 +464,359 @@ def test_every_prefix_reduces_without_problems_but_truncation() -> None:
             state.finish()
             assert set(kinds(state)) <= {"stream_truncated", "block_never_stopped"}
             state.to_message()
+
+
+# ------------------------------------------------------------------ hostile input (issue 11)
+
+
+def nested_json(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+def nested_value(depth: int, leaf: Any = 1) -> Any:
+    value = leaf
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def depth_of(value: Any) -> int:
+    depth = 0
+    while isinstance(value, dict):
+        depth += 1
+        if not value:
+            break
+        value = next(iter(value.values()))
+    return depth
+
+
+def test_tool_json_nested_5000_deep_is_invalid_and_nothing_recurses() -> None:
+    raw = nested_json(5000)
+    events = [
+        message_start(),
+        *tool_events(0, "deep", raw, chunk=997),
+        *text_events(1, "after"),
+        *message_end("tool_use"),
+    ]
+    state = reduce(events)
+    block = state.blocks[0]
+    assert isinstance(block, ToolUseBlock) and block.input_json == raw  # the raw text is kept
+    assert block.input_error is not None and "nested deeper than 1000 levels" in block.input_error
+    assert kinds(state) == ["invalid_tool_json"]
+    assert depth_of(block.input) == 1000  # what was parsed up to the cap
+    assert depth_of(block.to_dict()["input"]) == 1000
+    message = state.to_message()
+    assert depth_of(message["content"][0]["input"]) == 1000
+    assert message["content"][1] == {"type": "text", "text": "after"}
+    assert json.loads(dumps_exact(message["content"][1])) == {"type": "text", "text": "after"}
+    assert dumps_exact(message).count('{"a": ') == 999  # and the innermost, empty {}
+    assert state.tool_calls[0].arguments.count('{"a": ') == 999
+
+
+def test_unfinished_deep_tool_json_reads_as_far_as_the_cap() -> None:
+    raw = nested_json(5000)
+    events = [message_start(), *tool_events(0, "deep", raw[:9000], chunk=1000, stop=False)]
+    state = reduce(events)
+    block = state.blocks[0]
+    assert isinstance(block, ToolUseBlock)
+    assert depth_of(block.to_dict()["input"]) <= 1000
+    assert depth_of(state.to_message()["content"][0]["input"]) <= 1000
+
+
+@pytest.mark.parametrize("where", ["content_block", "message", "unknown"])
+def test_an_event_nested_5000_deep_is_a_problem_and_the_rest_applies(where: str) -> None:
+    deep = nested_value(5000)
+    bad: Event
+    if where == "content_block":
+        bad = block_start(0, {"type": "future_block", "x": deep})
+    elif where == "message":
+        bad = {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": deep}
+    else:
+        bad = {"type": "future_event", "x": deep}
+    events = [message_start(), bad, *text_events(1, "kept"), *message_end()]
+    state = reduce(events)
+    problem = next(p for p in state.problems if p.kind == "nesting_too_deep")
+    assert problem.event_number == 1
+    assert isinstance(problem.data, str) and problem.data.count('{"a": ') == 5000
+    assert state.to_message()["content"] == [{"type": "text", "text": "kept"}]
+    assert state.unknown_events == []
+
+
+def test_events_after_message_stop_are_recorded_not_applied() -> None:
+    events = text_stream("done")
+    late = [
+        message_end("max_tokens", output_tokens=999)[0],
+        *text_events(1, "late"),
+        block_delta(0, {"type": "text_delta", "text": " more"}),
+    ]
+    state = reduce(events + late)
+    assert state.stop_reason == "end_turn" and state.usage.output_tokens == 50
+    assert [b.text for b in state.blocks if isinstance(b, TextBlock)] == ["done"]
+    assert kinds(state) == ["event_after_stop"] * len(late)
+    assert [p.data for p in state.problems] == late
+    assert [p.event_number for p in state.problems] == list(
+        range(len(events), len(events) + len(late))
+    )
+    assert state.to_message() == reduce(events).to_message()
+
+
+def test_an_error_after_message_stop_is_shown_and_changes_nothing_else() -> None:
+    events = text_stream("done")
+    state = reduce([*events, error_event("late")])
+    assert state.error == {"type": "overloaded_error", "message": "late"}
+    assert kinds(state) == ["event_after_stop"]
+    assert state.stop_reason == "end_turn" and state.to_message() == reduce(events).to_message()
+
+
+def test_a_second_error_is_recorded_and_the_first_kept() -> None:
+    first, second = error_event("first"), error_event("second", "api_error")
+    state = reduce([message_start(), *text_events(0, "half", stop=False), first, second])
+    assert state.error == {"type": "overloaded_error", "message": "first"}
+    problem = next(p for p in state.problems if p.kind == "second_error")
+    assert problem.data == second
+
+
+def test_any_mapping_is_an_event() -> None:
+    events = [*rich_stream()]
+    expected = reduce(events).to_message()
+
+    def proxied(value: Any) -> Any:
+        if isinstance(value, dict):
+            return MappingProxyType({k: proxied(v) for k, v in value.items()})
+        if isinstance(value, list):
+            return [proxied(v) for v in value]
+        return value
+
+    variants: list[list[Any]] = [
+        [OrderedDict(e) for e in events],
+        [MappingProxyType(e) for e in events],
+        [proxied(e) for e in events],
+    ]
+    for variant in variants:
+        state = StreamState().apply_all(variant)
+        assert state.problems == []
+        assert state.to_message() == expected
+
+
+class _TypeRaises:
+    @property
+    def type(self) -> str:
+        raise ValueError("type is broken")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("repr is broken too")
+
+
+class _ToDictRaises:
+    type = "message_start"
+
+    def to_dict(self, **kwargs: Any) -> dict[str, Any]:
+        raise RuntimeError("to_dict is broken")
+
+
+class _ModelDumpRaises:
+    type = "content_block_delta"
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        raise RuntimeError("model_dump is broken")
+
+
+def test_events_whose_attributes_raise_are_problems() -> None:
+    state = StreamState()
+    for event in (_TypeRaises(), _ToDictRaises(), _ModelDumpRaises()):
+        change = state.apply(event)
+        assert change.kind == "ignored" and change.problem is not None
+    assert kinds(state) == ["invalid_event"] * 3
+    assert "type is broken" in state.problems[0].message
+    state.apply_all(text_stream("still fine"))
+    assert state.blocks[0].to_dict() == {"type": "text", "text": "still fine"}
+
+
+def test_huge_and_non_finite_usage_counts_read_as_zero_and_stay_exact() -> None:
+    usage = {
+        "input_tokens": 10**400,
+        "output_tokens": float("nan"),
+        "cache_read_input_tokens": float("inf"),
+        "cache_creation_input_tokens": -5,
+    }
+    events = [
+        message_start(usage=usage),
+        *text_events(0, "x"),
+        *message_end(usage={"output_tokens": 10**400}),
+    ]
+    state = reduce(events)
+    counts = state.usage
+    assert counts.input_tokens == counts.output_tokens == counts.total_input_tokens == 0
+    assert counts.cache_hit_rate is None
+    assert counts.raw["input_tokens"] == 10**400  # kept exactly
+    assert {"non_json_value", "invalid_usage"} <= set(kinds(state))
+    message = state.to_message()
+    assert message["usage"]["output_tokens"] == 10**400
+    text = dumps_exact(message)
+    assert json.loads(text, parse_constant=_reject)["usage"]["output_tokens"] == 10**400
+
+
+def _reject(name: str) -> Any:
+    raise AssertionError(f"{name} is not JSON")
+
+
+def test_non_json_values_are_coerced_with_a_problem() -> None:
+    start = block_start(0, {"type": "future", "n": float("nan"), "b": b"by\xfftes", "s": {3, 1}})
+    state = reduce([message_start(), start, block_stop(0), *message_end()])
+    assert state.blocks[0].to_dict() == {
+        "type": "future",
+        "n": None,
+        "b": "by\\xfftes",
+        "s": [1, 3],
+    }
+    problem = state.problems[0]
+    assert problem.kind == "non_json_value" and "nan written as null" in problem.message
+
+
+def test_side_lists_are_capped_and_count_what_they_drop() -> None:
+    state = StreamState()
+    state.apply(message_start())
+    state.apply(block_start(0, {"type": "text", "text": ""}))
+    for i in range(3000):
+        state.apply({"type": "future_event", "i": i})
+        state.apply({"type": "message_delta", "delta": {}, "usage": {"output_tokens": i}})
+        state.apply(block_delta(0, {"type": "mystery_delta", "i": i}))
+    assert state.usage.output_tokens == 2999  # still applied
+    assert len(state.unknown_events) == len(state.message_deltas) == 1000
+    assert len(state.blocks[0].extra_deltas) == 1000
+    assert state.dropped == {"unknown_events": 2000, "message_deltas": 2000, "extra_deltas": 2000}
+    assert state.problem_counts["unknown_event"] == state.problem_counts["unhandled_delta"] == 3000
+    shown = kinds(state)
+    assert shown.count("unknown_event") == shown.count("unhandled_delta") == 100
+    assert shown.count("problems_dropped") == 2 and shown.count("limit_reached") == 3
+
+
+def test_a_long_stream_holds_bounded_memory() -> None:
+    # 30k unknown events held ~21 MB and 30k one-word text deltas ~1.9 MB before the caps
+    # and chunking (benchmarks/memory_state.py has the 100k figures).
+    gc.collect()
+    tracemalloc.start()
+    try:
+        state = StreamState(clock=lambda: 0.0)
+        state.apply(message_start())
+        state.apply(block_start(0, {"type": "text", "text": ""}))
+        for i in range(30_000):
+            state.apply({"type": "future_event", "seq": i, "payload": {"note": f"event {i}"}})
+            state.apply(block_delta(0, {"type": "text_delta", "text": f"w{i % 1000} "}))
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 1_000_000, held
+    assert state.to_message()["content"][0]["text"].count(" ") == 30_000
+
+
+def test_lone_surrogates_go_back_exactly() -> None:
+    thinking = "a \ud83d half, a \udfff low, é 😀"
+    events = thinking_stream_events(thinking)
+    message = reduce(events).to_message()
+    text = dumps_exact(message)
+    text.encode("utf-8")  # valid UTF-8: no raw surrogate written
+    assert "\\ud83d" in text and "\\udfff" in text
+    back = json.loads(text)
+    assert back["content"][0]["thinking"] == thinking
+    assert back == message
+
+
+def thinking_stream_events(thinking: str) -> list[Event]:
+    return [message_start(), *thinking_events(0, thinking, chunk=3), *message_end()]
+
+
+SURROGATE = st.sampled_from(["\ud83d", "\ude00", "\udbff\udfff", "a\ud800b"])
+WIRE_TEXT = st.text(max_size=6) | SURROGATE
+NUMBER = (
+    st.integers()
+    | st.floats()
+    | st.sampled_from([10**400, -(10**400), 2**63, float("nan"), float("-inf"), -0.0])
+    | st.builds(pow, st.just(10), st.just(5000))
+)
+NESTED = st.recursive(
+    st.none() | st.booleans() | NUMBER | WIRE_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(WIRE_TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _deepen(value: Any, depth: int) -> Any:
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+DEEP = st.builds(_deepen, NESTED, st.sampled_from([0, 1, 10, 998, 1001, 2000]))
+HOSTILE_EVENT = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            [
+                "content_block_start",
+                "content_block_delta",
+                "content_block_stop",
+                "message_start",
+                "message_delta",
+                "message_stop",
+                "error",
+                "ping",
+                "future",
+            ]
+        )
+    },
+    optional={
+        "index": st.integers(0, 3) | NESTED,
+        "delta": NESTED | DEEP,
+        "content_block": NESTED | DEEP,
+        "message": st.fixed_dictionaries({"usage": NESTED, "content": NESTED | DEEP}) | NESTED,
+        "usage": NESTED | DEEP,
+        "error": NESTED,
+    },
+)
+GROWING_EVENT = st.builds(
+    lambda index, kind, piece: block_delta(index, {"type": kind, GROWING[kind]: piece}),
+    st.integers(0, 3),
+    st.sampled_from(sorted(GROWING)),
+    WIRE_TEXT | st.sampled_from(["[" * 1500, '{"a": "\\ud83d', "]" * 3, "1e400"]),
+)
+BLOCK_START = st.builds(
+    block_start,
+    st.integers(0, 3),
+    st.sampled_from(
+        [
+            {"type": "text", "text": ""},
+            {"type": "thinking", "thinking": "", "signature": ""},
+            {"type": "tool_use", "id": "t", "name": "f", "input": {}},
+        ]
+    ),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(HOSTILE_EVENT | GROWING_EVENT | BLOCK_START | DEEP, max_size=12))
+def test_hostile_events_go_through_apply_to_message_and_dumps_exact(events: list[Any]) -> None:
+    state = StreamState()
+    for event in events:
+        state.apply(event)
+    state.finish()
+    message = state.to_message()
+    for block in state.blocks:
+        block.to_dict()
+    text = dumps_exact(message)
+    text.encode("utf-8")
+    # strict JSON that reads back; written again, the same text (once two surrogate halves
+    # side by side have been read as the one character they encode)
+    # (the message wraps a block's 1,000 levels in 3 of its own)
+    again = dumps_exact(loads(text, max_depth=MAX_DEPTH + 3))
+    assert dumps_exact(loads(again, max_depth=MAX_DEPTH + 3)) == again
+    if text_depth(text) < 400:
+        json.loads(text, parse_constant=_reject)
+    for problem in state.problems:
+        dumps_exact(problem.data).encode("utf-8")
+
+
+def test_a_deep_event_after_message_stop_is_kept_as_text() -> None:
+    state = reduce([*text_stream("done"), {"type": "future", "x": nested_value(5000)}])
+    problem = state.problems[-1]
+    assert problem.kind == "event_after_stop" and isinstance(problem.data, str)
