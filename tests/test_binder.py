@@ -180,6 +180,10 @@ def test_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
 
     run = execute(repo / QUICKSTART, venv_python, tmp_path / "kernels", timeout=90)
     assert run.seconds < 90
-    widgets = widget_outputs(run.notebook)
-    assert widgets and all("text/html" in output["data"] for _, output in widgets)
+    assert widget_outputs(run.notebook) == []  # finished views are their pictures
+    assert any(
+        'class="ss-static' in output.get("data", {}).get("text/html", "")
+        for cell in run.notebook.cells
+        for output in cell.get("outputs", [])
+    )
     assert "stop reason: tool_use" in text_of(run.notebook)

@@ -27,7 +27,7 @@ from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.turns import ToolRun
 from streamscope.widgets import ConversationView
-from streamscope.widgets.conversation import CLICKS_NEED_AWAIT, ApprovalUnavailableError
+from streamscope.widgets.conversation import CLICKS_NEED_AWAIT, NOBODY
 from streamscope.widgets.render.conversation import ConversationPicture
 from streamscope.widgets.render.page import stylesheet
 
@@ -384,30 +384,53 @@ def run_in_thread(fn: Callable[[], Any]) -> Any:
     return outcome["value"]
 
 
-def test_sync_run_explains_and_raises_instead_of_hanging() -> None:
+def test_sync_run_explains_and_denies_instead_of_hanging() -> None:
     tools = Tools()
     loop = make_loop(tools, sync=True)
     view = ConversationView(loop, flush_timer=False)
-    with pytest.raises(ApprovalUnavailableError, match=r"await loop\.arun"):
-        run_in_thread(lambda: loop.run("go"))
+    messages = run_in_thread(lambda: loop.run("go"))
+    assert last_results(messages)[0]["content"] == f"The user denied this tool call: {NOBODY}"
     conv = picture(view)
     assert CLICKS_NEED_AWAIT in conv.one("ss-conv-notice").text()
-    assert CLICKS_NEED_AWAIT in conv.select("ss-conv-run")[-1].one("ss-conv-note").text()
+    card = conv.select("ss-conv-run")[-1]
+    assert CLICKS_NEED_AWAIT in card.one("ss-conv-note").text()
+    assert card.one("ss-conv-decision").text() == f"denied by the view's policy: {NOBODY}"
     assert "send_email" not in tools.names()
-    assert view.status == "failed"
+    assert view.status == "done"
 
-    # The recommended way picks up where it stopped: the unanswered call is asked again.
-    loop.client = AsyncReplayClient([gallery.conversation("tool_loop")[-1]])
 
-    async def resume() -> list[Any]:
-        task = asyncio.ensure_future(loop.arun(loop.messages))
+def test_nobody_showing_the_view_gets_the_policy_not_a_hang() -> None:
+    """An unattended run (nbclient, a docs build): no page ever says hello."""
+    tools = Tools()
+    loop = make_loop(tools)
+    view = ConversationView(loop, flush_timer=False)
+    view.grace_seconds = 0.05
+    messages = asyncio.run(asyncio.wait_for(loop.arun("go"), TIMEOUT))
+    assert last_results(messages)[0]["content"] == f"The user denied this tool call: {NOBODY}"
+    card = picture(view).select("ss-conv-run")[-1]
+    assert "No page showed this view" in card.one("ss-conv-note").text()
+    assert "send_email" not in tools.names()
+
+
+def test_with_a_page_showing_the_view_the_question_waits_for_the_person() -> None:
+    tools = Tools()
+    loop = make_loop(tools)
+    view = ConversationView(loop, flush_timer=False)
+    view.grace_seconds = 0.0  # the policy's timer fires at the next turn of the event loop
+    deliver(view, {"type": "hello", "have": 0})  # a page rendered it
+
+    async def main() -> list[Any]:
+        task = asyncio.ensure_future(loop.arun("go"))
         (run,) = await when_asked(view)
+        for _ in range(10):  # the grace timer has fired: the question still waits
+            await asyncio.sleep(0)
+        assert view.pending == [run]
         click(view, run, "approve")
         return await asyncio.wait_for(task, TIMEOUT)
 
-    messages = asyncio.run(resume())
+    messages = asyncio.run(main())
+    assert last_results(messages)[0]["is_error"] is False
     assert tools.names().count("send_email") == 1
-    assert messages[-1]["role"] == "assistant"
 
 
 def test_sync_run_uses_the_fallback_approver() -> None:
@@ -470,10 +493,6 @@ def hostile_turns() -> list[list[Event]]:
     first = parallel_tools_stream(
         [(f"evil{HOSTILE_TEXT}", {"x": HOSTILE_TEXT}), ("echo", {"text": HOSTILE_TEXT})]
     )
-    for event in first:
-        block = event.get("content_block")
-        if isinstance(block, dict) and block.get("type") == "tool_use":
-            block["id"] = f"toolu_{HOSTILE_TEXT}"
     last = [message_start("claude-sonnet-4-5"), *text_events(0, "done"), *message_end()]
     return [first, last]
 
@@ -514,7 +533,7 @@ def test_every_model_string_stays_text_live_and_static() -> None:
     assert cards[1].one("ss-conv-result-text").text() == HOSTILE_TEXT
 
 
-def test_parallel_approvals_are_answered_in_any_order() -> None:
+def test_parallel_approvals_are_asked_one_at_a_time_in_call_order() -> None:
     emails = [
         ("send_email", {"to": [f"{who}@acme.example"], "subject": who, "body": "b"})
         for who in ("first", "second")
@@ -535,11 +554,13 @@ def test_parallel_approvals_are_answered_in_any_order() -> None:
 
     async def main() -> list[Any]:
         task = asyncio.ensure_future(loop.arun("go"))
-        first, second = await when_asked(view, 2)
-        assert "2 approvals waiting" in live(view)
-        click(view, second, "deny", reason="dup")
-        assert view.pending == [first]
+        (first,) = await when_asked(view)
+        assert first.input["subject"] == "first"
+        assert "1 approval waiting" in live(view)
         click(view, first, "approve")
+        (second,) = await when_asked(view)
+        assert second is not first and second.input["subject"] == "second"
+        click(view, second, "deny", reason="dup")
         return await asyncio.wait_for(task, TIMEOUT)
 
     messages = asyncio.run(main())

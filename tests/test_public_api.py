@@ -131,7 +131,8 @@ def test_playback_module_and_the_functions_that_once_hid_modules() -> None:
     assert callable(streamscope.core.replay) and streamscope.core.replay.__module__.endswith(
         ".playback"
     )
-    assert callable(streamscope.widgets.snapshot)
+    with pytest.warns(DeprecationWarning, match="render_stream_html"):
+        assert callable(streamscope.widgets.snapshot)
     assert importlib.util.find_spec("streamscope.core.replay") is None
     assert importlib.util.find_spec("streamscope.widgets.snapshot") is None
     assert importlib.util.find_spec("streamscope.core.synthetic") is None

@@ -6,12 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from html.parser import HTMLParser
-
 from html_checks import DOCUMENT_TAGS, VIEW_TAGS, Node, assert_inert, tree, visible_text
 from streams import (
     HOSTILE,
@@ -51,9 +50,12 @@ def view_of(markup: str) -> Node:
 
 
 _BLOCKS = frozenset(
-    "address article aside blockquote details dd div dl dt figcaption figure footer h1 h2 h3 "
-    "h4 h5 h6 header hr li ol p pre section summary table tr ul br".split()
-)
+    {
+        "address", "article", "aside", "blockquote", "details", "dd", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+        "li", "ol", "p", "pre", "section", "summary", "table", "tr", "ul", "br",
+    }
+)  # fmt: skip
 
 
 class _Unstyled(HTMLParser):
@@ -158,7 +160,7 @@ def rich() -> str:
 
 
 def test_fragment_is_one_scoped_view(rich: str) -> None:
-    assert rich.startswith('<div class="ss-static"><style>')
+    assert rich.startswith('<div class="ss-static tex2jax_ignore mathjax_ignore"><style>')
     root = tree(rich)
     assert len(root.select("ss-view")) == 1
     css = rich[rich.index("<style>") + 7 : rich.index("</style>")]

@@ -223,7 +223,7 @@ def test_stop_ends_async_consumption_and_keeps_everything() -> None:
         await released.wait()  # a stream that stalls: only Stop can end it
         yield message_end()[0]
 
-    view, rec, _clock, _initial = make_view()
+    view, _rec, _clock, _initial = make_view()
 
     async def main() -> StreamState:
         task = asyncio.ensure_future(view.consume_async(source()))
@@ -354,7 +354,7 @@ def test_live_bundle_has_the_widget_and_the_static_picture() -> None:
     view, _rec, _clock, _initial = make_view()
     data, metadata = view._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
-    assert data["text/html"].startswith('<div class="ss-static">')
+    assert data["text/html"].startswith('<div class="ss-static ')
     assert data["text/plain"].startswith("<StreamView waiting")
     assert isinstance(metadata, dict)
 

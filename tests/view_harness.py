@@ -128,7 +128,8 @@ const model = {
 const sent = [];
 const store = new Store(model);
 for (const message of input.messages) handlers["msg:custom"](message);
-process.stdout.write(JSON.stringify({ parts: Object.fromEntries(store.parts), seq: store.seq, sent }));
+const parts = Object.fromEntries(store.parts);
+process.stdout.write(JSON.stringify({ parts, seq: store.seq, sent }));
 """
 
 

@@ -14,10 +14,14 @@ cell blocks (``loop.run``, ``time.sleep``), and not inside a nested event loop
     display(view)
     messages = await loop.arun(messages)      # or: await view.arun(messages)
 
-``approval_needed`` returns an ``asyncio.Future`` that the buttons resolve. When the loop
-runs where clicks cannot arrive (sync ``loop.run``, a nested event loop), the view says so
-and answers with its ``approve=`` fallback if one was given, else raises
-:class:`ApprovalUnavailableError` (the conversation so far stays in ``loop.messages``).
+``approval_needed`` returns an ``asyncio.Future`` that the buttons resolve: with a page
+showing the view, it waits for the person (as ``input()`` does; the loop's
+``approval_timeout`` bounds the wait). Nobody may be there: the loop runs where clicks
+cannot arrive (sync ``loop.run``, a nested event loop), or no page has rendered the view
+within :data:`GRACE_SECONDS` of the question (a notebook run by nbclient, a docs build, a
+CI job). Then the view decides with its ``approve=`` policy, by default a denial "nobody
+was there to approve", and shows that decision. A notebook never waits forever for a click
+that cannot come.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from streamscope.core.loop import Decision, LoopObserver, ToolLoop, ToolRun, Tur
 from streamscope.core.pricing import PriceTable
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import ToolInputError
+from streamscope.core.turns import as_decision
 from streamscope.widgets.render.conversation import (
     CONTROLS_ID,
     ROOT_ID,
@@ -47,9 +52,22 @@ from streamscope.widgets.render.regions import Op
 from streamscope.widgets.render.stream import StreamPicture
 from streamscope.widgets.surface import Surface
 
-__all__ = ["CLICKS_NEED_AWAIT", "ApprovalUnavailableError", "ConversationView", "arun_loop"]
+__all__ = [
+    "CLICKS_NEED_AWAIT",
+    "GRACE_SECONDS",
+    "NOBODY",
+    "ApprovalUnavailableError",
+    "ConversationView",
+    "arun_loop",
+    "deny_unattended",
+]
 
 CLICKS_NEED_AWAIT = "Clicks are only handled while the cell awaits: use `await loop.arun(...)`."
+NOBODY = "nobody was there to approve"
+GRACE_SECONDS = 5.0
+"""How long a question waits for a page to render the view before the ``approve=`` policy
+decides (a page says hello as soon as it renders; measured well under a second in
+JupyterLab)."""
 _BLOCKING_NOTICE = (
     "This cell blocks (loop.run), so the Stop and approval buttons cannot be heard. "
     + CLICKS_NEED_AWAIT
@@ -63,8 +81,13 @@ Approver = Callable[[ToolCall], Any]
 
 
 class ApprovalUnavailableError(RuntimeError):
-    """A call needs approval, but no click can arrive (the cell blocks or a nested event loop
-    runs) and the view has no ``approve=`` fallback."""
+    """No longer raised: where no click can arrive, the view's ``approve=`` policy decides
+    (by default a denial). Kept so that ``except`` clauses written for it still work."""
+
+
+def deny_unattended(call: ToolCall) -> Decision:
+    """The default ``approve=`` policy: deny, saying nobody was there to approve."""
+    return Decision.deny(NOBODY)
 
 
 def _nested_event_loop() -> bool:
@@ -87,6 +110,9 @@ def _resolve(future: asyncio.Future[Any], decision: Decision) -> None:
 
 
 class ConversationView(LoopObserver, Surface):
+    grace_seconds: float = GRACE_SECONDS
+    """Seconds a question waits for a page to show the view before the policy decides."""
+
     """Watch a :class:`ToolLoop` live: each turn's stream, its tool runs, approvals, Stop.
 
     Parameters
@@ -95,10 +121,11 @@ class ConversationView(LoopObserver, Surface):
         The loop to watch; the view adds itself to ``loop.observers``. Or pass the view as
         ``ToolLoop(..., observer=view)`` and leave this out.
     approve:
-        A synchronous ``approve(call) -> decision`` used only where clicks cannot arrive (a
-        blocking ``loop.run``, a nested event loop). Without it, such an approval raises
-        :class:`ApprovalUnavailableError`. A loop made with its own ``approve=`` never asks
-        the view: its callable decides, the view shows.
+        The policy for when nobody can click: a synchronous ``approve(call) -> decision``,
+        used where clicks cannot arrive (a blocking ``loop.run``, a nested event loop) and
+        when no page has shown the view within :data:`GRACE_SECONDS` of a question. The
+        default denies with the reason "nobody was there to approve". A loop made with its
+        own ``approve=`` never asks the view: its callable decides, the view shows.
     prices, clock, frame_interval, flush_timer:
         The price table for costs, and the frame pacing (see :class:`StreamView`).
     """
@@ -114,7 +141,7 @@ class ConversationView(LoopObserver, Surface):
         flush_timer: bool = True,
     ) -> None:
         self.loop: ToolLoop | None = None
-        self._fallback = approve
+        self._fallback: Approver = approve if approve is not None else deny_unattended
         self._conv = ConversationPicture(prices=prices)
         self._futures: dict[ToolRun, asyncio.Future[Any]] = {}
         self._current: Turn | None = None
@@ -256,17 +283,11 @@ class ConversationView(LoopObserver, Surface):
                 notes.stop = "blocked"
                 notes.notes[run] = notice
                 self._changed()
-            if self._fallback is not None:
-                return self._fallback(call)
-            raise ApprovalUnavailableError(
-                f"{call.name!r} needs approval, but no click can be handled here. "
-                f"{CLICKS_NEED_AWAIT} The conversation so far is in loop.messages; "
-                "`await loop.arun(loop.messages)` asks for this call again. (Or give "
-                "ConversationView a synchronous approve= callable for blocking runs.)"
-            )
+            return self._unattended(run, call)
         with self._lock:
             run = self._run_for(call)
-            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            aloop = asyncio.get_running_loop()
+            future: asyncio.Future[Any] = aloop.create_future()
             self._futures[run] = future
             future.add_done_callback(lambda _: self._future_done(run))
             notes = self._conv.notes
@@ -274,7 +295,41 @@ class ConversationView(LoopObserver, Surface):
                 notes.asking.append(run)
             notes.status = "approval"
             self._changed()
+            if self.front_ends == 0:  # maybe nobody is there: give a page a moment
+                aloop.call_later(self.grace_seconds, self._nobody_came, run, call, future)
             return future
+
+    def _nobody_came(self, run: ToolRun, call: ToolCall, future: asyncio.Future[Any]) -> None:
+        """The grace period is over: with still no page showing the view, the policy decides."""
+        if future.done() or self.front_ends > 0:
+            return
+        with self._lock:
+            if run in self._conv.notes.asking:
+                self._conv.notes.asking.remove(run)
+            self._conv.notes.notes[run] = (
+                f"No page showed this view within {self.grace_seconds:g} s of the question, "
+                "so the view's approve= policy decided."
+            )
+        try:
+            decision = self._unattended(run, call)
+        except Exception as exc:  # the policy raised: the loop records it for this call
+            if not future.done():
+                future.set_exception(exc)
+            return
+        _resolve(future, decision)
+
+    def _unattended(self, run: ToolRun, call: ToolCall) -> Decision:
+        """Decide with the ``approve=`` policy, and show the decision on the call's card."""
+        decision = as_decision(self._fallback(call))
+        with self._lock:
+            self._conv.notes.decisions[run] = {
+                "approved": decision.approved,
+                "reason": decision.reason,
+                "edited": decision.input is not None,
+                "policy": True,
+            }
+            self._changed()
+        return decision
 
     # ------------------------------------------------------------------ clicks
 
@@ -388,7 +443,7 @@ class ConversationView(LoopObserver, Surface):
         run = ToolRun(
             call=call,
             turn=self._current.number if self._current else 0,
-            status="awaiting_approval",
+            status="awaiting approval",
             needs_approval=True,
         )
         self.tool_queued(run)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from streamscope.core.changes import Change
 from streamscope.core.errors import StreamAPIError
 from streamscope.core.files import write_atomic
+from streamscope.core.jsonio import dumps_exact
 from streamscope.core.playback import Replay, ReplaySource
 from streamscope.core.pricing import PriceTable
 from streamscope.core.sources import AsyncEventIterator, aiter_events, iter_events
@@ -466,9 +466,11 @@ class StreamView(Surface):
     # ------------------------------------------------------------------ export
 
     def export_json(self, path: str | Path) -> Path:
-        """Write the message (:meth:`to_message`) as JSON, atomically; returns the path."""
-        text = json.dumps(self.to_message(), ensure_ascii=False, indent=2)
-        return write_atomic(path, text)
+        """Write the message (:meth:`to_message`) as strict JSON, atomically; returns the path.
+
+        The exact text is kept: a lone surrogate is written as its ``\\udXXX`` escape, so a
+        thinking block goes back to the API byte for byte."""
+        return write_atomic(path, dumps_exact(self.to_message(), indent=2))
 
     def export_html(self, path: str | Path) -> Path:
         """Write a self-contained HTML file (no scripts, CSS inline), atomically."""

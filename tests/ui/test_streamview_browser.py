@@ -36,7 +36,8 @@ def live_twin(view):
 """
 CELLS = [
     "from streamscope.widgets import StreamView\n" + TWIN,
-    "rich = StreamView()\ndisplay(rich)\nlive_twin(rich)\n_ = await rich.play('rich.jsonl', speed=None)",
+    "rich = StreamView()\ndisplay(rich)\nlive_twin(rich)\n"
+    "_ = await rich.play('rich.jsonl', speed=None)",
     "hostile = StreamView()\n"
     "display(hostile)\n"
     "live_twin(hostile)\n"

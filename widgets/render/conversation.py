@@ -37,25 +37,10 @@ CONTROLS_ID = f"{CONTROL_PREFIX}conv/controls"
 ARGS_PREVIEW = 300
 RESULT_PREVIEW = 600
 
-_RUN_WORDS = {
-    "pending": "queued",
-    "queued": "queued",
-    "awaiting_approval": "awaiting approval",
-    "running": "running",
-    "ok": "done",
-    "done": "done",
-    "error": "failed",
-    "failed": "failed",
-    "denied": "denied",
-    "timed_out": "timed out",
-    "stopped": "stopped",
-    "interrupted": "stopped",
-}
-
 
 def run_status_word(status: str) -> str:
-    """The word a tool run's status reads as (``core.status.RUN_STATUSES``)."""
-    return _RUN_WORDS.get(status, status.replace("_", " "))
+    """The word a tool run's status reads as: the loop's own (``core.status.RUN_STATUSES``)."""
+    return status
 
 
 def _json(value: Any, indent: int | None = None) -> str:
@@ -263,6 +248,8 @@ class ConversationPicture:
                 '<p class="ss-conv-decision"><a href="#ss-conv-approvals">'
                 "waiting for your decision below</a></p>"
             )
+        if run.detail:
+            parts.append(f'<p class="ss-conv-detail">{e(run.detail)}</p>')
         note = notes.notes.get(run)
         if note:
             parts.append(f'<p class="ss-conv-note">{e(note)}</p>')
@@ -327,7 +314,8 @@ class ConversationPicture:
 
 
 def _decision_text(decision: Mapping[str, Any]) -> str:
+    by = " by the view's policy" if decision.get("policy") else ""
     if decision.get("approved"):
-        return "approved (arguments edited)" if decision.get("edited") else "approved"
+        return f"approved{by} (arguments edited)" if decision.get("edited") else f"approved{by}"
     reason = decision.get("reason")
-    return f"denied: {reason}" if reason else "denied"
+    return f"denied{by}: {reason}" if reason else f"denied{by}"
