@@ -167,3 +167,28 @@ def test_streaming_freezes_finished_blocks() -> None:
 def test_any_text_streams_to_its_whole_render(text: str) -> None:
     stream = _stream(text, random.Random(len(text)))
     assert stream.parts(text, final=True) == render_markdown(text)
+
+
+def test_a_long_open_block_is_parsed_on_growth_and_loses_nothing_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past OPEN_BLOCK_LIMIT a huge paragraph is re-parsed only every 25% of growth (so the
+    parsing a stream costs stays linear); the text in between shows as plain text."""
+    from streamscope.widgets.render import markdown
+
+    parsed: list[int] = []
+    real = markdown._MD.parse
+
+    def counting(src: str, env: object = None) -> object:
+        parsed.append(len(src))
+        return real(src, env)
+
+    monkeypatch.setattr(markdown._MD, "parse", counting)
+    text = "[" * 40_000
+    stream = MarkdownStream()
+    for end in range(400, len(text) + 1, 400):
+        parts = stream.parts(text[:end])
+        shown = re.sub(r"<[^>]+>", "", "".join(parts))
+        assert shown.count("[") == end  # every character is on the page
+    assert sum(parsed) < 6 * len(text)  # not 100 frames × the whole paragraph
+    assert stream.parts(text, final=True) == render_markdown(text)
