@@ -82,44 +82,47 @@ def main() -> int:
             "from streamscope.widgets import replay\nfrom streamscope.core import gallery\n"
             f"view = await replay(gallery.path({args.recording!r}), speed={args.speed})"
         ]
-    with tempfile.TemporaryDirectory() as tmp, run_jupyter_lab(Path(tmp)) as server:
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            try:
-                page = browser.new_page(
-                    viewport={"width": args.width, "height": 1000}, device_scale_factor=2
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        run_jupyter_lab(Path(tmp)) as server,
+        sync_playwright() as playwright,
+    ):
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(
+                viewport={"width": args.width, "height": 1000}, device_scale_factor=2
+            )
+            session = NotebookSession(server, page)
+            session.open("screenshot.ipynb", cells, ui=args.ui)
+            if args.dark:
+                page.evaluate(
+                    "() => window.jupyterapp.commands.execute('apputils:change-theme',"
+                    " {theme: 'JupyterLab Dark'})"
                 )
-                session = NotebookSession(server, page)
-                session.open("screenshot.ipynb", cells, ui=args.ui)
-                if args.dark:
-                    page.evaluate(
-                        "() => window.jupyterapp.commands.execute('apputils:change-theme',"
-                        " {theme: 'JupyterLab Dark'})"
-                    )
-                    page.wait_for_function(
-                        "() => document.body.dataset.jpThemeLight === 'false'"
-                    )
-                session.run_all()
-                started = time.monotonic()
-                if args.loop:
-                    target = page.locator(".ss-conv").first
-                    page.locator(".ss-conv-approval").first.wait_for()
-                elif args.at is not None:
-                    page.locator(".ss-mount .ss-view").first.wait_for()
-                    time.sleep(max(0.0, args.at - (time.monotonic() - started)))
-                    target = page.locator(".ss-mount .ss-view").first
-                else:
-                    target = page.locator(".ss-static > .ss-view").first
-                    target.wait_for()
-                box = target.bounding_box()
-                assert box is not None
-                page.set_viewport_size({"width": args.width, "height": int(box["height"]) + 400})
-                target.scroll_into_view_if_needed()
-                args.out.parent.mkdir(parents=True, exist_ok=True)
-                target.screenshot(path=str(args.out), animations="disabled")
-                session.close()
-            finally:
-                browser.close()
+                page.wait_for_function(
+                    "() => document.body.dataset.jpThemeLight === 'false'"
+                )
+            session.run_all()
+            started = time.monotonic()
+            if args.loop:
+                target = page.locator(".ss-conv").first
+                page.locator(".ss-conv-approval").first.wait_for()
+            elif args.at is not None:
+                page.locator(".ss-mount .ss-view").first.wait_for()
+                time.sleep(max(0.0, args.at - (time.monotonic() - started)))
+                target = page.locator(".ss-mount .ss-view").first
+            else:
+                target = page.locator(".ss-static > .ss-view").first
+                target.wait_for()
+            box = target.bounding_box()
+            assert box is not None
+            page.set_viewport_size({"width": args.width, "height": int(box["height"]) + 400})
+            target.scroll_into_view_if_needed()
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            target.screenshot(path=str(args.out), animations="disabled")
+            session.close()
+        finally:
+            browser.close()
     print(f"wrote {args.out}")
     return 0
 

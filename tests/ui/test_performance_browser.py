@@ -91,7 +91,8 @@ def test_no_long_task_while_heavy_streams_replay_at_10x(
     notebooks: NotebookSession, cassettes: list[str]
 ) -> None:
     cells = [
-        "import asyncio\nfrom streamscope.widgets import replay\nfrom streamscope.core import gallery\n"
+        "import asyncio\nfrom streamscope.widgets import replay\n"
+        "from streamscope.core import gallery\n"
         f"print('{READY}')\nawait asyncio.sleep(4)",
         *[f"_ = await replay({name!r}, speed=10)" for name in cassettes],
         "_ = await replay(gallery.path('write_file_200kb'), speed=10)",
