@@ -99,9 +99,7 @@ def main() -> int:
                     "() => window.jupyterapp.commands.execute('apputils:change-theme',"
                     " {theme: 'JupyterLab Dark'})"
                 )
-                page.wait_for_function(
-                    "() => document.body.dataset.jpThemeLight === 'false'"
-                )
+                page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
             session.run_all()
             started = time.monotonic()
             if args.loop:
