@@ -367,6 +367,8 @@ class ToolLoop:
         self.messages: list[Any] = []
         """The conversation so far (kept when a run fails)."""
         self.turns: list[Turn] = []
+        self.failure: str | None = None
+        """The exception that ended the last run, as text (None when it did not fail)."""
         self.stop_reason: str | None = None
         """Why the last run ended: the model's stop reason (``end_turn``, ``max_tokens``,
         ``stop_sequence``, ``refusal``...), ``max_turns``, ``stopped``, ``error`` (an
@@ -506,6 +508,7 @@ class ToolLoop:
         self._initial_count = len(self.messages)
         self.turns = []
         self.stop_reason = None
+        self.failure = None
         self._requests = 0
         self._stop.clear()
         self._stop_signal = concurrent.futures.Future()
@@ -713,6 +716,9 @@ class ToolLoop:
     def _ended_by(self, exc: BaseException) -> None:
         if self.stop_reason is None:
             self.stop_reason = "error" if isinstance(exc, Exception) else "interrupted"
+        if isinstance(exc, Exception) and self.failure is None:
+            text = str(exc)
+            self.failure = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
     # ------------------------------------------------------------------ sync
 

@@ -59,6 +59,7 @@ from streamscope.core.jsonio import (
     dumps_exact,
 )
 from streamscope.core.problems import Problem
+from streamscope.core.status import StreamStatus, stream_status
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.usage import Usage
 
@@ -168,7 +169,8 @@ class StreamState:
         event (replays pass the recorded arrival times).
     started_at:
         When the request was sent, if known: time to first event and first token are
-        measured from it (otherwise from the first event).
+        measured from it (otherwise from the first event, ``message_start``; see
+        :attr:`request_known`).
     """
 
     def __init__(self, *, clock: Clock = time.monotonic, started_at: float | None = None) -> None:
@@ -204,7 +206,16 @@ class StreamState:
         """True once :meth:`finish` was called (the source is exhausted)."""
         self.event_count = 0
         self.ping_count = 0
+        self.stopped = False
+        """The consumer (a user's Stop, a kernel interrupt) ended the stream early."""
+        self.paused = False
+        """A replay of this stream is paused."""
+        self.failure: str | None = None
+        """Why the source failed (an exception, as text), if it did."""
         self.started_at = started_at
+        self.request_known = started_at is not None
+        """Whether ``started_at`` is when the request was sent (else: the first event's
+        arrival, so times are measured from ``message_start``)."""
         self.first_event_at: float | None = None
         self.first_token_at: float | None = None
         self.last_event_at: float | None = None
@@ -270,6 +281,37 @@ class StreamState:
     def failed(self) -> bool:
         """True when the stream carried an ``error`` event."""
         return self.error is not None
+
+    @property
+    def status(self) -> StreamStatus:
+        """Where the stream stands (one of :data:`~streamscope.core.status.STREAM_STATUSES`)."""
+        return stream_status(
+            events=self.event_count,
+            ended=self.ended,
+            finished=self.finished,
+            error=self.error is not None,
+            stopped=self.stopped,
+            paused=self.paused,
+            failure=self.failure is not None,
+        )
+
+    def set_request_time(self, at: float) -> None:
+        """The request was sent at ``at`` (the state's clock): times count from there."""
+        self.started_at = at
+        self.request_known = True
+
+    def __repr__(self) -> str:
+        bits: list[str] = [self.status]
+        if self.model:
+            bits.append(self.model)
+        bits.append(f"{len(self.blocks)} blocks")
+        calls = sum(1 for b in self._start_order if isinstance(b, ToolUseBlock) and b.complete)
+        if calls:
+            bits.append(f"{calls} tool calls")
+        if self.stop_reason:
+            bits.append(f"stop: {self.stop_reason}")
+        bits.append(f"{self.usage.output_tokens:,} output tokens")
+        return f"<StreamState {' · '.join(bits)}>"
 
     @property
     def time_to_first_event(self) -> float | None:

@@ -518,3 +518,64 @@ def test_a_recording_with_times_replays_with_its_times() -> None:
     asyncio.run(view.play(gallery.path("cache_hit"), speed=None))
     recorded = [t for t, _ in cassette if t is not None]
     assert view.state.duration == pytest.approx(recorded[-1] - recorded[0], abs=1e-6)
+
+
+# --------------------------------------------------------------------------- the clock
+
+
+def test_a_long_silence_shows_a_running_clock_at_a_small_cost() -> None:
+    """thinking_omitted-like: the stream goes quiet for seconds. While it is open the
+    elapsed time, the open block's duration and its timeline bar keep moving, one small
+    patch a second (the heartbeat), none of them content."""
+    released = asyncio.Event()
+    view, rec, clock, initial = make_view()
+    events = text_stream("before the silence")
+
+    async def source() -> AsyncIterator[Event]:
+        for event in events[:4]:
+            yield event
+        await released.wait()
+        for event in events[4:]:
+            yield event
+
+    async def main() -> None:
+        task = asyncio.ensure_future(view.consume_async(source()))
+        while view.state.event_count < 4:
+            await asyncio.sleep(0)
+        rec.clear()
+        seen = []
+        for _ in range(10):  # ten seconds of silence, one heartbeat each
+            clock.advance(1.0)
+            view._on_heartbeat()
+            seen.append(page_parts(initial, []))
+        released.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(main())
+    ticks = rec.patches[1:10]  # the first also carries what was pending before the silence
+    assert len(ticks) == 9
+    sizes = sorted(len(json.dumps(t)) for t in ticks)
+    assert sizes[len(sizes) // 2] < 600  # a small message a second, no content
+    clocks = [
+        float(m.group(1))
+        for tick in ticks
+        for op in tick["ops"]
+        if op[0] == "head"
+        for m in [re.search(r"([\d.]+)\">", op[2][2])]
+        if m
+    ]
+    assert clocks == sorted(clocks) and clocks[-1] - clocks[0] >= 7  # seconds, and growing
+    assert view.status == "done"
+    assert "data-ss-clock" not in view.static_html()  # no running clock once finished
+
+
+def test_the_clock_runs_on_recorded_time_in_a_replay() -> None:
+    view, _rec, clock, _initial = make_view()
+    view._replay_anchor = (clock.now, clock.now, 10.0)
+    view._mode = "replay"
+    view._consuming = True
+    view.state.set_request_time(clock.now)
+    view.apply(text_stream("x")[0])
+    clock.advance(0.5)
+    now = view._now()
+    assert now == pytest.approx(clock.now - 0.5 + 5.0)  # half a second at 10x: 5 s recorded

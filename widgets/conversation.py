@@ -245,7 +245,7 @@ class ConversationView(LoopObserver, Surface):
         with self._lock:
             # No message means the turn was cut: by Stop, or by a failure the state shows.
             if turn.message is None and self.loop is not None and self.loop.stop_requested:
-                picture.stopped = True
+                picture.state.stopped = True
             picture.touch_all()
             self._changed()
 
@@ -461,8 +461,15 @@ class ConversationView(LoopObserver, Surface):
     def _is_final(self) -> bool:
         return self._conv.notes.status in ("done", "stopped", "failed")
 
+    def _live(self) -> bool:
+        return self.loop is not None and self.loop.running
+
+    def _tick(self) -> None:
+        for picture in self._conv.pictures.values():
+            picture.tick()
+
     def _render(self) -> list[Op]:
-        ops = self._conv.render(self._store, time.monotonic())
+        ops = self._conv.render(self._store, time.monotonic(), live=self._live())
         op = self._store.update(CONTROLS_ID, self._controls())
         if op is not None:
             ops.append(op)

@@ -34,7 +34,10 @@ from streamscope.widgets._static import STATIC, read_css
 from streamscope.widgets.render.page import static_fragment
 from streamscope.widgets.render.regions import Op, RegionStore, is_lazy
 
-__all__ = ["Surface"]
+__all__ = ["HEARTBEAT", "Surface"]
+
+HEARTBEAT = 1.0
+"""Seconds between frames during a silence while a view is live (clock ticks)."""
 
 Bundle = tuple[dict[str, Any], dict[str, Any]]
 
@@ -71,6 +74,7 @@ class Surface(anywidget.AnyWidget):
         self._seq = 0
         self._last_frame = float("-inf")
         self._timer: threading.Timer | None = None
+        self._heartbeat: threading.Timer | None = None
         self._pending = False
         self._wanted: set[str] = set()
         self.token = secrets.token_hex(8)
@@ -104,6 +108,13 @@ class Surface(anywidget.AnyWidget):
     def _is_final(self) -> bool:
         return False
 
+    def _live(self) -> bool:
+        """Whether the picture shows a running clock now (a stream is open, a tool runs)."""
+        return False
+
+    def _tick(self) -> None:
+        """Time passed with nothing new: mark what shows the clock for re-rendering."""
+
     # ------------------------------------------------------------------ frames
 
     def _changed(self) -> None:
@@ -114,6 +125,7 @@ class Surface(anywidget.AnyWidget):
                 self._flush()
             else:
                 self._arm_timer()
+            self._arm_heartbeat()
 
     def _flush(self) -> None:
         with self._lock:
@@ -145,6 +157,26 @@ class Surface(anywidget.AnyWidget):
                 self._flush()
             else:
                 self._arm_timer()
+
+    def _arm_heartbeat(self) -> None:
+        """While live, a frame at least every :data:`HEARTBEAT` seconds, so clocks and open
+        bars move through a silence (a small message a second; none while events flow)."""
+        if self._heartbeat is not None or not self._flush_timer or not self._live():
+            return
+        timer = threading.Timer(HEARTBEAT, self._on_heartbeat)
+        timer.daemon = True
+        self._heartbeat = timer
+        timer.start()
+
+    def _on_heartbeat(self) -> None:
+        with self._lock:
+            self._heartbeat = None
+            if not self._live():
+                return
+            if self._clock() - self._last_frame >= HEARTBEAT * 0.9:
+                self._tick()
+                self._flush()
+            self._arm_heartbeat()
 
     def _settle(self) -> None:
         """The view is final: send what is left, then show the static picture in its place."""

@@ -100,6 +100,7 @@ class StreamView(Surface):
         self._replay: Replay | None = None
         self._step_pending = False
         self._speed_after_step: float | None = None
+        self._replay_anchor: tuple[float, float, float | None] | None = None
         self.message_stream: Any = None
         """The SDK ``MessageStream`` the last consumption read, if any (for its
         ``get_final_message()``)."""
@@ -117,12 +118,12 @@ class StreamView(Surface):
     @property
     def stopped(self) -> bool:
         """True when the user (Stop, or a kernel interrupt) ended consumption early."""
-        return self._picture.stopped
+        return self._state.stopped
 
     @property
     def failure(self) -> str | None:
         """Why consumption failed (the exception, as text), or None."""
-        return self._picture.failure
+        return self._state.failure
 
     @property
     def status(self) -> str:
@@ -236,15 +237,15 @@ class StreamView(Surface):
 
     def _begin(self, mode: str, *, blocking: bool) -> None:
         with self._lock:
-            picture = self._picture
-            picture.stopped = False
-            picture.failure = None
-            picture.paused = self._replay is not None and self._replay.paused
-            picture.touch_all()
+            state = self._state
+            state.stopped = False
+            state.failure = None
+            state.paused = self._replay is not None and self._replay.paused
+            self._picture.touch_all()
             self._consuming = True
             self.message_stream = None
-            if self._state.event_count == 0 and self._state.started_at is None and mode == "live":
-                self._state.started_at = self._clock()
+            if state.event_count == 0 and not state.request_known and mode == "live":
+                state.set_request_time(self._clock())  # the request goes out now
             self._mode = mode
             self._blocking = blocking
             if self._static_shown:  # consumed again after it settled: live again
@@ -316,6 +317,7 @@ class StreamView(Surface):
             elif replay.position > 1:
                 at += interval
             with self._lock:
+                self._replay_anchor = (at, self._clock(), replay.speed)
                 self.apply(event, at=at)
                 if self._step_pending:
                     self._step_pending = False
@@ -335,12 +337,12 @@ class StreamView(Surface):
         with self._lock:
             self._consuming = False
             self._state.finish()
-            picture = self._picture
-            picture.stopped = picture.stopped or stopped
-            picture.paused = False
+            state = self._state
+            state.stopped = state.stopped or stopped
+            state.paused = False
             if failure is not None:
-                picture.failure = failure
-            picture.touch_all()
+                state.failure = failure
+            self._picture.touch_all()
             self._mode = "idle"
             self._refresh_controls()
         self._settle()
@@ -364,8 +366,24 @@ class StreamView(Surface):
     def _is_final(self) -> bool:
         return self._mode == "idle" and self._picture.final
 
+    def _live(self) -> bool:
+        return self._consuming and self._state.status == "streaming"
+
+    def _tick(self) -> None:
+        self._picture.tick()
+
+    def _now(self) -> float | None:
+        """The stream's clock now, while live: a replay runs on recorded time (at its speed)."""
+        if not self._live():
+            return None
+        anchor = self._replay_anchor
+        if self._mode == "replay" and anchor is not None:
+            at, wall, speed = anchor
+            return at if speed is None else at + (self._clock() - wall) * speed
+        return self._clock()
+
     def _render(self) -> list[Op]:
-        ops = self._picture.render(self._store)
+        ops = self._picture.render(self._store, self._now())
         op = self._store.update(self._picture.controls_id, self._controls())
         if op is not None:
             ops.append(op)
@@ -427,8 +445,8 @@ class StreamView(Surface):
                 self._changed()
 
     def _set_paused(self, paused: bool) -> None:
-        if self._picture.paused != paused:
-            self._picture.paused = paused
+        if self._state.paused != paused:
+            self._state.paused = paused
             self._picture.touch_all()
 
     # ------------------------------------------------------------------ controls

@@ -34,8 +34,9 @@ def render_stream_html(
 ) -> str:
     """The static picture of ``state``: a notebook fragment, or a whole HTML document."""
     picture = StreamPicture(state, prices=prices, title=title)
-    picture.stopped = stopped
-    picture.failure = failure
+    state.stopped = state.stopped or stopped
+    if failure is not None:
+        state.failure = failure
     store = RegionStore()
     picture.render(store)
     body = store.expand(picture.root_id)

@@ -137,7 +137,7 @@ class ConversationPicture:
 
     # ------------------------------------------------------------------ rendering
 
-    def render(self, store: RegionStore, now: float) -> list[Op]:
+    def render(self, store: RegionStore, now: float, *, live: bool = False) -> list[Op]:
         ops: list[Op] = []
 
         def put(region_id: str, parts: list[str]) -> None:
@@ -146,8 +146,8 @@ class ConversationPicture:
                 ops.append(op)
 
         turns = [self._turn_part(turn, now) for turn in self.turns]  # sets turn titles
-        for picture in self.pictures.values():
-            ops.extend(picture.render(store))
+        for picture in self.pictures.values():  # their clocks run while the loop does
+            ops.extend(picture.render(store, now if live else None))
         put(ROOT_ID, [self._frame()])
         put(TURNS_ID, turns or ['<p class="ss-empty">Waiting for the loop to start…</p>'])
         for key, runs in self.runs.items():

@@ -103,13 +103,16 @@ class Lane:
             f"{slot(self.body_id, cls='ss-lane-body')}</section>"
         )
 
-    def meta(self, origin: float | None, over: bool) -> str:
-        """The head's figures: deltas, duration, status (as words)."""
+    def meta(self, origin: float | None, over: bool, now: float | None = None) -> str:
+        """The head's figures: status (as a word), duration (an open block's runs to ``now``
+        while the stream is live), deltas."""
         block = self.block
         status = self.status(over)
         bits = [] if not block.synthesized else ["no start event"]
         start = _rel(block.started_at, origin)
         stop = block.stopped_at if block.stopped_at is not None else block.last_delta_at
+        if now is not None and not block.complete:
+            stop = now if stop is None else max(stop, now)
         end = _rel(stop, origin)
         if start is not None and end is not None:
             bits.append(fmt_seconds(end - start))

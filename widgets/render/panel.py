@@ -15,6 +15,7 @@ from typing import Any
 from streamscope.core.blocks import ThinkingBlock
 from streamscope.core.pricing import DEFAULT_PRICES, PriceTable, estimate_cost
 from streamscope.core.state import StreamState
+from streamscope.core.usage import Usage
 from streamscope.widgets.render.format import (
     DASH,
     fmt_int,
@@ -50,9 +51,27 @@ USAGE_ROWS: tuple[tuple[str, str, bool], ...] = (
 Anchor = Callable[[int], str]
 
 
-def tokens_per_second(state: StreamState) -> float | None:
+CHARS_PER_TOKEN = 4
+"""For estimates while streaming: the usage in ``message_start`` is a placeholder."""
+
+
+def estimated_output_tokens(state: StreamState) -> int:
+    """Output tokens so far: the usage count, or an estimate from the characters streamed
+    (text, thinking, tool JSON) when that is larger (the count arrives at the end)."""
+    chars = 0
+    for block in state.blocks:
+        for name in ("text", "thinking", "input_json"):
+            value = getattr(block, name, None)
+            if isinstance(value, str):
+                chars += len(value)
+    return max(state.usage.output_tokens, chars // CHARS_PER_TOKEN)
+
+
+def tokens_per_second(state: StreamState, *, estimate: bool = False) -> float | None:
+    """Output tokens per second of generation; ``estimate``: from the characters streamed
+    so far (while streaming, the usage count is the placeholder of ``message_start``)."""
     first, last = state.first_token_at, state.last_event_at
-    output = state.usage.output_tokens
+    output = estimated_output_tokens(state) if estimate else state.usage.output_tokens
     if first is None or last is None or not output:
         return None
     seconds = last - first
@@ -158,9 +177,16 @@ def _usage(state: StreamState) -> str:
     )
 
 
-def _cost(state: StreamState, prices: PriceTable | None) -> str:
+def _cost(state: StreamState, prices: PriceTable | None, final: bool) -> str:
     out = f'<section class="ss-cost">{section_title("Estimated cost")}'
-    cost = estimate_cost(state.usage, state.model, prices or DEFAULT_PRICES)
+    usage = state.usage
+    estimated = False
+    if not final:
+        output = estimated_output_tokens(state)
+        if output > usage.output_tokens:  # so far: the count comes with message_delta
+            usage = Usage({**usage.raw, "output_tokens": output})
+            estimated = True
+    cost = estimate_cost(usage, state.model, prices or DEFAULT_PRICES)
     if cost is None:
         model = state.model
         note = f"no price known for {model}" if model else "no model yet"
@@ -174,10 +200,15 @@ def _cost(state: StreamState, prices: PriceTable | None) -> str:
             ("output", cost.output_usd),
         )
     )
+    total = fmt_usd(cost.total_usd)
+    if estimated:
+        total = f"≈ {total} so far"
     out += (
-        f'<p class="ss-cost-total" data-cost="total_usd">{fmt_usd(cost.total_usd)}</p>'
+        f'<p class="ss-cost-total" data-cost="total_usd">{total}</p>'
         f'<p class="ss-cost-parts">{parts}</p>'
     )
+    if estimated:
+        out += '<p class="ss-muted">output estimated from the text so far; exact at the end</p>'
     if abs(cost.without_cache_usd - cost.total_usd) > 1e-12:
         out += (
             f'<p class="ss-muted" data-cost="without_cache_usd">without caching: '
@@ -187,13 +218,23 @@ def _cost(state: StreamState, prices: PriceTable | None) -> str:
     return out + f'<p class="ss-muted ss-cost-source">prices of {e(source)}</p></section>'
 
 
-def _timing(state: StreamState) -> str:
+def _timing(state: StreamState, final: bool, now: float | None) -> str:
+    # Time to first token counts from the request when the view knows when it was sent
+    # (it opened the stream, or the recording says); else from message_start, and says so.
+    ttft = "time to first token" if state.request_known else "first token, from message_start"
+    duration = state.duration
+    if now is not None and state.started_at is not None:
+        duration = now - state.started_at
+    rate = tokens_per_second(state, estimate=not final)
+    rate_text = fmt_rate(rate, "")
+    if rate is not None and not final:
+        rate_text = f"≈ {rate_text} (estimate)"
     # What changes every frame (events, duration) last: a frame's splice stays small.
     rows: list[tuple[str, str, str]] = [
-        ("time_to_first_token", "time to first token", fmt_seconds(state.time_to_first_token)),
-        ("output_tokens_per_second", "output tokens / s", fmt_rate(tokens_per_second(state), "")),
+        ("time_to_first_token", ttft, fmt_seconds(state.time_to_first_token)),
+        ("output_tokens_per_second", "output tokens / s", rate_text),
         ("event_count", "events", fmt_int(state.event_count)),
-        ("duration", "duration", fmt_seconds(state.duration)),
+        ("duration", "duration", fmt_seconds(duration)),
     ]
     cells = "".join(
         f'<dt>{label}</dt><dd data-timing="{key}">{text}</dd>' for key, label, text in rows
@@ -247,6 +288,7 @@ def panel_parts(
     final: bool,
     failure: str | None = None,
     hidden_problems: frozenset[str] = frozenset(),
+    now: float | None = None,
 ) -> list[str]:
     """The panel's sections, in order (empty ones left out)."""
     parts = [
@@ -254,8 +296,8 @@ def panel_parts(
         _calls(state, anchor),
         _signatures(state),
         _usage(state),
-        _cost(state, prices),
-        _timing(state),
+        _cost(state, prices, final),
+        _timing(state, final, now),
         _stop(state, final),
         _problems(state, hidden_problems),
     ]

@@ -25,7 +25,8 @@ from streamscope.core.blocks import Block, ToolUseBlock
 from streamscope.core.changes import Change
 from streamscope.core.pricing import PriceTable
 from streamscope.core.state import StreamState
-from streamscope.core.status import FINAL_STREAM_STATUSES, StreamStatus, stream_status
+from streamscope.core.status import FINAL_STREAM_STATUSES, StreamStatus
+from streamscope.widgets.render.format import fmt_clock
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.panel import panel_parts
@@ -75,9 +76,6 @@ class StreamPicture:
         self.uid = uid or uuid.uuid4().hex[:10]
         self.root_id = f"{prefix}view"
         self.controls_id = f"{CONTROL_PREFIX}{prefix}controls"
-        self.paused = False
-        self.stopped = False
-        self.failure: str | None = None
         self._lanes: dict[int, Lane] = {}
         self._heads: dict[int, str] = {}
         self._dirty: set[int] = set()
@@ -85,22 +83,14 @@ class StreamPicture:
         self._settled_status: StreamStatus | None = None
         self._look: tuple[str, str, str] | None = None
         self._rows: dict[int, str] = {}
+        self._now: float | None = None
         self._axis = 0.0
 
     # ------------------------------------------------------------------ reading
 
     @property
     def status(self) -> StreamStatus:
-        state = self.state
-        return stream_status(
-            events=state.event_count,
-            ended=state.ended,
-            finished=state.finished,
-            error=state.error is not None,
-            stopped=self.stopped,
-            paused=self.paused,
-            failure=self.failure is not None,
-        )
+        return self.state.status
 
     @property
     def final(self) -> bool:
@@ -123,8 +113,14 @@ class StreamPicture:
 
     # ------------------------------------------------------------------ rendering
 
-    def render(self, store: RegionStore) -> list[Op]:
-        """Bring ``store`` up to date with the state; the ops that did it."""
+    def tick(self) -> None:
+        """Time passed with no event: re-render what shows the clock (open blocks)."""
+        self._dirty.update(b.index for b in self.state.blocks if not b.complete)
+
+    def render(self, store: RegionStore, now: float | None = None) -> list[Op]:
+        """Bring ``store`` up to date with the state; the ops that did it. ``now`` (the
+        state's clock): while the stream is live, open blocks and the elapsed time run to it,
+        so a long silence does not look frozen."""
         ops: list[Op] = []
 
         def put(region_id: str, parts: list[str]) -> None:
@@ -135,6 +131,9 @@ class StreamPicture:
         state = self.state
         status = self.status
         final = status in FINAL_STREAM_STATUSES
+        if status != "streaming":
+            now = None
+        self._now = now
         look = (status, self.title, self.subtitle)
         if final and not self._dirty and not self._everything and look == self._look:
             return ops  # a finished stream that nothing touched: nothing to redraw
@@ -144,7 +143,8 @@ class StreamPicture:
         everything = self._everything or final != (self._settled_status in FINAL_STREAM_STATUSES)
         blocks = state.blocks
         dirty = {b.index for b in blocks} if everything else self._dirty
-        span = timeline_span(blocks, origin, state.last_event_at) if origin is not None else 0.0
+        latest = now if now is not None else state.last_event_at
+        span = timeline_span(blocks, origin, latest) if origin is not None else 0.0
         end = axis_end(span)
         rescaled = end != self._axis
         self._axis = end
@@ -154,12 +154,13 @@ class StreamPicture:
             lane = self._lane(block)
             if block.index in dirty:
                 self._heads[block.index] = lane.head(over)
-                put(lane.meta_id, [lane.meta(origin, over)])
+                put(lane.meta_id, [lane.meta(origin, over, now)])
                 for region_id, parts in lane.regions(final).items():
                     put(region_id, parts)
             if origin is not None and (block.index in self._rows or len(self._rows) < MAX_ROWS):
-                self._rows[block.index] = timeline_row(block, origin, end, self.anchor)
+                self._rows[block.index] = timeline_row(block, origin, end, self.anchor, now)
         put(self.root_id, [self._frame(status)])
+        put(f"{self.prefix}head", [self._head(status)])
         put(f"{self.prefix}lanes", self._layout(blocks, final))
         rows_id = f"{self.prefix}tl-rows"
         more = max(0, len(blocks) - MAX_ROWS)
@@ -169,7 +170,7 @@ class StreamPicture:
         )
         put(rows_id, [self._rows[b.index] for b in blocks if b.index in self._rows])
         # A user's Stop is a state of its own, not a problem: what it cut is not listed.
-        hidden = _CUT_BY_STOP if self.stopped else frozenset()
+        hidden = _CUT_BY_STOP if state.stopped else frozenset()
         put(
             f"{self.prefix}final",
             panel_parts(
@@ -177,7 +178,8 @@ class StreamPicture:
                 prices=self.prices,
                 anchor=self.anchor,
                 final=final,
-                failure=self.failure,
+                failure=state.failure,
+                now=now,
                 hidden_problems=hidden,
             ),
         )
@@ -193,20 +195,35 @@ class StreamPicture:
         return lane
 
     def _frame(self, status: StreamStatus) -> str:
-        model = self.state.model
-        model_html = f' <span class="ss-model">{e(model)}</span>' if model else ""
-        if self.subtitle:
-            model_html = f'<span class="ss-subtitle">{SEP}{e(self.subtitle)}</span>{model_html}'
+        """The view's frame: its header's slot and its body's. It changes only with the
+        status; the header (with its ticking clock) is a region of its own."""
         p = self.prefix
         return (
             # mathjax_ignore: JupyterLab typesets "$0.01 · … $0.02" as TeX otherwise
             f'<div class="ss-view {NO_MATH}" data-status="{e(status)}">'
-            f'<div class="ss-header"><span class="ss-title">{e(self.title)}</span>{model_html} '
-            f'<span class="ss-status" data-status="{e(status)}" role="status">{e(status)}</span>'
-            f"{slot(self.controls_id, cls='ss-controls')}</div>"
+            f"{slot(p + 'head', cls='ss-header')}"
             f'<div class="ss-body">{slot(p + "lanes", cls="ss-lanes")}'
             f"{slot(p + 'timeline', cls='ss-timeline-box')}"
             f"{slot(p + 'final', 'aside', 'ss-final')}</div></div>"
+        )
+
+    def _head(self, status: StreamStatus) -> str:
+        state = self.state
+        model = state.model
+        model_html = f' <span class="ss-model">{e(model)}</span>' if model else ""
+        if self.subtitle:
+            model_html = f'<span class="ss-subtitle">{SEP}{e(self.subtitle)}</span>{model_html}'
+        clock = ""
+        if self._now is not None and state.started_at is not None:
+            elapsed = self._now - state.started_at
+            clock = (
+                f' <span class="ss-elapsed" title="since the request"'
+                f' data-ss-clock="{elapsed:.3f}">{fmt_clock(elapsed)}</span>'
+            )
+        return (
+            f'<span class="ss-head"><span class="ss-title">{e(self.title)}</span>{model_html} '
+            f'<span class="ss-status" data-status="{e(status)}" role="status">{e(status)}</span>'
+            f"{clock}</span>{slot(self.controls_id, cls='ss-controls')}"
         )
 
     def _layout(self, blocks: list[Block], final: bool) -> list[str]:

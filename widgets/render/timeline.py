@@ -47,11 +47,15 @@ def _tick_label(t: float) -> str:
     return f"{t:g} s" if t < 120 else f"{t / 60:g} min"
 
 
-def _span(block: Block, origin: float) -> tuple[float, float] | None:
+def _span(block: Block, origin: float, now: float | None = None) -> tuple[float, float] | None:
+    """A block's start and end in seconds from ``origin``: an open block runs to ``now``
+    while the stream is live (its last delta otherwise)."""
     start = block.started_at if block.started_at is not None else block.first_delta_at
     if start is None:
         return None
     end = block.stopped_at if block.stopped_at is not None else block.last_delta_at
+    if now is not None and not block.complete:
+        end = max(end, now) if end is not None else now
     begin = start - origin
     return begin, max(begin, (end - origin) if end is not None else begin)
 
@@ -79,10 +83,16 @@ def timeline_frame(blocks: Sequence[Block], end: float, rows_id: str, *, more: i
     )
 
 
-def timeline_row(block: Block, origin: float, end: float, anchor: Callable[[int], str]) -> str:
-    """One block's row on an axis of ``end`` seconds."""
+def timeline_row(
+    block: Block,
+    origin: float,
+    end: float,
+    anchor: Callable[[int], str],
+    now: float | None = None,
+) -> str:
+    """One block's row on an axis of ``end`` seconds (an open block runs to ``now``)."""
     label = f"#{block.index} {block_label(block)}"
-    span = _span(block, origin)
+    span = _span(block, origin, now)
     state = "done" if block.complete else "open"
     if span is None:
         times, track = "no time yet", ""
