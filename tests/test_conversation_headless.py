@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -591,3 +592,66 @@ def test_a_finished_loop_becomes_its_static_picture(monkeypatch: pytest.MonkeyPa
     kind, data = calls[-1]
     assert kind == "u" and set(data) == {"text/html", "text/plain"}
     assert data["text/plain"].startswith("<ConversationView done · 4 turns · 6 tool calls")
+
+
+# --------------------------------------------------------------------------- the loop's picture
+
+
+def test_the_header_sums_the_loop_and_earlier_panels_fold_away() -> None:
+    tools = Tools()
+    loop = make_loop(tools)
+    view = ConversationView(loop, flush_timer=False)
+    run_with_clicks(loop, view, {"action": "approve"})
+    conv = picture(view)
+    info = conv.one("ss-conv-info").text()
+    total = sum(t.state.usage.output_tokens for t in loop.turns if t.state)
+    assert f"{total:,} output tokens" in info
+    assert "4 turns" in info and "6 tool calls" in info and "wall time" in info
+    assert re.search(r"≈ \$\d", info)  # the cost over the loop
+    boxes = conv.select("ss-final-box")
+    assert len(boxes) == 3  # every turn's panel but the last is folded
+    assert all("open" not in box.attrs for box in boxes)
+
+
+def test_the_loop_timeline_shows_parallel_runs_overlapping() -> None:
+    tools = Tools()
+    loop = make_loop(tools)
+    view = ConversationView(loop, flush_timer=False)
+    run_with_clicks(loop, view, {"action": "approve"})
+    timeline = picture(view).one("ss-loop-timeline")
+    labels = [r.one("ss-tl-label").text().strip() for r in timeline.select("ss-tl-row")]
+    assert labels[:3] == ["Turn 1", "list_ci_runs", "get_team"]
+    assert labels.count("get_job_log") == 3
+    figures = [f.text() for f in timeline.select("ss-tl-figure")]
+    assert any(f.startswith("3 tools:") and "wall for" in f and "x)" in f for f in figures)
+    # the send_email run waited for a person: its bar has an "awaiting approval" segment
+    email = next(r for r in timeline.select("ss-tl-row") if "send_email" in r.text())
+    assert email.select("ss-tl-seg", data_status="awaiting approval")
+
+
+def test_parallel_figure() -> None:
+    from streamscope.core.tool_call import ToolCall
+    from streamscope.widgets.render.loop_timeline import parallel_figure
+
+    def run(start: float, end: float) -> ToolRun:
+        r = ToolRun(call=ToolCall(id="t", name="n", input={}, index=0), turn=1)
+        r.started_at, r.finished_at = start, end
+        return r
+
+    assert parallel_figure([run(0, 1.0), run(0.1, 1.5), run(0.2, 1.8)]) == (
+        "3 tools: 1.80 s wall for 4.00 s of tool time (2.2x)"
+    )
+    assert parallel_figure([run(0, 1.0)]) is None
+
+
+def test_a_loop_that_fails_says_why_in_the_view() -> None:
+    """Re-running a replayed loop: the replay client is exhausted; the view shows it."""
+    tools = Tools()
+    loop = make_loop(tools)
+    view = ConversationView(loop, flush_timer=False)
+    run_with_clicks(loop, view, {"action": "approve"})
+    with pytest.raises(Exception) as info:
+        asyncio.run(asyncio.wait_for(loop.arun("again"), TIMEOUT))
+    conv = picture(view)
+    assert conv.attrs["data-status"] == "failed"
+    assert type(info.value).__name__ in conv.one("ss-error-text").text()

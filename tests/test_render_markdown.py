@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -179,7 +180,7 @@ def test_a_long_open_block_is_parsed_on_growth_and_loses_nothing_meanwhile(
     parsed: list[int] = []
     real = markdown._MD.parse
 
-    def counting(src: str, env: object = None) -> object:
+    def counting(src: str, env: Any = None) -> Any:
         parsed.append(len(src))
         return real(src, env)
 

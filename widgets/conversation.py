@@ -198,6 +198,7 @@ class ConversationView(LoopObserver, Surface):
             self.loop = loop
             notes = self._conv.notes
             notes.notice = ""
+            notes.failure = None
             notes.stop = "on"
             notes.status = "streaming"
             self._changed()
@@ -210,8 +211,13 @@ class ConversationView(LoopObserver, Surface):
             notes.asking.clear()
             reason = loop.stop_reason
             notes.status = (
-                "stopped" if reason == "stopped" else "failed" if reason == "error" else "done"
+                "stopped"
+                if reason in ("stopped", "interrupted")
+                else "failed"
+                if reason == "error"
+                else "done"
             )
+            notes.failure = loop.failure
             notes.stop = "off"
             for picture in self._conv.pictures.values():
                 picture.touch_all()

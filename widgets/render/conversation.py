@@ -20,10 +20,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamscope.core.pricing import DEFAULT_PRICES, estimate_cost
 from streamscope.core.tools import json_default
 from streamscope.core.turns import ToolRun, Turn, sum_usage
 from streamscope.widgets.render.arguments import value_html
-from streamscope.widgets.render.format import fmt_int, fmt_percent, fmt_seconds, plural
+from streamscope.widgets.render.format import fmt_int, fmt_percent, fmt_seconds, fmt_usd, plural
+from streamscope.widgets.render.loop_timeline import loop_timeline
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, pre
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.stream import StreamPicture
@@ -31,7 +33,9 @@ from streamscope.widgets.render.stream import StreamPicture
 __all__ = ["APPROVALS_ID", "ConversationPicture", "ViewNotes", "run_status_word"]
 
 ROOT_ID = "conv"
+HEAD_ID = "conv/head"
 TURNS_ID = "conv/turns"
+TIMELINE_ID = "conv/timeline"
 APPROVALS_ID = f"{CONTROL_PREFIX}conv/approvals"
 CONTROLS_ID = f"{CONTROL_PREFIX}conv/controls"
 ARGS_PREVIEW = 300
@@ -87,6 +91,8 @@ class ViewNotes:
     notes: dict[ToolRun, str] = field(default_factory=dict)
     refusals: dict[ToolRun, str] = field(default_factory=dict)
     """Why the last Approve with edited arguments was refused."""
+    failure: str | None = None
+    """Why the loop failed (its exception, as text)."""
 
 
 class ConversationPicture:
@@ -149,45 +155,108 @@ class ConversationPicture:
         for picture in self.pictures.values():  # their clocks run while the loop does
             ops.extend(picture.render(store, now if live else None))
         put(ROOT_ID, [self._frame()])
+        put(HEAD_ID, [self._head(now)])
         put(TURNS_ID, turns or ['<p class="ss-empty">Waiting for the loop to start…</p>'])
+        put(TIMELINE_ID, loop_timeline(self.turns, self._origin(), now if live else None))
         for key, runs in self.runs.items():
             put(f"t{key}.runs", [self._card(run, now) for run in runs])
         put(APPROVALS_ID, [self._approval(run) for run in self.notes.asking])
         return ops
 
     def _frame(self) -> str:
+        """The loop's frame: header, notice or failure, the slots of the turns, the loop's
+        timeline, and at the bottom the approvals (where the eye is after Run All)."""
         notes = self.notes
-        turns = [t for t in self.turns if t.state is not None]
-        usage = sum_usage(t.state.usage for t in turns if t.state is not None)
+        status = e(notes.status)
+        notice = (
+            f'<p class="ss-conv-notice" role="note">{e(notes.notice)}</p>' if notes.notice else ""
+        )
+        failure = (
+            f'<section class="ss-error" role="alert"><div class="ss-final-title">The loop failed'
+            f'</div><p class="ss-error-text">{e(notes.failure)}</p></section>'
+            if notes.failure
+            else ""
+        )
+        return (
+            f'<div class="ss-conv {NO_MATH}" data-status="{status}">'
+            f"{slot(HEAD_ID, cls='ss-conv-header')}{notice}{failure}"
+            f"{slot(TURNS_ID, cls='ss-conv-turns')}"
+            f"{slot(TIMELINE_ID, cls='ss-conv-timeline')}"
+            f"{slot(APPROVALS_ID, cls='ss-conv-approvals', id='ss-conv-approvals')}</div>"
+        )
+
+    def _head(self, now: float) -> str:
+        """Status and totals over the loop: turns, calls, tokens by kind, cache hit rate,
+        cost, wall time; how many approvals wait (a link to them, announced)."""
+        notes = self.notes
+        states = [t.state for t in self.turns if t.state is not None]
+        usage = sum_usage(s.usage for s in states)
         runs = [r for rs in self.runs.values() for r in rs]
-        waiting = len(notes.asking)
+        cost = 0.0
+        priced = bool(states)
+        for state in states:
+            estimate = estimate_cost(state.usage, state.model, self.prices or DEFAULT_PRICES)
+            if estimate is None:
+                priced = False
+            else:
+                cost += estimate.total_usd
         bits = [
-            f"<span>{plural(len(turns), 'turn')}</span>",
-            f"<span>{plural(len(runs), 'tool call')}</span>",
-            f"<span>{fmt_int(usage.total_input_tokens)} input tokens</span>",
-            f"<span>{fmt_int(usage.output_tokens)} output tokens</span>",
+            plural(len(states), "turn"),
+            plural(len(runs), "tool call"),
+            f"{fmt_int(usage.total_input_tokens)} input tokens",
+            f"{fmt_int(usage.output_tokens)} output tokens",
         ]
+        if usage.thinking_tokens:
+            bits.append(f"{fmt_int(usage.thinking_tokens)} thinking")
         if usage.cache_read_input_tokens or usage.cache_creation_input_tokens:
-            bits.append(f"<span>cache hit rate {fmt_percent(usage.cache_hit_rate)}</span>")
+            bits.append(
+                f"cache: {fmt_int(usage.cache_creation_input_tokens)} written, "
+                f"{fmt_int(usage.cache_read_input_tokens)} read "
+                f"({fmt_percent(usage.cache_hit_rate)} hit rate)"
+            )
+        if priced:
+            bits.append(f"≈ {fmt_usd(cost)}")
+        wall = self._wall(now)
+        if wall is not None:
+            bits.append(f"{fmt_seconds(wall)} wall time")
+        waiting = len(notes.asking)
         waiting_html = (
-            f'<a class="ss-conv-waiting" href="#ss-conv-approvals" role="status">'
+            f' <a class="ss-conv-waiting" href="#ss-conv-approvals">'
             f"{plural(waiting, 'approval')} waiting</a>"
             if waiting
             else ""
         )
-        notice = (
-            f'<p class="ss-conv-notice" role="note">{e(notes.notice)}</p>' if notes.notice else ""
-        )
         status = e(notes.status)
         return (
-            f'<div class="ss-conv {NO_MATH}" data-status="{status}">'
-            f'<div class="ss-conv-header"><span class="ss-conv-title">Tool loop</span> '
+            f'<span class="ss-conv-title">Tool loop</span> '
             f'<span class="ss-status" data-status="{status}">{status}</span>'
-            f'<span class="ss-conv-info">{SEP}{SEP.join(bits)}</span> {waiting_html}'
-            f"{slot(CONTROLS_ID, cls='ss-controls')}</div>{notice}"
-            f"{slot(TURNS_ID, cls='ss-conv-turns')}"
-            f"{slot(APPROVALS_ID, cls='ss-conv-approvals', id='ss-conv-approvals')}</div>"
+            f'<span class="ss-conv-info">{SEP}{e(SEP.join(bits))}</span>'
+            f'<span class="ss-conv-live" role="status">{waiting_html}</span>'
+            f"{slot(CONTROLS_ID, cls='ss-controls')}"
         )
+
+    def _origin(self) -> float | None:
+        starts = [
+            t.state.started_at
+            for t in self.turns
+            if t.state is not None and t.state.started_at is not None
+        ]
+        return min(starts) if starts else None
+
+    def _wall(self, now: float) -> float | None:
+        origin = self._origin()
+        if origin is None:
+            return None
+        ends = [origin]
+        for turn in self.turns:
+            if turn.state is not None and turn.state.last_event_at is not None:
+                ends.append(turn.state.last_event_at)
+            for run in turn.runs:
+                if run.finished_at is not None:
+                    ends.append(run.finished_at)
+        if self.notes.status not in ("done", "stopped", "failed"):
+            ends.append(now)
+        return max(ends) - origin
 
     def _turn_part(self, turn: Turn, now: float) -> str:
         key = self.key(turn)
@@ -205,6 +274,8 @@ class ConversationPicture:
         if picture is not None:
             picture.title = bits[0]
             picture.subtitle = " · ".join(bits[1:])
+            # only the newest turn's panel stays open: a long loop stays short
+            picture.collapse_final = turn is not self.turns[-1]
             stream = slot(f"t{key}.view", cls="ss-conv-stream")
         else:
             head = SEP.join(f"<span>{e(b)}</span>" for b in bits)

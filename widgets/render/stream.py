@@ -73,6 +73,8 @@ class StreamPicture:
         self.title = title
         self.subtitle = ""
         """Shown after the title (a conversation's turn: "3 tool calls · 4.1 s")."""
+        self.collapse_final = False
+        """Put the final panel in a closed ``<details>`` (an earlier turn of a loop)."""
         self.uid = uid or uuid.uuid4().hex[:10]
         self.root_id = f"{prefix}view"
         self.controls_id = f"{CONTROL_PREFIX}{prefix}controls"
@@ -81,7 +83,7 @@ class StreamPicture:
         self._dirty: set[int] = set()
         self._everything = True
         self._settled_status: StreamStatus | None = None
-        self._look: tuple[str, str, str] | None = None
+        self._look: tuple[str, str, str, bool] | None = None
         self._rows: dict[int, str] = {}
         self._now: float | None = None
         self._axis = 0.0
@@ -134,7 +136,7 @@ class StreamPicture:
         if status != "streaming":
             now = None
         self._now = now
-        look = (status, self.title, self.subtitle)
+        look = (status, self.title, self.subtitle, self.collapse_final)
         if final and not self._dirty and not self._everything and look == self._look:
             return ops  # a finished stream that nothing touched: nothing to redraw
         self._look = look
@@ -204,7 +206,16 @@ class StreamPicture:
             f"{slot(p + 'head', cls='ss-header')}"
             f'<div class="ss-body">{slot(p + "lanes", cls="ss-lanes")}'
             f"{slot(p + 'timeline', cls='ss-timeline-box')}"
-            f"{slot(p + 'final', 'aside', 'ss-final')}</div></div>"
+            f"{self._final_slot()}</div></div>"
+        )
+
+    def _final_slot(self) -> str:
+        final = slot(self.prefix + "final", "aside", "ss-final")
+        if not self.collapse_final:
+            return final
+        return (
+            f'<details class="ss-final-box" data-ss-key="{e(self.anchor(-1))}-final">'
+            f"<summary>Tool calls, usage, cost and timing of this turn</summary>{final}</details>"
         )
 
     def _head(self, status: StreamStatus) -> str:

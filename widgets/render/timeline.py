@@ -21,7 +21,7 @@ from streamscope.widgets.render.lanes import KIND_LABELS, block_label
 from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.regions import slot
 
-__all__ = ["MAX_ROWS", "axis_end", "timeline_frame", "timeline_row"]
+__all__ = ["MAX_ROWS", "axis_end", "tick_label", "timeline_frame", "timeline_row"]
 
 MAX_ROWS = 100
 _KINDS = ("text", "thinking", "redacted_thinking", "tool", "other")
@@ -39,7 +39,7 @@ def axis_end(seconds: float) -> float:
     return 10.0 * magnitude  # pragma: no cover - the loop always returns
 
 
-def _tick_label(t: float) -> str:
+def tick_label(t: float) -> str:
     if t == 0:
         return "0"
     if t < 1:
@@ -69,8 +69,7 @@ def timeline_span(blocks: Sequence[Block], origin: float, now: float | None) -> 
 def timeline_frame(blocks: Sequence[Block], end: float, rows_id: str, *, more: int = 0) -> str:
     """The frame: caption, the rows' slot, the axis to ``end`` seconds, the legend."""
     ticks = "".join(
-        f'<span class="ss-tl-tick">{_tick_label(end * k / _TICKS)}</span>'
-        for k in range(_TICKS + 1)
+        f'<span class="ss-tl-tick">{tick_label(end * k / _TICKS)}</span>' for k in range(_TICKS + 1)
     )
     kinds = [k for k in _KINDS if any(b.kind == k for b in blocks[:MAX_ROWS])]
     legend = "".join(f'<li data-kind="{k}">{KIND_LABELS[k]}</li>' for k in kinds)

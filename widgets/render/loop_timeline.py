@@ -1,0 +1,122 @@
+"""The timeline of a whole tool loop: each turn's stream and each tool run, on one time axis.
+
+What running tools together buys is the teaching question: a turn's parallel runs sit on
+rows one under the other, and their bars overlap. A run's bar is cut by its history
+(queued, awaiting approval, running), so a wait for a person reads apart from a slow tool.
+Under each turn with tool runs, the figure: "3 tools: 1.60 s wall for 4.30 s of tool time
+(2.7x)". Times are from the first request of the view's loop; the axis runs to a round
+figure (see :func:`~.timeline.axis_end`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from streamscope.core.turns import ToolRun, Turn
+from streamscope.widgets.render.format import fmt_seconds, plural
+from streamscope.widgets.render.markup import e
+from streamscope.widgets.render.timeline import axis_end, tick_label
+
+__all__ = ["loop_timeline", "parallel_figure"]
+
+_TICKS = 5
+_DRAWN = ("queued", "awaiting approval", "running")
+
+
+def parallel_figure(runs: Sequence[ToolRun]) -> str | None:
+    """``"3 tools: 1.60 s wall for 4.30 s of tool time (2.7x)"``, or None (fewer than two
+    runs that ran)."""
+    spans = [
+        (run.started_at, run.finished_at)
+        for run in runs
+        if run.started_at is not None and run.finished_at is not None
+    ]
+    if len(spans) < 2:
+        return None
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    busy = sum(end - start for start, end in spans)
+    if wall <= 0:
+        return None
+    return (
+        f"{plural(len(spans), 'tool')}: {fmt_seconds(wall)} wall for {fmt_seconds(busy)} of "
+        f"tool time ({busy / wall:.1f}x)"
+    )
+
+
+def _track(segments: list[tuple[float, float, str]], end: float) -> str:
+    rects = "".join(
+        f'<rect x="{start * 1000:.0f}" y="1" height="10" class="ss-tl-seg"'
+        f' data-status="{e(status)}" width="{max(end * 1000 / 250, (stop - start) * 1000):.0f}">'
+        "</rect>"
+        for start, stop, status in segments
+    )
+    return (
+        f'<svg class="ss-tl-track" viewBox="0 0 {end * 1000:.0f} 12" preserveAspectRatio="none"'
+        f' aria-hidden="true" focusable="false">{rects}</svg>'
+    )
+
+
+def _run_segments(run: ToolRun, origin: float, now: float | None) -> list[tuple[float, float, str]]:
+    history = list(run.history)
+    out: list[tuple[float, float, str]] = []
+    for k, (status, at) in enumerate(history):
+        if status not in _DRAWN:
+            continue
+        stop = history[k + 1][1] if k + 1 < len(history) else (run.finished_at or now)
+        if stop is None:
+            continue
+        out.append((at - origin, max(at, stop) - origin, status))
+    return out
+
+
+def loop_timeline(turns: Sequence[Turn], origin: float | None, now: float | None) -> list[str]:
+    """The loop timeline's parts: one figure with a row per turn and per tool run."""
+    if origin is None or not turns:
+        return []
+    rows: list[tuple[str, str, list[tuple[float, float, str]], str]] = []
+    ends = [0.0]
+    for turn in turns:
+        state = turn.state
+        if state is not None and state.started_at is not None:
+            stop = state.last_event_at if state.last_event_at is not None else now
+            if stop is not None:
+                span = (state.started_at - origin, max(state.started_at, stop) - origin, "stream")
+                ends.append(span[1])
+                times = f"{fmt_seconds(span[0])} → {fmt_seconds(span[1])}"
+                rows.append((f"Turn {turn.number}", "turn", [span], times))
+        for run in turn.runs:
+            segments = _run_segments(run, origin, now)
+            ends.extend(stop for _, stop, _ in segments)
+            times = run.status
+            if run.duration is not None:
+                times = f"{run.status}, ran {fmt_seconds(run.duration)}"
+            rows.append((f"  {run.name}", "run", segments, times))
+        figure = parallel_figure(turn.runs)
+        if figure:
+            rows.append((figure, "figure", [], ""))
+    if now is not None:
+        ends.append(now - origin)
+    end = axis_end(max(ends))
+    items = []
+    for label, kind, segments, times in rows:
+        if kind == "figure":
+            items.append(f'<li class="ss-tl-figure">{e(label)}</li>')
+            continue
+        items.append(
+            f'<li class="ss-tl-row" data-kind="{kind}"><span class="ss-tl-label">{e(label)}</span>'
+            f'{_track(segments, end)} <span class="ss-tl-times">{e(times)}</span></li>'
+        )
+    ticks = "".join(
+        f'<span class="ss-tl-tick">{tick_label(end * k / _TICKS)}</span>' for k in range(_TICKS + 1)
+    )
+    legend = "".join(
+        f'<li data-status="{s}">{s}</li>'
+        for s in ("stream", "queued", "awaiting approval", "running")
+    )
+    return [
+        '<figure class="ss-timeline ss-loop-timeline"><figcaption class="ss-final-title">'
+        "The loop over time: each turn's stream and each tool run</figcaption>"
+        f'<ol class="ss-tl-rows">{"".join(items)}</ol>'
+        f'<div class="ss-tl-axis" aria-hidden="true">{ticks}</div>'
+        f'<ul class="ss-tl-legend ss-loop-legend">{legend}</ul></figure>'
+    ]
