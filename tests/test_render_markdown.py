@@ -64,8 +64,9 @@ def _reference() -> MarkdownIt:
 def _undo_our_changes(html: str) -> str:
     """Our output with the documented changes undone, to compare with markdown-it-py."""
     html = re.sub(r"<(/?)h(\d)>", lambda m: f"<{m.group(1)}h{int(m.group(2)) - 2}>", html)
-    html = html.replace('<div class="ss-table-wrap">', "").replace("</table>\n</div>", "</table>")
-    return html.replace(' target="_blank"', "")
+    html = html.replace("</table>\n</div>", "</table>")
+    html = html.replace(' target="_blank"', "").replace('<pre tabindex="0">', "<pre>")
+    return html.replace('<div class="ss-table-wrap" tabindex="0">', "")
 
 
 @pytest.mark.parametrize("text", CORPUS)
@@ -94,7 +95,7 @@ def test_the_cases_the_old_renderers_got_wrong(text: str, expected: str) -> None
 
 def test_one_part_per_top_level_block() -> None:
     parts = render_markdown("# A\n\npara\n\n- x\n- y\n\n```\ncode\n```")
-    assert [p.split(">")[0] for p in parts] == ["<h3", "<p", "<ul", "<pre"]
+    assert [p.split(">")[0].split()[0] for p in parts] == ["<h3", "<p", "<ul", "<pre"]
 
 
 @pytest.mark.parametrize(

@@ -156,7 +156,7 @@ class Lane:
 
     def _text(self, block: TextBlock, final: bool) -> Regions:
         done = final or block.complete
-        parts = [slot(self.text_id, cls="ss-text")]
+        parts = [slot(self.text_id, cls="ss-text", tabindex="0")]
         citations = [c for c in block.citations or () if isinstance(c, dict)]
         if citations:
             parts.append(_citations(citations))
@@ -173,7 +173,7 @@ class Lane:
                 f'<details class="ss-thinking" data-ss-key="{e(self.anchor)}-thinking"'
                 f'{" open" if is_open else ""}><summary class="ss-thinking-summary">Thinking'
                 f"{SEP}{plural(len(thinking), 'character')}</summary>"
-                f"{slot(self.text_id, cls='ss-thinking-text')}</details>"
+                f"{slot(self.text_id, cls='ss-thinking-text', tabindex='0')}</details>"
             )
         signature = block.signature
         if signature:
@@ -208,7 +208,7 @@ class Lane:
             parts.append(f'<div class="ss-tool-error" role="note">{e(block.input_error)}</div>')
         parts.append(
             '<div class="ss-tool-args"><div class="ss-col-title">Arguments</div>'
-            f"{slot(self.args_id, 'ul', 'ss-tree ss-args')}</div>"
+            f"{slot(self.args_id, 'ul', 'ss-tree ss-args', tabindex='0')}</div>"
         )
         streaming = None if done else block.streaming_path
         tree = self._tree.regions(self.args_id, block.input, streaming, done)
@@ -218,7 +218,7 @@ class Lane:
             f'<details class="ss-tool-rawbox" data-ss-key="{e(self.anchor)}-raw"'
             f"{' open' if is_open else ''}>"
             f"<summary>Raw JSON{SEP + fmt_bytes(utf8_len(raw)) if done else ''}</summary>"
-            f"{slot(self.raw_id, 'pre', 'ss-tool-raw', data_ss_lazy='')}</details>"
+            f"{slot(self.raw_id, 'pre', 'ss-tool-raw', tabindex='0', data_ss_lazy='')}</details>"
         )
         return {self.body_id: [*parts, *self._extra()], **tree, self.raw_id: self._raw.parts(raw)}
 

@@ -143,6 +143,10 @@ def _render_group(group: list[Token], source: str, env: dict[str, Any]) -> str:
         return f'<pre class="ss-md-source">{html.escape(source, quote=False)}</pre>'
     _shift_headings(group)
     html_text: str = _MD.renderer.render(group, _MD.options, env)
+    # code blocks and tables scroll sideways: focusable, so they scroll by keyboard too
+    html_text = html_text.replace("<pre>", '<pre tabindex="0">').replace(
+        '<div class="ss-table-wrap">', '<div class="ss-table-wrap" tabindex="0">'
+    )
     return html_text.strip("\n")
 
 

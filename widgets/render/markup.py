@@ -65,7 +65,9 @@ def json_text(value: Any, indent: int | None = 2) -> str:
 
 
 def pre(escaped: str, cls: str, extra: str = "") -> str:
-    """A ``<pre>`` of already escaped text; a leading newline survives (the HTML parser
-    drops the first newline after ``<pre>``, so one more is written)."""
+    """A ``<pre>`` of already escaped text, focusable (it may scroll); a leading newline
+    survives (the HTML parser drops the first newline after ``<pre>``, so one more is
+    written)."""
     lead = "\n" if escaped.startswith("\n") else ""
-    return f'<pre class="{cls}"{extra}>{lead}{escaped}</pre>'
+    # a scroll box (max-height, overflow): focusable, so it scrolls by keyboard too
+    return f'<pre class="{cls}" tabindex="0"{extra}>{lead}{escaped}</pre>'
