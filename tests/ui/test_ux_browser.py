@@ -59,7 +59,7 @@ SERIOUS = ("serious", "critical")
 
 
 def _violations(page: Any, selector: str) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 
     results = Axe().run(page, context={"include": [[selector]]})
     return [
@@ -118,8 +118,8 @@ def test_narrow_output_in_notebook_7(notebooks: NotebookSession) -> None:
     assert sizes and min(sizes) >= 11, sizes
     lanes = view.locator(".ss-tool-row > .ss-lane")
     expect(lanes).to_have_count(4)
-    tops = sorted({round(lanes.nth(k).bounding_box()["y"]) for k in range(4)})  # type: ignore[index]
-    lefts = sorted({round(lanes.nth(k).bounding_box()["x"]) for k in range(4)})  # type: ignore[index]
+    tops = sorted({round(lanes.nth(k).bounding_box()["y"]) for k in range(4)})
+    lefts = sorted({round(lanes.nth(k).bounding_box()["x"]) for k in range(4)})
     assert (len(tops), len(lefts)) in ((2, 2), (1, 4)), (tops, lefts)  # never 3 + 1
     wrap = view.locator(".ss-lane").first.evaluate("(e) => getComputedStyle(e).overflowWrap")
     assert wrap == "break-word"  # a long token may break, a word never in its middle
