@@ -29,7 +29,7 @@ DOCUMENT_TAGS = VIEW_TAGS | frozenset({"html", "head", "body", "meta"})
 SAFE_ATTRS = frozenset(
     {
         "class", "href", "rel", "target", "title", "open", "start", "style", "lang",
-        "role", "aria-label", "id", "scope", "focusable", "type", "disabled", "value",
+        "role", "aria-label", "id", "scope", "focusable", "type", "disabled", "value", "tabindex",
         "selected", "placeholder", "rows", "spellcheck", "fill-opacity",
         # svg
         "xmlns", "viewbox", "preserveaspectratio", "width", "height", "x", "y", "x1", "x2",

@@ -655,3 +655,29 @@ def test_a_loop_that_fails_says_why_in_the_view() -> None:
     conv = picture(view)
     assert conv.attrs["data-status"] == "failed"
     assert type(info.value).__name__ in conv.one("ss-error-text").text()
+
+
+def test_a_long_loop_folds_its_older_turns_and_opens_them_on_request() -> None:
+    """200 turns: the page holds the newest ones whole and a line for each older one; an
+    older turn's picture is sent when a page opens it."""
+    turn = [message_start("claude-sonnet-4-5"), *text_events(0, "x" * 50), *message_end()]
+    loop = ToolLoop(
+        AsyncReplayClient([turn] * 3), model="claude-sonnet-4-5", max_tokens=100, max_turns=3
+    )
+    view = ConversationView(loop, flush_timer=False)
+    view._conv.keep_turns = 1
+    initial = json.loads(json.dumps(view.picture))
+    rec = Recorder(view)
+    for k in range(3):  # three separate runs of one turn each: 3 turns in the view
+        loop.client = AsyncReplayClient([turn])
+        asyncio.run(asyncio.wait_for(loop.arun(f"go {k}"), TIMEOUT))
+    page = page_parts(initial, rec.patches)
+    folded = [rid for rid in view._store.parts if rid.startswith(("t1.", "t2."))]
+    assert folded == []  # dropped from the kernel's picture
+    assert not [rid for rid in page if rid.startswith(("t1.", "t2."))]  # and from the page
+    lines = tree(page["conv/turns"][0]).select(tag="summary")
+    assert [s.text().split(" · ")[0] for s in lines] == ["Turn 1"]
+    deliver(view, {"type": "want", "region": "t1.view"})  # a page opened turn 1
+    page = page_parts(initial, rec.patches)
+    assert "t1.view" in page and "t1.lanes" in page
+    assert page == view._picture_value()["regions"]

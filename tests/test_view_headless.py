@@ -579,3 +579,33 @@ def test_the_clock_runs_on_recorded_time_in_a_replay() -> None:
     clock.advance(0.5)
     now = view._now()
     assert now == pytest.approx(clock.now - 0.5 + 5.0)  # half a second at 10x: 5 s recorded
+
+
+def test_a_view_refuses_a_second_stream_while_one_runs() -> None:
+    view, _rec, _clock, _initial = make_view()
+    released = asyncio.Event()
+
+    async def slow(text: str) -> AsyncIterator[Event]:
+        events = text_stream(text)
+        for event in events[:3]:
+            yield event
+        await released.wait()
+        for event in events[3:]:
+            yield event
+
+    async def main() -> None:
+        first = asyncio.ensure_future(view.consume_async(slow("AAAA")))
+        while view.state.event_count < 3:
+            await asyncio.sleep(0)
+        with pytest.raises(RuntimeError, match="already showing a stream"):
+            await view.consume_async(slow("BBBB"))
+        with pytest.raises(RuntimeError, match="already showing a stream"):
+            view.consume(text_stream("CCCC"))
+        with pytest.raises(RuntimeError, match="already showing a stream"):
+            await view.play([(0.0, e) for e in text_stream("DDDD")])
+        released.set()
+        await asyncio.wait_for(first, 5)
+
+    asyncio.run(main())
+    assert view.state.blocks[0].text == "AAAA"  # type: ignore[attr-defined]
+    assert view.status == "done"

@@ -470,6 +470,16 @@ class ConversationView(LoopObserver, Surface):
     def _live(self) -> bool:
         return self.loop is not None and self.loop.running
 
+    def _group(self, region_id: str) -> str | None:
+        key = self._conv.turn_of_region(region_id)
+        if key is not None and key in self._conv.folded_keys() | self._conv.unfolded:
+            return f"turn:{key}"  # a folded turn's regions go with it, when opened
+        return super()._group(region_id)
+
+    def _render_group(self, group: str) -> None:
+        if group.startswith("turn:"):  # drawn again at the next frame, from its state
+            self._conv.unfolded.add(int(group.removeprefix("turn:")))
+
     def _tick(self) -> None:
         for picture in self._conv.pictures.values():
             picture.tick()

@@ -131,8 +131,12 @@ class Surface(anywidget.AnyWidget):
         with self._lock:
             self._last_frame = self._clock()
             self._pending = False
-            wanted = self._wanted
-            ops = [op for op in self._render() if not is_lazy(op[0]) or op[0] in wanted]
+            # withheld regions are not sent; emptying one (it was folded away) always is
+            ops = [
+                op
+                for op in self._render()
+                if self._withheld(op[0]) is None or (op[1] == 0 and len(op) == 2)
+            ]
             if ops:
                 self._send_ops(ops)
 
@@ -186,28 +190,47 @@ class Surface(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ front end
 
+    def _group(self, region_id: str) -> str | None:
+        """The group a region is sent with only once a page asks (None: always sent). A lazy
+        region (a tool call's raw JSON) is a group of its own; views may add others."""
+        return region_id if is_lazy(region_id) else None
+
+    def _withheld(self, region_id: str) -> str | None:
+        """The region's group, while no page has asked for it (else None)."""
+        group = self._group(region_id)
+        return group if group is not None and group not in self._wanted else None
+
+    def _render_group(self, group: str) -> None:
+        """A page asked for ``group``: prepare to draw it (the next frame sends it)."""
+
     def _picture_value(self) -> dict[str, Any]:
-        wanted = self._wanted
         regions = {
             rid: parts
             for rid, parts in self._store.snapshot().items()
-            if parts and (not is_lazy(rid) or rid in wanted)
+            if parts and self._withheld(rid) is None
         }
         return {"root": self._root(), "seq": self._seq, "regions": regions}
 
     def _want(self, region_id: object) -> None:
-        """A page opened a lazy region: send it whole; from now on it gets patches too."""
-        if not isinstance(region_id, str) or not is_lazy(region_id):
+        """A page opened a lazy region: send its group whole; from now on it gets patches."""
+        if not isinstance(region_id, str):
             return
         with self._lock:
+            group = self._group(region_id)
+            if group is None or group in self._wanted:
+                return
             if self._pending:
                 self._flush()
-            if region_id in self._wanted:
-                return
-            self._wanted.add(region_id)
-            parts = self._store.parts.get(region_id, [])
-            # drop -1: whatever the page holds for the part, it is replaced whole
-            self._send_ops([[region_id, len(parts), *([i, -1, p] for i, p in enumerate(parts))]])
+            self._wanted.add(group)
+            self._render_group(group)
+            ops: list[Op] = []
+            for rid, parts in self._store.snapshot().items():
+                if self._group(rid) == group:
+                    # drop -1: whatever the page holds for the part, it is replaced whole
+                    ops.append([rid, len(parts), *([i, -1, p] for i, p in enumerate(parts))])
+            if ops:  # what the store holds already (a lazy region the page never got)
+                self._send_ops(ops)
+            self._flush()  # and what has to be drawn first
 
     def _resync(self) -> None:
         with self._lock:

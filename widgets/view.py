@@ -175,6 +175,7 @@ class StreamView(Surface):
         A stream that fails keeps what arrived on screen, marks the view failed and
         re-raises; an ``error`` event raises :class:`~streamscope.core.errors.StreamAPIError`.
         """
+        self._refuse_if_busy()
         events = iter_events(source)
         self._begin("live", blocking=True)
         try:
@@ -200,6 +201,7 @@ class StreamView(Surface):
         Takes everything :meth:`consume` takes, plus async streams (``AsyncAnthropic``).
         Stopping returns normally with :attr:`stopped` set; a failure re-raises.
         """
+        self._refuse_if_busy()
         events = aiter_events(source)
         self._begin("live", blocking=False)
         return await self._run(self._pump(events), events, raise_errors=True)
@@ -224,6 +226,7 @@ class StreamView(Surface):
         view (:attr:`failure` stays None: the stream failed, the replay did not); it does
         not raise, so ``view = await replay(...)`` binds the view.
         """
+        self._refuse_if_busy()
         replay = Replay(source, speed, default_interval=interval, tick=self._interval)
         replay.paused = paused
         self._replay = replay
@@ -235,8 +238,17 @@ class StreamView(Surface):
 
     # ------------------------------------------------------------------ consumption
 
+    def _refuse_if_busy(self) -> None:
+        """One stream at a time: two would interleave in one state ('AAAABBBB')."""
+        if self._consuming:
+            raise RuntimeError(
+                "this view is already showing a stream: wait for it to end (or Stop it), "
+                "or give the second stream a StreamView of its own"
+            )
+
     def _begin(self, mode: str, *, blocking: bool) -> None:
         with self._lock:
+            self._refuse_if_busy()
             state = self._state
             state.stopped = False
             state.failure = None

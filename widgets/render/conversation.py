@@ -27,7 +27,7 @@ from streamscope.widgets.render.arguments import value_html
 from streamscope.widgets.render.format import fmt_int, fmt_percent, fmt_seconds, fmt_usd, plural
 from streamscope.widgets.render.loop_timeline import loop_timeline
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, pre
-from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
+from streamscope.widgets.render.regions import CONTROL_PREFIX, LAZY_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.stream import StreamPicture
 
 __all__ = ["APPROVALS_ID", "ConversationPicture", "ViewNotes", "run_status_word"]
@@ -38,6 +38,9 @@ TURNS_ID = "conv/turns"
 TIMELINE_ID = "conv/timeline"
 APPROVALS_ID = f"{CONTROL_PREFIX}conv/approvals"
 CONTROLS_ID = f"{CONTROL_PREFIX}conv/controls"
+KEEP_TURNS = 20
+"""Turns shown whole: older ones fold to a line (a long loop keeps the page and the kernel's
+picture bounded; a folded turn's picture comes back when opened)."""
 ARGS_PREVIEW = 300
 RESULT_PREVIEW = 600
 
@@ -113,6 +116,11 @@ class ConversationPicture:
         self.notes = ViewNotes()
         self._clock = clock
         self._turn_keys: dict[int, int] = {}
+        self.keep_turns = KEEP_TURNS
+        """How many of the newest turns are shown whole; older ones fold to a line each."""
+        self.unfolded: set[int] = set()
+        """Older turns a page opened again (their pictures are rendered and sent)."""
+        self._dropped: set[int] = set()
 
     # ------------------------------------------------------------------ records
 
@@ -151,15 +159,26 @@ class ConversationPicture:
             if op is not None:
                 ops.append(op)
 
-        turns = [self._turn_part(turn, now) for turn in self.turns]  # sets turn titles
-        for picture in self.pictures.values():  # their clocks run while the loop does
-            ops.extend(picture.render(store, now if live else None))
+        folded = self.folded_keys()
+        for key in folded - self._dropped:  # newly folded: free their regions and caches
+            for rid in [r for r in store.parts if self.turn_of_region(r) == key]:
+                op = store.drop(rid)
+                if op is not None:
+                    ops.append(op)
+            if key in self.pictures:
+                self.pictures[key].release()
+        self._dropped = set(folded)
+        turns = [self._turn_part(turn, now, self.key(turn) in folded) for turn in self.turns]
+        for key, picture in self.pictures.items():  # their clocks run while the loop does
+            if key not in folded:
+                ops.extend(picture.render(store, now if live else None))
         put(ROOT_ID, [self._frame()])
         put(HEAD_ID, [self._head(now)])
         put(TURNS_ID, turns or ['<p class="ss-empty">Waiting for the loop to start…</p>'])
         put(TIMELINE_ID, loop_timeline(self.turns, self._origin(), now if live else None))
         for key, runs in self.runs.items():
-            put(f"t{key}.runs", [self._card(run, now) for run in runs])
+            if key not in folded:
+                put(f"t{key}.runs", [self._card(run, now) for run in runs])
         put(APPROVALS_ID, [self._approval(run) for run in self.notes.asking])
         return ops
 
@@ -258,7 +277,23 @@ class ConversationPicture:
             ends.append(now)
         return max(ends) - origin
 
-    def _turn_part(self, turn: Turn, now: float) -> str:
+    # ------------------------------------------------------------------ folding
+
+    def folded_keys(self) -> set[int]:
+        """Turns older than the last :attr:`keep_turns` that no page asked to see again."""
+        keys = [self.key(t) for t in self.turns]
+        return {k for k in keys[: max(0, len(keys) - self.keep_turns)] if k not in self.unfolded}
+
+    def turn_of_region(self, region_id: str) -> int | None:
+        """The turn whose picture or cards a region belongs to (``t7.lanes``, the lazy
+        ``lazy:t7.raw/2``), or None."""
+        rid = region_id.removeprefix(LAZY_PREFIX)
+        head, dot, _ = rid.partition(".")
+        if not dot or not head.startswith("t") or not head[1:].isdigit():
+            return None
+        return int(head[1:])
+
+    def _turn_part(self, turn: Turn, now: float, folded: bool = False) -> str:
         key = self.key(turn)
         runs = self.runs.get(key, [])
         state = turn.state
@@ -280,6 +315,14 @@ class ConversationPicture:
         else:
             head = SEP.join(f"<span>{e(b)}</span>" for b in bits)
             stream = f'<div class="ss-conv-turn-head">{head}</div>'
+        if folded:  # a line; its picture is sent only if a page opens it
+            summary = SEP.join(e(b) for b in bits)
+            return (
+                f'<section class="ss-conv-turn ss-conv-folded" data-turn="{turn.number}">'
+                f'<details data-ss-key="t{key}-folded"><summary>{summary}</summary>'
+                f"{slot(f't{key}.view', cls='ss-conv-stream', data_ss_lazy='')}{runs_html}"
+                "</details></section>"
+            )
         return (
             f'<section class="ss-conv-turn" data-turn="{turn.number}">{stream}{runs_html}</section>'
         )

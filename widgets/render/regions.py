@@ -88,9 +88,10 @@ class RegionStore:
 
     def __init__(self) -> None:
         self.parts: dict[str, list[str]] = {}
-        # (region_id, index) -> (raw part, sanitized part): a part rendered again to the
-        # same string (a frozen Markdown block, an unchanged lane) is not sanitized again.
-        self._raw: dict[tuple[str, int], tuple[str, str]] = {}
+        # (region_id, index) -> (length and hash of the raw part, sanitized part): a part
+        # rendered again to the same text (a frozen Markdown block, an unchanged lane) is not
+        # sanitized again. A hash, not the text: the raw text would double the memory held.
+        self._raw: dict[tuple[str, int], tuple[tuple[int, int], str]] = {}
 
     def update(self, region_id: str, raw_parts: Iterable[str]) -> Op | None:
         """Store ``raw_parts`` for the region (sanitizing each new part); the op to send, or
@@ -99,12 +100,13 @@ class RegionStore:
         new: list[str] = []
         raw = self._raw
         for i, part in enumerate(raw_parts):
+            key = (len(part), hash(part))  # a str caches its hash: cheap for frozen parts
             previous = raw.get((region_id, i))
-            if previous is not None and (previous[0] is part or previous[0] == part):
+            if previous is not None and previous[0] == key:
                 new.append(previous[1])
                 continue
             cleaned = clean(part)
-            raw[(region_id, i)] = (part, cleaned)
+            raw[(region_id, i)] = (key, cleaned)
             new.append(cleaned)
         for i in range(len(new), len(old)):
             raw.pop((region_id, i), None)

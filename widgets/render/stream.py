@@ -115,6 +115,16 @@ class StreamPicture:
 
     # ------------------------------------------------------------------ rendering
 
+    def release(self) -> None:
+        """Forget what was rendered (the regions were dropped): the next render starts
+        over from the state."""
+        self._lanes.clear()
+        self._heads.clear()
+        self._rows.clear()
+        self._axis = 0.0
+        self._look = None
+        self._everything = True
+
     def tick(self) -> None:
         """Time passed with no event: re-render what shows the clock (open blocks)."""
         self._dirty.update(b.index for b in self.state.blocks if not b.complete)
