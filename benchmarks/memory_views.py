@@ -66,7 +66,7 @@ def kernel() -> None:
 
     def view() -> StreamView:
         v = StreamView(flush_timer=False)
-        v.comm.send = lambda *a, **k: None  # type: ignore[method-assign]
+        v.comm.send = lambda *a, **k: None
         for event in events:
             v.apply(event)
         v.finish()
@@ -74,8 +74,10 @@ def kernel() -> None:
 
     state_mb, _ = held(bare)
     view_mb, _ = held(view)
-    print(f"StreamView, {len(events):,} events: state alone {state_mb:.1f} MB, "
-          f"view with its state {view_mb:.1f} MB (the view adds {view_mb - state_mb:.1f} MB)")
+    print(
+        f"StreamView, {len(events):,} events: state alone {state_mb:.1f} MB, "
+        f"view with its state {view_mb:.1f} MB (the view adds {view_mb - state_mb:.1f} MB)"
+    )
 
     turns = loop_turns()
 
@@ -89,7 +91,7 @@ def kernel() -> None:
         kept: list[Any] = [loop]
         if with_view:
             v = ConversationView(loop, flush_timer=False)
-            v.comm.send = lambda *a, **k: None  # type: ignore[method-assign]
+            v.comm.send = lambda *a, **k: None
             kept.append(v)
         asyncio.run(loop.arun("go"))
         return kept
@@ -97,8 +99,10 @@ def kernel() -> None:
     loop_mb, _ = held(lambda: run(False))
     conv_mb, kept = held(lambda: run(True))
     folded = len(kept[1]._conv.folded_keys())
-    print(f"ConversationView, {TURNS} turns: loop alone {loop_mb:.1f} MB, with the view "
-          f"{conv_mb:.1f} MB (the view adds {conv_mb - loop_mb:.1f} MB; {folded} turns folded)")
+    print(
+        f"ConversationView, {TURNS} turns: loop alone {loop_mb:.1f} MB, with the view "
+        f"{conv_mb:.1f} MB (the view adds {conv_mb - loop_mb:.1f} MB; {folded} turns folded)"
+    )
 
 
 BROWSER_CELLS = [
@@ -107,7 +111,7 @@ BROWSER_CELLS = [
     "from memory_views import long_stream, loop_turns, TURNS\n"
     "from streamscope.core import AsyncReplayClient, ToolLoop\n"
     "from streamscope.widgets import ConversationView, StreamView\n"
-    "def echo(text: str) -> str:\n    \"\"\"Echo.\"\"\"\n    return text\n"
+    'def echo(text: str) -> str:\n    """Echo."""\n    return text\n'
     "print('MEM-READY')",
     "v = StreamView()\ndisplay(v)\nawait v.consume_async(long_stream())\nprint('MEM-STREAM')",
     "loop = ToolLoop(AsyncReplayClient(loop_turns()), model='claude-sonnet-4-5',\n"
@@ -142,8 +146,10 @@ def browser() -> None:
         for marker in ("MEM-READY", "MEM-STREAM", "MEM-LOOP"):
             page.locator(f".jp-OutputArea-output:has-text('{marker}')").wait_for(timeout=900_000)
             used, nodes = heap()
-            print(f"browser after {marker}: JS heap {used:.1f} MB, {nodes:,} elements "
-                  f"({time.monotonic() - start:.0f} s)")
+            print(
+                f"browser after {marker}: JS heap {used:.1f} MB, {nodes:,} elements "
+                f"({time.monotonic() - start:.0f} s)"
+            )
         session.close()
         chromium.close()
 

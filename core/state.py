@@ -36,6 +36,7 @@ Decisions on hostile or odd input (each recorded as a Problem of the kind named)
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
@@ -64,6 +65,8 @@ from streamscope.core.tool_call import ToolCall
 from streamscope.core.usage import Usage
 
 __all__ = ["StreamState"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Clock = Callable[[], float]
 
@@ -206,6 +209,7 @@ class StreamState:
         """True once :meth:`finish` was called (the source is exhausted)."""
         self.event_count = 0
         self.ping_count = 0
+        self._surrogate_blocks: set[int] = set()
         self.stopped = False
         """The consumer (a user's Stop, a kernel interrupt) ended the stream early."""
         self.paused = False
@@ -388,6 +392,10 @@ class StreamState:
                         block.delta_count += 1
                         if self.first_token_at is None:
                             self.first_token_at = at
+                        if not piece.isascii() and _LONE_SURROGATE.search(piece):
+                            return Change(
+                                "block_delta", index, spec[2], piece, self._surrogate(block, number)
+                            )
                         return Change("block_delta", index, spec[2], piece)
             data = _as_data(event)
             if not isinstance(data, dict):
@@ -798,7 +806,24 @@ class StreamState:
         block.mark_delta(at)
         if self.first_token_at is None:
             self.first_token_at = at
+        if problem is None and not piece.isascii() and _LONE_SURROGATE.search(piece):
+            problem = self._surrogate(block, self.event_count - 1)
         return Change("block_delta", block.index, field, piece, problem)
+
+    def _surrogate(self, block: Block, number: int) -> Problem | None:
+        """A lone surrogate arrived in a block's text: kept exactly (exports write it as its
+        ``\\udXXX`` escape), shown as U+FFFD; recorded once per block."""
+        if block.index in self._surrogate_blocks:
+            return None
+        self._surrogate_blocks.add(block.index)
+        return self._record(
+            "lone_surrogate",
+            f"{block.type} block {block.index} holds a lone surrogate (a half of a UTF-16 "
+            "pair): kept as received, shown as U+FFFD",
+            number,
+            block.index,
+            None,
+        )
 
     def _synthesize(
         self, index: int, delta_type: str, number: int, at: float, event: Any

@@ -609,3 +609,47 @@ def test_a_view_refuses_a_second_stream_while_one_runs() -> None:
     asyncio.run(main())
     assert view.state.blocks[0].text == "AAAA"  # type: ignore[attr-defined]
     assert view.status == "done"
+
+
+# --------------------------------------------------------------------------- hostile input
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_state import BLOCK_START, DEEP, GROWING_EVENT, HOSTILE_EVENT  # noqa: E402
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=st.lists(HOSTILE_EVENT | GROWING_EVENT | BLOCK_START | DEEP, max_size=10))
+def test_hostile_events_go_through_the_view_the_picture_and_both_exports(
+    events: list[Any], tmp_path: Path
+) -> None:
+    """Random nesting, lone surrogates, huge and non-finite numbers: nothing raises, the
+    page gets encodable text only, and the exports are strict UTF-8 JSON and HTML."""
+    view, rec, clock, initial = make_view()
+    for event in events:
+        clock.advance(0.06)
+        view.apply(event)
+    view.finish()
+    for message in rec.messages:
+        json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    page_parts(initial, rec.patches)
+    html_text = view.static_html()
+    html_text.encode("utf-8")
+    assert "<script" not in html_text
+    exported = view.export_json(tmp_path / "m.json").read_bytes().decode("utf-8")
+    json.loads(exported, parse_constant=lambda name: pytest.fail(f"not JSON: {name}"))
+    view.export_html(tmp_path / "m.html").read_bytes().decode("utf-8")
+
+
+def test_a_lone_surrogate_is_shown_replaced_recorded_and_exported_exactly(tmp_path: Path) -> None:
+    events = [message_start(), *text_events(0, "before \ud83d after"), *message_end()]
+    view, rec, clock, initial = make_view()
+    feed(view, clock, events, step=0.01)
+    assert [p.kind for p in view.state.problems] == ["lone_surrogate"]
+    assert "before \ufffd after" in "".join(page_parts(initial, rec.patches)["text/0"])
+    assert "before \ufffd after" in view.static_html()
+    exported = view.export_json(tmp_path / "m.json").read_text(encoding="utf-8")
+    assert "before \\ud83d after" in exported  # the exact text, as its JSON escape
+    assert json.loads(exported)["content"][0]["text"] == "before \ud83d after"
