@@ -241,6 +241,7 @@ class ConversationView(LoopObserver, Surface):
         picture = self._conv.pictures.get(self._conv.key(turn))
         if picture is not None:
             with self._lock:
+                picture.record(event, turn.state.last_event_at if turn.state else None)
                 picture.note(change)
                 self._changed()
 
@@ -340,6 +341,12 @@ class ConversationView(LoopObserver, Surface):
     # ------------------------------------------------------------------ clicks
 
     def _on_action(self, action: str, key: str | None, value: Any, fields: dict[str, Any]) -> None:
+        if action.startswith("wire-"):  # key: the prefix of the turn's picture
+            with self._lock:
+                picture = next((p for p in self._conv.pictures.values() if p.prefix == key), None)
+                if picture is not None and picture.wire_action(action, value):
+                    self._changed()
+            return
         if action == "stop":
             self.stop()
             return

@@ -270,6 +270,9 @@ class Surface(anywidget.AnyWidget):
                 content.get("value"),
                 fields if isinstance(fields, dict) else {},
             )
+            with self._lock:  # a click is answered at once, not at the next frame
+                if self._pending:
+                    self._flush()
 
     # ------------------------------------------------------------------ display
 

@@ -107,6 +107,7 @@ class StreamView(Surface):
         super().__init__(
             clock=clock, frame_interval=frame_interval, flush_timer=flush_timer, **kwargs
         )
+        self._picture.token = self.token
 
     # ------------------------------------------------------------------ reading
 
@@ -146,6 +147,7 @@ class StreamView(Surface):
             if self._static_shown:  # more came after the view settled: live again
                 self._show_live()
             change = self._state.apply(event, at)
+            self._picture.record(event, self._state.last_event_at)
             self._picture.note(change)
             if change.kind in _IMMEDIATE and not self._consuming:
                 self._settle()  # a consumption settles once, when its source ends
@@ -464,6 +466,11 @@ class StreamView(Surface):
     # ------------------------------------------------------------------ controls
 
     def _on_action(self, action: str, key: str | None, value: Any, fields: dict[str, Any]) -> None:
+        if action.startswith("wire-"):
+            with self._lock:
+                if self._picture.wire_action(action, value):
+                    self._changed()
+            return
         replay = self._replay
         if action == "stop":
             self.stop()

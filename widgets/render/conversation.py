@@ -140,6 +140,7 @@ class ConversationPicture:
         picture = StreamPicture(
             turn.state, prefix=f"t{key}.", prices=self.prices, title=f"Turn {turn.number}"
         )
+        picture.token = self.token
         self.pictures[key] = picture
         return picture
 

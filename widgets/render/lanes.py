@@ -25,6 +25,7 @@ from streamscope.widgets.render.format import fmt_bytes, fmt_seconds, plural, ut
 from streamscope.widgets.render.markdown import MarkdownStream
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
+from streamscope.widgets.render.wire import live_button
 
 __all__ = ["COLLAPSE_THINKING_AT", "KIND_LABELS", "Lane", "block_label"]
 
@@ -66,6 +67,7 @@ class Lane:
         self.block = block
         self.anchor = anchor
         index = block.index
+        self.prefix = prefix
         self.body_id = f"{prefix}lane/{index}"
         self.text_id = f"{prefix}text/{index}"
         self.args_id = f"{prefix}args/{index}"
@@ -85,11 +87,18 @@ class Lane:
             return "done"
         return "cut off" if over else "streaming"
 
-    def head(self, over: bool) -> str:
+    def head(self, over: bool, token: str = "") -> str:
         """The lane's section: its head line (the figures in their own region, which changes
-        every frame) and the slot of its body."""
+        every frame) and the slot of its body. Live, the block's number is a button that
+        shows its events in the wire inspector."""
         block = self.block
         status = self.status(over)
+        number = f'<span class="ss-lane-index">#{block.index}</span>'
+        if token:
+            number = live_button(
+                f"#{block.index}", "wire-block", token, self.prefix, block.index,
+                title="Show this block's events on the wire",
+            )  # fmt: skip
         name = ""
         if isinstance(block, ToolUseBlock) and block.name:
             name = f' <span class="ss-lane-name">{e(block.name)}</span>'
@@ -97,7 +106,7 @@ class Lane:
             f'<section class="ss-lane" id="{e(self.anchor)}"{attr("data-index", block.index)}'
             f"{attr('data-kind', block.kind)}{attr('data-type', block.type)}"
             f' data-status="{status}">'
-            f'<div class="ss-lane-head"><span class="ss-lane-index">#{block.index}</span> '
+            f'<div class="ss-lane-head">{number} '
             f'<span class="ss-lane-type">{e(block.type)}</span>{name}'
             f"{slot(self.meta_id, 'span', 'ss-lane-meta')}</div>"
             f"{slot(self.body_id, cls='ss-lane-body')}</section>"

@@ -159,6 +159,20 @@ def _source_of(group: list[Token], text: str, starts: list[int]) -> str:
     return text[begin:end]
 
 
+_OPEN_ENDS = ("</code></pre>", "</p>")
+
+
+def _with_pending(parts: list[str], pending: str) -> list[str]:
+    """The open block's parts with text not parsed yet: inside its paragraph or code block
+    (where the next parse will put it, so that splice stays small), else after it."""
+    if parts:
+        last = parts[-1]
+        for end in _OPEN_ENDS:
+            if last.endswith(end):
+                return [*parts[:-1], f"{last[: -len(end)]}{pending}{end}"]
+    return [*parts, f'<p class="ss-md-pending">{pending}</p>']
+
+
 def render_markdown(text: str) -> list[str]:
     """The whole text as HTML, one string per top-level block (empty list for no blocks)."""
     env: dict[str, Any] = {}
@@ -197,7 +211,7 @@ class MarkdownStream:
         tail = text[self._frozen_chars :]
         if self._parsed > OPEN_BLOCK_LIMIT and len(tail) < self._parsed * OPEN_BLOCK_GROWTH:
             pending = html.escape(tail[self._parsed :], quote=False)
-            self._last = [*self._frozen, *self._open, f'<p class="ss-md-pending">{pending}</p>']
+            self._last = [*self._frozen, *_with_pending(self._open, pending)]
             return self._last
         self._parsed = len(tail)
         tokens = _MD.parse(tail, self._env)

@@ -39,6 +39,8 @@ Op = list[Any]
 without its last ``drop`` UTF-16 code units, followed by ``tail``."""
 
 _SLOT = re.compile(r'data-ss-region="([^"]+)">(?=</)')
+# A button only the live view has (``render.wire.live_button``): static keeps its label.
+_LIVE_BUTTON = re.compile(r'<button [^>]*data-ss-live=""[^>]*>([^<]*)</button>')
 
 
 def slot(region_id: str, tag: str = "div", cls: str | None = None, **attrs: str) -> str:
@@ -129,6 +131,7 @@ class RegionStore:
         ``controls``). Iterative: a deep tree cannot exhaust the stack."""
         out: list[str] = []
         stack: list[Iterator[str]] = [iter(self._pieces(root, controls))]
+        live = _LIVE_BUTTON if not controls else None
         while stack:
             try:
                 piece = next(stack[-1])
@@ -138,12 +141,12 @@ class RegionStore:
             if piece.startswith("\x00"):
                 stack.append(iter(self._pieces(piece[1:], controls)))
             else:
-                out.append(piece)
+                out.append(live.sub(r"\1", piece) if live and "data-ss-live" in piece else piece)
         return "".join(out)
 
     def _pieces(self, region_id: str, controls: bool) -> list[str]:
         """The region's parts split at their slots; a slot becomes ``"\\x00" + its id``."""
-        if region_id.startswith(CONTROL_PREFIX) and not controls:
+        if region_id.removeprefix(LAZY_PREFIX).startswith(CONTROL_PREFIX) and not controls:
             return []
         pieces: list[str] = []
         for part in self.parts.get(region_id, []):

@@ -23,10 +23,11 @@ from typing import Any
 
 from streamscope.core.blocks import Block, ToolUseBlock
 from streamscope.core.changes import Change
+from streamscope.core.event_log import EventLog
 from streamscope.core.pricing import PriceTable
 from streamscope.core.state import StreamState
 from streamscope.core.status import FINAL_STREAM_STATUSES, StreamStatus
-from streamscope.widgets.render.format import fmt_clock
+from streamscope.widgets.render.format import fmt_clock, plural
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.panel import panel_parts
@@ -38,10 +39,25 @@ from streamscope.widgets.render.timeline import (
     timeline_row,
     timeline_span,
 )
+from streamscope.widgets.render.wire import (
+    WireFilter,
+    wire_controls,
+    wire_frame,
+    wire_ids,
+    wire_page,
+)
 
 __all__ = ["StreamPicture"]
 
 _CUT_BY_STOP = frozenset({"stream_truncated", "block_never_stopped"})
+_STRUCTURAL = frozenset(
+    {"block_start", "block_stop", "message_start", "message_delta", "message_stop", "error"}
+)
+FIGURES_EVERY = 1.0
+"""Seconds (of the stream's clock) between two redraws of the figures that move with time
+alone: durations, delta counts, the timeline, the panel. Text and arguments go out every
+frame; these at most once a second, or at once when a block starts or stops: at the pace of
+a real stream (a few hundred bytes a second) they would otherwise outweigh the content."""
 _EMPTY_WAITING = '<p class="ss-empty">Waiting for the stream…</p>'
 _EMPTY_FINAL = '<p class="ss-empty">No content.</p>'
 _ID_JUNK = re.compile(r"[^a-zA-Z0-9_-]+")
@@ -85,6 +101,16 @@ class StreamPicture:
         self._settled_status: StreamStatus | None = None
         self._look: tuple[str, str, str, bool] | None = None
         self._rows: dict[int, str] = {}
+        self._mark: float | None = None
+        self._structural = True
+        self._figures_at: float | None = None
+        self._figures_dirty: set[int] = set()
+        self.log = EventLog()
+        """Every event as it arrived (bounded), for the wire inspector."""
+        self.wire = WireFilter()
+        self.token = ""
+        """The view's token: live buttons in the picture carry it."""
+        self._wire_cache: dict[tuple[int, bool], str] = {}
         self._now: float | None = None
         self._axis = 0.0
 
@@ -108,6 +134,8 @@ class StreamPicture:
         """Remember what ``change`` touched, to re-render it at the next :meth:`render`."""
         if change.index is not None:
             self._dirty.add(change.index)
+        if change.kind in _STRUCTURAL or change.problem is not None:
+            self._structural = True
 
     def touch_all(self) -> None:
         """Re-render everything at the next :meth:`render` (a status or a setting changed)."""
@@ -156,24 +184,61 @@ class StreamPicture:
         blocks = state.blocks
         dirty = {b.index for b in blocks} if everything else self._dirty
         latest = now if now is not None else state.last_event_at
+        self._figures_dirty |= dirty
+        figures = (
+            final
+            or everything
+            or self._structural
+            or latest is None
+            or self._figures_at is None
+            or latest - self._figures_at >= FIGURES_EVERY
+        )
         span = timeline_span(blocks, origin, latest) if origin is not None else 0.0
         end = axis_end(span)
-        rescaled = end != self._axis
-        self._axis = end
+        marked = self._marked_at(origin)
+        rescaled = end != self._axis or marked != self._mark
+        self._axis, self._mark = end, marked
+        mark = marked if not final else None
+        token = self._live_token(final)
+
+        def bar_action(block: Block) -> str:
+            if not token:
+                return ""
+            return (
+                f' data-ss-action="wire-block" data-ss-token="{e(token)}"'
+                f' data-ss-target="{e(self.prefix)}" data-ss-value="{block.index}"'
+            )
+
+        touched = self._figures_dirty if figures else set()
         for block in blocks:
-            if block.index not in dirty and not (rescaled and block.index in self._rows):
+            index = block.index
+            if index not in dirty and index not in touched and not (rescaled and figures):
                 continue
             lane = self._lane(block)
-            if block.index in dirty:
-                self._heads[block.index] = lane.head(over)
-                put(lane.meta_id, [lane.meta(origin, over, now)])
+            if index in dirty:
+                self._heads[index] = lane.head(over, self._live_token(final))
                 for region_id, parts in lane.regions(final).items():
                     put(region_id, parts)
-            if origin is not None and (block.index in self._rows or len(self._rows) < MAX_ROWS):
-                self._rows[block.index] = timeline_row(block, origin, end, self.anchor, now)
+            if not figures:
+                continue
+            if index in touched:
+                put(lane.meta_id, [lane.meta(origin, over, now)])
+            if origin is not None and (index in self._rows or len(self._rows) < MAX_ROWS):
+                self._rows[index] = timeline_row(
+                    block, origin, end, self.anchor, now, mark=mark, action=bar_action(block)
+                )
         put(self.root_id, [self._frame(status)])
-        put(f"{self.prefix}head", [self._head(status)])
         put(f"{self.prefix}lanes", self._layout(blocks, final))
+        self._render_wire(put, final, origin)
+        self._dirty = set()
+        self._everything = False
+        self._settled_status = status
+        if not figures:
+            return ops
+        self._figures_dirty = set()
+        self._structural = False
+        self._figures_at = latest
+        put(f"{self.prefix}head", [self._head(status)])
         rows_id = f"{self.prefix}tl-rows"
         more = max(0, len(blocks) - MAX_ROWS)
         put(
@@ -200,6 +265,62 @@ class StreamPicture:
         self._settled_status = status
         return ops
 
+    # ------------------------------------------------------------------ the wire
+
+    def record(self, event: Any, at: float | None) -> None:
+        """Log an event for the wire inspector (cheap: nothing is serialized)."""
+        self.log.add(event, at)
+
+    def _live_token(self, final: bool) -> str:
+        """The token buttons carry, while the view is live (a final picture has none)."""
+        return self.token if not final else ""
+
+    def _marked_at(self, origin: float | None) -> float | None:
+        number = self.wire.marked
+        if number is None or origin is None:
+            return None
+        for item in self.log.events:
+            if item.number == number:
+                return None if item.at is None else item.at - origin
+        return None
+
+    def _render_wire(self, put: Any, final: bool, origin: float | None) -> None:
+        frame_id, controls_id, list_id = wire_ids(self.prefix)
+        if not self.log.total:
+            put(frame_id, [])
+            return
+        put(frame_id, [wire_frame(self.log, self.prefix, self.anchor(-1))])
+        put(f"{self.prefix}wire-count", [f"<span>{plural(self.log.total, 'event')}</span>"])
+        # the static picture carries the first page, unfiltered
+        shown = self.wire if not final else WireFilter(page=0)
+        token = self._live_token(final)
+        put(controls_id, wire_controls(self.log, shown, self.prefix, token) if token else [])
+        anchors = {b.index: self.anchor(b.index) for b in self.state.blocks}
+        put(
+            list_id,
+            wire_page(self.log, shown, origin, self.prefix, token, anchors, self._wire_cache),
+        )
+
+    def wire_action(self, action: str, value: Any) -> bool:
+        """A click in the wire inspector (or on a bar or a lane's number); True if handled."""
+        wire = self.wire
+        text = "" if value is None else str(value)
+        if action == "wire-block":
+            wire.index = int(text) if text.lstrip("-").isdigit() else None
+            wire.page = None
+        elif action == "wire-type":
+            wire.kind = text or None
+            wire.page = None
+        elif action == "wire-page":
+            wire.page = int(text) if text.isdigit() else None
+        elif action == "wire-mark":
+            wire.marked = int(text) if text.isdigit() else None
+        else:
+            return False
+        if action == "wire-mark":  # the timeline's figures are drawn at once, not at 1 Hz
+            self._structural = True
+        return True
+
     def _lane(self, block: Block) -> Lane:
         lane = self._lanes.get(block.index)
         if lane is None or lane.block is not block:  # new, or a second start on this index
@@ -216,6 +337,7 @@ class StreamPicture:
             f"{slot(p + 'head', cls='ss-header')}"
             f'<div class="ss-body">{slot(p + "lanes", cls="ss-lanes")}'
             f"{slot(p + 'timeline', cls='ss-timeline-box')}"
+            f"{slot(p + 'wire', cls='ss-wire-box')}"
             f"{self._final_slot()}</div></div>"
         )
 
@@ -264,7 +386,8 @@ class StreamPicture:
             head = self._heads.get(block.index)
             if head is None:
                 over = self.state.finished or self.state.ended
-                head = self._heads[block.index] = self._lane(block).head(over)
+                live = self._live_token(self.final)
+                head = self._heads[block.index] = self._lane(block).head(over, live)
             if isinstance(block, ToolUseBlock):
                 row.append(head)
             else:

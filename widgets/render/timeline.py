@@ -88,8 +88,13 @@ def timeline_row(
     end: float,
     anchor: Callable[[int], str],
     now: float | None = None,
+    *,
+    mark: float | None = None,
+    action: str = "",
 ) -> str:
-    """One block's row on an axis of ``end`` seconds (an open block runs to ``now``)."""
+    """One block's row on an axis of ``end`` seconds (an open block runs to ``now``).
+    ``mark``: a moment to show (seconds from ``origin``); ``action``: the attributes that
+    make a click on the bar show this block's events in the wire inspector."""
     label = f"#{block.index} {block_label(block)}"
     span = _span(block, origin, now)
     state = "done" if block.complete else "open"
@@ -108,10 +113,15 @@ def timeline_row(
             )
         # What changes while a block streams (its width, its end time) comes last, so a
         # frame's splice of an open row is a few dozen characters.
+        if mark is not None:
+            first += (
+                f'<rect x="{mark * 1000:.0f}" y="0" width="{end * 1000 / 300:.1f}" height="12"'
+                ' class="ss-tl-mark"></rect>'
+            )
         track = (
             f'<svg class="ss-tl-track" viewBox="0 0 {end * 1000:.0f} 12"'
             f' preserveAspectRatio="none" aria-hidden="true" focusable="false">{first}'
-            f'<rect x="{start * 1000:.0f}" y="1" height="10" class="ss-tl-bar"'
+            f'<rect x="{start * 1000:.0f}" y="1" height="10" class="ss-tl-bar"{action}'
             f' data-ss-scroll="{e(anchor(block.index))}" width="{width_ms:.0f}"></rect></svg>'
         )
     return (

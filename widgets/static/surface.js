@@ -256,8 +256,11 @@ class View {
       const action = target && target.closest("[data-ss-action]");
       if (action && root.contains(action) && action.tagName !== "SELECT") {
         event.preventDefault();
-        if (!action.disabled) this.act(action, action.getAttribute("value"));
-        return;
+        if (!action.disabled) {
+          const value = action.getAttribute("data-ss-value") ?? action.getAttribute("value");
+          this.act(action, value);
+        }
+        if (!action.hasAttribute("data-ss-scroll")) return;
       }
       const anchor = target && target.closest("a[href^='#'], [data-ss-scroll]");
       if (anchor && root.contains(anchor)) {
