@@ -39,6 +39,7 @@ from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import ToolResult, tool
 from streamscope.core.usage import Usage
+from streamscope.core.validation import Violation
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -64,6 +65,7 @@ __all__ = [
     "ToolUseBlock",
     "Turn",
     "Usage",
+    "Violation",
     "aiter_events",
     "arecord",
     "areplay",

@@ -538,7 +538,10 @@ class ToolLoop:
             request["tools"] = list(self.tool_params)
         request.update(self.request_kwargs)
         self._requests += 1
-        turn = Turn(self._requests, StreamState(started_at=time.monotonic()), request)
+        # The state knows the request and the tools: inputs are checked live by the rule
+        # Tool.validate applies before a call runs (streamscope.core.validation).
+        state = StreamState(started_at=time.monotonic(), tools=self.tool_params, request=request)
+        turn = Turn(self._requests, state, request)
         self.turns.append(turn)
         self._notify("turn_started", turn)
         return turn
