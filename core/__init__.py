@@ -4,6 +4,8 @@ No Jupyter imports here. Events (SDK models, beta or not, or plain dicts) are re
 :class:`StreamState`; sources read recorded streams and drive live SDK streams; the
 seed-compatible :class:`StreamingInterface` turns a stream into messages; :class:`ToolLoop`
 runs a whole agent loop; :mod:`~streamscope.core.gallery` holds recorded example streams.
+Tool arguments are checked against their schema while they stream (:class:`Violation`);
+:func:`compare_runs` puts runs side by side.
 
 ``__all__`` is what a notebook user types. Everything else lives in its own module
 (``streamscope.core.cassette``, ``.playback``, ``.pricing``, ``.sse``, ...); the names this
@@ -27,6 +29,7 @@ from streamscope.core.blocks import (
     ToolUseBlock,
 )
 from streamscope.core.cassette import arecord, read_cassette, read_events, record
+from streamscope.core.compare import compare_runs
 from streamscope.core.errors import StreamAPIError
 from streamscope.core.interface import StreamingInterface
 from streamscope.core.loop import Decision, IncompleteStreamError, ToolLoop, ToolRun, Turn
@@ -69,6 +72,7 @@ __all__ = [
     "aiter_events",
     "arecord",
     "areplay",
+    "compare_runs",
     "estimate_cost",
     "gallery",
     "iter_events",

@@ -76,7 +76,7 @@ EXPORTED_BEFORE = [
     "write_cassette",
 ]
 # Added since (issue 12): the data of the wire inspector, compare() and the copy button.
-ADDED_SINCE = {"Violation", "compare_runs", "request_code", "load_conversation"}
+ADDED_SINCE = {"Violation", "compare_runs"}
 DEPRECATED = streamscope.core._DEPRECATED
 PACKAGES = [streamscope.core, streamscope.widgets]
 
@@ -86,7 +86,7 @@ def test_every_name_exported_before_is_kept_or_deprecated() -> None:
     public, deprecated = set(streamscope.core.__all__), set(DEPRECATED)
     assert not public & deprecated
     assert set(EXPORTED_BEFORE) == (public - {"gallery"} - ADDED_SINCE) | deprecated
-    assert public >= ADDED_SINCE - {"compare_runs", "request_code", "load_conversation"}
+    assert public >= ADDED_SINCE
 
 
 @pytest.mark.parametrize("name", sorted(DEPRECATED))
