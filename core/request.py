@@ -28,20 +28,31 @@ It returns None when the request cannot be known (a list of events, a generator)
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from streamscope.core.redaction import redact
 
-__all__ = ["NOT_SENT", "betas_of", "clean_request", "request_of"]
+__all__ = ["NOT_SENT", "betas_of", "clean_request", "request_of", "sdk_keywords"]
 
 NOT_SENT: Final = frozenset(
-    {"stream", "extra_headers", "extra_query", "extra_body", "timeout", "api_key", "auth_token"}
+    {
+        "stream",
+        "extra_headers",
+        "extra_query",
+        "extra_body",
+        "timeout",
+        "api_key",
+        "auth_token",
+        "user_profile_id",
+        "workspace_id",
+    }
 )
-"""Keyword arguments of ``messages.create``/``stream`` that are not request fields (or
-must never be written): left out of a recorded request."""
+"""Keyword arguments of ``messages.create``/``stream`` that are not body fields (options,
+headers, credentials): left out of a recorded request."""
 _BETA_HEADER: Final = "anthropic-beta"
 
 
@@ -95,6 +106,23 @@ def betas_of(request: Mapping[str, Any] | None) -> list[str]:
     if not request:
         return []
     return _split_betas(request.get("betas"))
+
+
+@functools.lru_cache(maxsize=8)
+def sdk_keywords(
+    beta: bool, method: Literal["create", "stream"] = "create"
+) -> frozenset[str] | None:
+    """The keywords the installed SDK's ``messages.<method>`` takes (``beta``: of
+    ``client.beta.messages``); None when that cannot be read (then pass everything)."""
+    try:
+        if beta:
+            from anthropic.resources.beta.messages import Messages
+        else:
+            from anthropic.resources.messages import Messages  # type: ignore[assignment]
+        parameters = inspect.signature(getattr(Messages, method)).parameters
+    except Exception:  # no SDK, or one shaped otherwise
+        return None
+    return frozenset(name for name in parameters if name != "self")
 
 
 # --------------------------------------------------------------------------- finding it

@@ -76,7 +76,7 @@ EXPORTED_BEFORE = [
     "write_cassette",
 ]
 # Added since (issue 12): the data of the wire inspector, compare() and the copy button.
-ADDED_SINCE = {"Violation", "compare_runs"}
+ADDED_SINCE = {"Violation", "compare_runs", "request_code", "load_conversation"}
 DEPRECATED = streamscope.core._DEPRECATED
 PACKAGES = [streamscope.core, streamscope.widgets]
 
