@@ -227,12 +227,14 @@ _VALIDATING: Final = frozenset(
 class _Schemas:
     """One tool's schema, with its ``$ref`` targets resolved on demand."""
 
-    __slots__ = ("_resolved", "root")
+    __slots__ = ("_children", "_resolved", "root")
 
     def __init__(self, root: object) -> None:
         self.root = root
         # id -> (the $ref schema, kept alive so its id is never reused; what it resolves to)
         self._resolved: dict[int, tuple[object, object]] = {}
+        # (id of a schema, member) -> (that schema, kept alive; its member's schema)
+        self._children: dict[tuple[int, str | int], tuple[object, object]] = {}
 
     def resolve(self, schema: object) -> object:
         """Follow ``$ref`` (local pointers only); None when unconstrained, False when
@@ -287,10 +289,26 @@ class _Schemas:
 
     def child(self, schema: object, key: str | int) -> object:
         """The schema of member ``key`` under (resolved) ``schema``; None: unconstrained;
-        False: not allowed."""
+        False: not allowed. Remembered per schema and member (array items past
+        ``prefixItems`` share one entry), so each completed value costs a lookup per level."""
         if not isinstance(schema, dict):
             return None
-        return self.resolve(_child_schema(schema, key))
+        if isinstance(key, int):
+            prefix = schema.get("prefixItems")
+            if not isinstance(prefix, list):
+                prefix = schema.get("items")
+            slot: str | int = key if isinstance(prefix, list) and key < len(prefix) else -1
+        elif key in schema.get("properties", ()):
+            slot = key
+        else:
+            return self.resolve(_child_schema(schema, key))  # unlisted keys: not remembered
+        memo = (id(schema), slot)
+        known = self._children.get(memo)
+        if known is not None and known[0] is schema:
+            return known[1]
+        found = self.resolve(_child_schema(schema, key))
+        self._children[memo] = (schema, found)
+        return found
 
 
 def _child_schema(schema: dict[str, Any], key: str | int) -> object:
@@ -321,7 +339,9 @@ def _child_schema(schema: dict[str, Any], key: str | int) -> object:
 
 
 def _is_composite(schema: object) -> bool:
-    return isinstance(schema, dict) and any(k in schema for k in _COMPOSITE)
+    return isinstance(schema, dict) and (
+        "anyOf" in schema or "oneOf" in schema or "allOf" in schema
+    )
 
 
 # --------------------------------------------------------------------------- one node
