@@ -65,14 +65,16 @@ def load_timed_events(source: ReplaySource, *, from_request: bool = False) -> li
     return out
 
 
-def _recording(source: ReplaySource) -> tuple[list[TimedEvent], float | None]:
-    """A source's ``(t, event)`` pairs as recorded, and when its request was sent (None:
-    unknown), reading a cassette once."""
+def _recording(
+    source: ReplaySource,
+) -> tuple[list[TimedEvent], float | None, dict[str, Any] | None]:
+    """A source's ``(t, event)`` pairs as recorded, when its request was sent and the
+    request (None: unknown), reading a cassette once."""
     if isinstance(source, (str, os.PathLike)) and is_cassette_path(source):
         source = read_cassette(source)
     if isinstance(source, Cassette):
-        return source.timed_events(), source.request_at
-    return load_timed_events(source), None
+        return source.timed_events(), source.request_at, source.request
+    return load_timed_events(source), None, None
 
 
 def _check_speed(speed: float | None) -> float | None:
@@ -105,9 +107,11 @@ class Replay:
         request_at: float | None = None,
         from_request: bool = True,
     ) -> None:
-        self.timed, recorded_request = _recording(source)
+        self.timed, recorded_at, self.request = _recording(source)
+        """``request``: the request a cassette's header recorded (None: unknown), for
+        ``StreamState.set_request`` (tool schemas, the request to re-send)."""
         if request_at is None:
-            request_at = recorded_request
+            request_at = recorded_at
         self.request_at: float | None = request_at if from_request else None
         """When the request was sent, in the recording's seconds; None: the replay starts
         at the first event."""

@@ -268,6 +268,8 @@ class StreamState:
     def set_request(self, request: Mapping[str, Any] | None) -> None:
         """Say which request opened the stream (None: unknown). Unless tools were given
         (``tools=`` or :meth:`set_tools`), its ``tools`` are the ones checked."""
+        if request is not None and not isinstance(request, Mapping):
+            raise TypeError(f"request must be a mapping of request fields, not {request!r}")
         self._request_given = request
         self._request = None
         if not self._tools_given:

@@ -668,11 +668,15 @@ class SchemaChecker:
         self.schema = _plain(schema)
         """The tool's ``input_schema``."""
         self._schemas = _Schemas(self.schema)
-        self._root = self._schemas.resolve(self.schema)
         self.violations: list[Violation] = []
         """What was found so far, in the order found."""
         self.error: str | None = None
         """Why checking stopped (a schema this code could not read), or None."""
+        self._root: object = None
+        try:
+            self._root = self._schemas.resolve(self.schema)
+        except Exception as exc:  # defensive: a schema from a recording may be anything
+            self.error = f"the schema could not be checked ({type(exc).__name__}: {exc})"
 
     def completed(self, path: JSONPath, value: object, whole: bool) -> None:
         """The value at ``path`` is complete; ``whole``: its members were not reported

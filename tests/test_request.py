@@ -273,7 +273,8 @@ def test_a_replay_starts_at_the_request(tmp_path: Path) -> None:
     path = timed_cassette(tmp_path / "r.jsonl")
     clock = FakeClock()
     r = Replay(path, 2.0, sleep=clock.sleep, clock=clock, tick=100.0)
-    assert r.request_at == -0.8 and r.time_to_first_event == 0.8
+    assert r.request_at == -0.8 and r.time_to_first_event == 0.8 and r.request == PARAMS
+    assert Replay(text_stream("x")).request is None
     assert r.times[:2] == pytest.approx([0.8, 0.9])
     first = next(iter(r))
     assert first["type"] == "message_start"

@@ -411,6 +411,26 @@ def test_a_check_that_breaks_stops_the_check_not_the_parse(monkeypatch: pytest.M
     assert checker.violations == []
 
 
+def test_hostile_tools_in_a_recorded_request_are_skipped_or_unchecked() -> None:
+    request = {
+        "tools": [
+            "a name only",
+            {"name": "x", "input_schema": "not a schema"},
+            {"input_schema": {"type": "object"}},
+            {"name": "y", "input_schema": {"$ref": 7, "properties": {"a": {"$ref": "#/nowhere"}}}},
+            {"name": "z", "input_schema": {"type": ["object", 3], "required": "a"}},
+        ]
+    }
+    state = StreamState(request=request)
+    assert set(state.tool_schemas) == {"y", "z"}
+    state.apply(message_start())
+    for event in [*tool_events(0, "y", {"a": [1]}), *tool_events(1, "z", {"b": 1})]:
+        state.apply(event)
+    assert [b.violations for b in state.blocks if isinstance(b, ToolUseBlock)] == [[], []]
+    with pytest.raises(TypeError, match="request must be a mapping"):
+        StreamState(request=[1])  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------------------- one rule
 
 
