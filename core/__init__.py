@@ -4,6 +4,9 @@ No Jupyter imports here. Events (SDK models, beta or not, or plain dicts) are re
 :class:`StreamState`; sources read recorded streams and drive live SDK streams; the
 seed-compatible :class:`StreamingInterface` turns a stream into messages; :class:`ToolLoop`
 runs a whole agent loop; :mod:`~streamscope.core.gallery` holds recorded example streams.
+Tool arguments are checked against their schema while they stream (:class:`Violation`);
+:func:`compare_runs` puts runs side by side; :func:`request_code` writes a request you can
+re-send; :func:`load_conversation` reads back what ``ToolLoop.export_json`` wrote.
 
 ``__all__`` is what a notebook user types. Everything else lives in its own module
 (``streamscope.core.cassette``, ``.playback``, ``.pricing``, ``.sse``, ...); the names this
@@ -27,6 +30,8 @@ from streamscope.core.blocks import (
     ToolUseBlock,
 )
 from streamscope.core.cassette import arecord, read_cassette, read_events, record
+from streamscope.core.compare import compare_runs
+from streamscope.core.conversation import load_conversation
 from streamscope.core.errors import StreamAPIError
 from streamscope.core.interface import StreamingInterface
 from streamscope.core.loop import Decision, IncompleteStreamError, ToolLoop, ToolRun, Turn
@@ -34,11 +39,13 @@ from streamscope.core.playback import Stepper, areplay, replay
 from streamscope.core.pricing import DEFAULT_PRICES, PriceTable, estimate_cost
 from streamscope.core.problems import Problem
 from streamscope.core.replay_client import AsyncReplayClient, ReplayClient
+from streamscope.core.resend import request_code
 from streamscope.core.sources import aiter_events, iter_events
 from streamscope.core.state import StreamState
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import ToolResult, tool
 from streamscope.core.usage import Usage
+from streamscope.core.validation import Violation
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -64,16 +71,20 @@ __all__ = [
     "ToolUseBlock",
     "Turn",
     "Usage",
+    "Violation",
     "aiter_events",
     "arecord",
     "areplay",
+    "compare_runs",
     "estimate_cost",
     "gallery",
     "iter_events",
+    "load_conversation",
     "read_cassette",
     "read_events",
     "record",
     "replay",
+    "request_code",
     "tool",
 ]
 

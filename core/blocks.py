@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Final
 from streamscope.core.jsonio import copy_json
 from streamscope.core.partial_json import MISSING, PartialJSON
 from streamscope.core.tool_call import ToolCall
+from streamscope.core.validation import SchemaChecker, Violation
 
 __all__ = [
     "TOOL_BLOCK_TYPES",
@@ -235,9 +236,14 @@ class ToolUseBlock(Block):
     Pieces are parsed when the input is read (or the block stops), all pending pieces in
     one go: reading after every delta costs what parsing each delta would, and a view that
     reads once per frame pays far less per delta. Either way the total stays linear.
+
+    With the tool's ``input_schema`` known (:meth:`bind_schema`, done by a
+    :class:`~streamscope.core.state.StreamState` that knows its tools), each value is
+    checked against it the moment it is complete (see :mod:`streamscope.core.validation`):
+    :attr:`violations` lists what was found so far, also while the block streams.
     """
 
-    __slots__ = ("_json", "_parser", "_unparsed", "input_error")
+    __slots__ = ("_checker", "_json", "_parser", "_unparsed", "input_error")
     kind = "tool"
 
     def __init__(self, index: int, start: dict[str, Any], at: float | None) -> None:
@@ -245,6 +251,7 @@ class ToolUseBlock(Block):
         self._json = _Pieces()
         self._unparsed = _Pieces()  # what arrived since the parser was last fed
         self._parser = PartialJSON()
+        self._checker: SchemaChecker | None = None
         self.input_error: str | None = None
 
     @property
@@ -279,6 +286,50 @@ class ToolUseBlock(Block):
         """Path of the field still being written (None when nothing is open)."""
         return None if self.complete else self._parse_pending().streaming_path
 
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        """The ``input_schema`` the input is checked against; None when unknown (then
+        :attr:`violations` stays empty: nothing was checked)."""
+        checker = self._checker
+        return checker.schema if checker is not None else None  # type: ignore[return-value]
+
+    @property
+    def violations(self) -> list[Violation]:
+        """How the input breaks :attr:`schema`, so far: each value is checked once, when it
+        is complete, so a violation shows while the block still streams; a missing
+        required property once its object closes. A new list on every read."""
+        checker = self._checker
+        if checker is None:
+            return []
+        self._parse_pending()
+        return list(checker.violations)
+
+    def bind_schema(self, schema: dict[str, Any] | None) -> None:
+        """Check the input against ``schema`` (None: stop checking). Input already received
+        is checked now (parsed again from its text once), the rest as it arrives."""
+        if schema is None:
+            if self._checker is not None:
+                self._checker = None
+                self._parser = PartialJSON()
+                self._unparsed = _Pieces(self._json.get())
+                if self.complete:
+                    self._check_final(truncated=self.input_error is not None)
+            return
+        checker = SchemaChecker(schema)
+        self._checker = checker
+        self._parser = PartialJSON(on_complete=checker.completed)
+        self._unparsed = _Pieces(self._json.get())
+        if self.complete:
+            self._check_final(truncated=self.input_error is not None)
+
+    def _check_final(self, truncated: bool) -> None:
+        """At the block's stop: the input is whole (or cut short)."""
+        if not self._json.get():
+            if self._checker is not None and not truncated:
+                self._checker.check_whole(self.start.get("input", {}))  # input that came whole
+            return
+        self._parse_pending().finish()
+
     def grow(self, piece: str) -> None:
         self._json.append(piece)
         self._unparsed.append(piece)
@@ -287,10 +338,10 @@ class ToolUseBlock(Block):
 
     def finish_json(self, truncated: bool) -> str | None:
         """Close the input: returns and records why it is invalid, else None."""
+        self._check_final(truncated)
         if not self._json.get():
             return None
-        parser = self._parse_pending()
-        parser.finish()
+        parser = self._parser
         error = parser.error
         if error and truncated:
             error = f"stream ended before the tool input was complete ({error})"
@@ -306,6 +357,7 @@ class ToolUseBlock(Block):
             index=self.index,
             input_json=self.input_json,
             input_error=self.input_error,
+            violations=tuple(self.violations),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -6,11 +6,30 @@ Format (UTF-8, one JSON object per line)::
     {"t": 0.0, "event": {"type": "message_start", ...}}
     {"t": 0.412731, "event": {"type": "content_block_start", ...}}
 
-``t`` is seconds since the first event (microseconds), or null when unknown; ``event`` is the
-event in wire shape. ``meta`` is user metadata, sanitised (:func:`sanitize_meta`): the
-fields the project writes itself (:data:`PROJECT_FIELDS`: title, description, model, the
-request, timings, conversation links) are kept with only credentials taken out; anything
-else goes through the strict redaction pass of :mod:`streamscope.core.redaction`. Lines
+``t`` is seconds on the recording's clock (microseconds), or null when unknown; ``event`` is
+the event in wire shape. The clock starts at the first event (``t`` 0), or at the request
+when the recording knows when it was sent (then the first event's ``t`` is the time to
+first event). ``meta`` is user metadata, sanitised (:func:`sanitize_meta`): the fields the
+project writes itself (:data:`PROJECT_FIELDS`: title, description, model, the request,
+timings, conversation links) are kept with only credentials taken out; anything else goes
+through the strict redaction pass of :mod:`streamscope.core.redaction`.
+
+Two header fields describe the request, wherever the project knows it (:func:`record` of
+an SDK stream manager, an SDK stream or a replay client's stream; a tool loop's turns
+recorded with :class:`~streamscope.core.loop_recorder.TurnRecorder`; the gallery):
+
+- ``meta.request``: the request as sent, in the SDK's keyword shape (``model``,
+  ``max_tokens``, ``system``, ``tools`` with their ``input_schema``, ``thinking``,
+  ``tool_choice``, the whole ``messages`` list, ``betas`` when the beta endpoint was used;
+  never ``stream``, a key or a header): see :mod:`streamscope.core.request`.
+  :attr:`Cassette.request` reads it back.
+- ``meta.request_at``: when the request was sent, in the same seconds as ``t``: ``0.0``
+  when the clock starts at the request (a manager :func:`record` entered itself), minus
+  the time to first event when it starts at the first event (the gallery).
+  :attr:`Cassette.request_at` reads it back; ``read_timed_events(path,
+  from_request=True)``, :class:`~streamscope.core.playback.Replay` and
+  :func:`~streamscope.core.playback.replay` use it to count time from the request, so a
+  replay shows the true time to first event and first token. Lines
 are written by :func:`~streamscope.core.jsonio.dumps_exact`: strict JSON, strings exactly
 (a lone surrogate as its ``\\udXXX`` escape). Reading never loses a line silently: a line
 that cannot be decoded, or is nested deeper than 1,000 levels, is kept as an
@@ -27,36 +46,54 @@ failure.
 
 Also here: ``read_events`` / ``read_timed_events`` for any recording (``.jsonl`` is a
 cassette; anything else is SSE text), and ``record`` / ``arecord`` to tee a live stream to
-a cassette without changing what the caller receives.
+a cassette without changing what the caller receives (given a stream manager, they open
+it themselves, and so know when the request was sent).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
-from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+)
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Final, TypeVar
+from typing import IO, Any, Final, TypeVar, overload
 
 from streamscope.core._closing import Closing
 from streamscope.core._models import dump_model
 from streamscope.core.files import partial_path
 from streamscope.core.jsonio import MAX_DEPTH, coerce_json, dumps_exact, limit_depth, loads
 from streamscope.core.redaction import redact
-from streamscope.core.sources import is_derived_event, raw_base_class
+from streamscope.core.request import request_of
+from streamscope.core.sources import (
+    is_async_stream_manager,
+    is_derived_event,
+    is_stream_manager,
+    raw_base_class,
+)
 from streamscope.core.sse import INVALID_SSE_DATA, SSEDecoder, sse_message_to_event
 
 __all__ = [
     "CASSETTE_VERSION",
     "PROJECT_FIELDS",
+    "AsyncRecordingIterator",
     "Cassette",
     "CassetteWriter",
+    "RecordingIterator",
     "arecord",
     "event_to_dict",
+    "is_cassette_path",
     "read_cassette",
     "read_events",
     "read_timed_events",
@@ -80,6 +117,7 @@ PROJECT_FIELDS: Final = frozenset(
         "generator",
         "seed",
         "request",
+        "request_at",
         "time_to_first_event",
         "output_tokens_per_second",
         "timings",
@@ -218,6 +256,13 @@ class CassetteWriter(Closing):
             self._t0 = self._clock() - t
         self._put_event(round(float(t), 6), event_to_dict(event))
 
+    def mark_request(self, at: float | None = None) -> None:
+        """The request is sent now (or was sent at ``at``, on this writer's clock): ``t``
+        counts from then (write the header's ``request_at`` as ``0.0``). No effect once an
+        event was written."""
+        if self._t0 is None:
+            self._t0 = self._clock() if at is None else at
+
     def write_untimed(self, event: object) -> None:
         """Append one event with ``"t": null`` (synthetic recordings without times)."""
         if is_derived_event(event):
@@ -298,13 +343,134 @@ def write_cassette(
     return writer.count
 
 
+def _recording_meta(
+    meta: dict[str, Any] | None, request: dict[str, Any] | None, opens: bool
+) -> dict[str, Any]:
+    out = dict(meta) if meta is not None else {}
+    if request is not None:
+        out["request"] = request  # what was sent wins over a request the caller described
+    if opens:
+        out["request_at"] = 0.0  # the writer's clock starts when the request is sent
+    return out
+
+
+class _Shared:
+    """What a recording iterator learns while its generator runs (no reference cycle)."""
+
+    __slots__ = ("message_stream",)
+
+    def __init__(self) -> None:
+        self.message_stream: Any = None
+
+
+class RecordingIterator(Generator[_E, None, None]):
+    """What :func:`record` returns: the events, unchanged, as a generator (``next``,
+    ``send``, ``throw``, ``close``), plus what it knows about the recording.
+
+    ``request`` is the request recorded in the header (None when unknown); ``path`` the
+    cassette; ``message_stream`` the SDK ``MessageStream`` when :func:`record` entered a
+    manager itself (so ``get_final_message()`` still works), else None.
+    """
+
+    def __init__(
+        self,
+        gen: Generator[_E, None, None],
+        path: Path,
+        request: dict[str, Any] | None,
+        shared: _Shared,
+    ) -> None:
+        self._iterator = gen  # the name sources.py checks to tell a spent iterator
+        self.path = path
+        self.request = request
+        self._shared = shared
+
+    @property
+    def message_stream(self) -> Any:
+        return self._shared.message_stream
+
+    def __iter__(self) -> RecordingIterator[_E]:
+        return self
+
+    def __next__(self) -> _E:
+        return next(self._iterator)
+
+    def send(self, value: None) -> _E:
+        return self._iterator.send(value)
+
+    def throw(self, *args: Any) -> _E:
+        return self._iterator.throw(*args)
+
+    def close(self) -> None:
+        self._iterator.close()
+
+
+class AsyncRecordingIterator(AsyncGenerator[_E, None]):
+    """What :func:`arecord` returns: the async twin of :class:`RecordingIterator`."""
+
+    def __init__(
+        self,
+        gen: AsyncGenerator[_E, None],
+        path: Path,
+        request: dict[str, Any] | None,
+        shared: _Shared,
+    ) -> None:
+        self._iterator = gen
+        self.path = path
+        self.request = request
+        self._shared = shared
+
+    @property
+    def message_stream(self) -> Any:
+        return self._shared.message_stream
+
+    def __aiter__(self) -> AsyncRecordingIterator[_E]:
+        return self
+
+    async def __anext__(self) -> _E:
+        return await self._iterator.__anext__()
+
+    async def asend(self, value: None) -> _E:
+        return await self._iterator.asend(value)
+
+    async def athrow(self, *args: Any) -> _E:
+        return await self._iterator.athrow(*args)
+
+    async def aclose(self) -> None:
+        await self._iterator.aclose()
+
+
+@overload
 def record(
     events: Iterable[_E],
     path: PathArg,
     meta: dict[str, Any] | None = None,
     clock: Callable[[], float] = time.monotonic,
-) -> Generator[_E, None, None]:
+) -> RecordingIterator[_E]: ...
+
+
+@overload
+def record(
+    events: Any,
+    path: PathArg,
+    meta: dict[str, Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> RecordingIterator[Any]: ...
+
+
+def record(
+    events: Any,
+    path: PathArg,
+    meta: dict[str, Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> RecordingIterator[Any]:
     """Yield every event unchanged (the same objects) while writing it to a cassette.
+
+    ``events``: any iterable of events (an SDK ``Stream`` or ``MessageStream``, a list, a
+    replay), or an SDK stream manager (``client.messages.stream(...)``, or the replay
+    client's), which ``record`` enters itself and exits at the end: it then knows when the
+    request was sent, and ``t`` counts from that moment (header ``request_at`` 0.0). The
+    request is recorded in the header's ``meta.request`` whenever it can be known (see
+    :func:`~streamscope.core.request.request_of`), before ``meta``'s own ``request``.
 
     When ``events`` ends, or iteration stops right after the stream's own end
     (``message_stop`` or ``error``, where a view stops reading), the cassette replaces the
@@ -313,33 +479,105 @@ def record(
     ``<path>.partial`` (readable by :func:`read_events`). Derived ``MessageStream`` events
     are passed on but not written.
     """
+    request = request_of(events)
+    opens = is_stream_manager(events)
+    shared = _Shared()
+    header = _recording_meta(meta, request, opens)
+    gen = _record(events, path, header, clock, opens, shared)
+    return RecordingIterator(gen, Path(path), request, shared)
+
+
+def _record(
+    events: Any,
+    path: PathArg,
+    meta: dict[str, Any],
+    clock: Callable[[], float],
+    opens: bool,
+    shared: _Shared,
+) -> Generator[Any, None, None]:
     writer = CassetteWriter(path, meta, clock)
     complete = False
     try:
-        for event in events:
-            writer.write(event)
-            yield event
+        if opens:
+            writer.mark_request()
+            with events as stream:
+                shared.message_stream = stream if _is_message_stream(stream) else None
+                for event in stream:
+                    writer.write(event)
+                    yield event
+        else:
+            for event in events:
+                writer.write(event)
+                yield event
         complete = True
     finally:
         _finish(writer, complete)
 
 
-async def arecord(
+@overload
+def arecord(
     events: AsyncIterable[_E],
     path: PathArg,
     meta: dict[str, Any] | None = None,
     clock: Callable[[], float] = time.monotonic,
-) -> AsyncGenerator[_E, None]:
-    """Async twin of ``record``."""
+) -> AsyncRecordingIterator[_E]: ...
+
+
+@overload
+def arecord(
+    events: Any,
+    path: PathArg,
+    meta: dict[str, Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncRecordingIterator[Any]: ...
+
+
+def arecord(
+    events: Any,
+    path: PathArg,
+    meta: dict[str, Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncRecordingIterator[Any]:
+    """Async twin of ``record`` (an ``AsyncMessageStreamManager`` is entered with
+    ``async with``)."""
+    request = request_of(events)
+    opens = is_async_stream_manager(events)
+    shared = _Shared()
+    header = _recording_meta(meta, request, opens)
+    gen = _arecord(events, path, header, clock, opens, shared)
+    return AsyncRecordingIterator(gen, Path(path), request, shared)
+
+
+async def _arecord(
+    events: Any,
+    path: PathArg,
+    meta: dict[str, Any],
+    clock: Callable[[], float],
+    opens: bool,
+    shared: _Shared,
+) -> AsyncGenerator[Any, None]:
     writer = CassetteWriter(path, meta, clock)
     complete = False
     try:
-        async for event in events:
-            writer.write(event)
-            yield event
+        if opens:
+            writer.mark_request()
+            async with events as stream:
+                shared.message_stream = stream if _is_message_stream(stream) else None
+                async for event in stream:
+                    writer.write(event)
+                    yield event
+        else:
+            async for event in events:
+                writer.write(event)
+                yield event
         complete = True
     finally:
         _finish(writer, complete)
+
+
+def _is_message_stream(obj: object) -> bool:
+    cls = type(obj)
+    return hasattr(cls, "get_final_message") and hasattr(cls, "current_message_snapshot")
 
 
 def _finish(writer: CassetteWriter, complete: bool) -> None:
@@ -364,8 +602,43 @@ class Cassette:
     problems: list[str] = field(default_factory=list)
     version: int | None = None
 
-    def timed_events(self) -> list[tuple[float | None, dict[str, Any]]]:
-        return list(zip(self.times, self.events, strict=True))
+    @property
+    def request(self) -> dict[str, Any] | None:
+        """The request recorded in the header (``meta.request``), or None. Older
+        recordings may hold only part of it (tool names instead of tool definitions)."""
+        value = self.meta.get("request")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def request_at(self) -> float | None:
+        """When the request was sent, in the seconds of ``times`` (``meta.request_at``), or
+        None when the recording does not say."""
+        value = self.meta.get("request_at")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return float(value) if math.isfinite(value) else None
+
+    @property
+    def time_to_first_event(self) -> float | None:
+        """Seconds from the request to the first event, when both are known."""
+        first = next((t for t in self.times if t is not None), None)
+        if first is None or self.request_at is None:
+            return None
+        return first - self.request_at
+
+    def timed_events(
+        self, *, from_request: bool = False
+    ) -> list[tuple[float | None, dict[str, Any]]]:
+        """``(t, event)`` pairs; ``from_request=True`` counts ``t`` from the request when
+        the header says when it was sent (the first event then comes at its time to first
+        event), else leaves the times as recorded."""
+        origin = self.request_at if from_request else None
+        if not origin:
+            return list(zip(self.times, self.events, strict=True))
+        return [
+            (None if t is None else round(t - origin, 6), event)
+            for t, event in zip(self.times, self.events, strict=True)
+        ]
 
 
 def _bad_line(cassette: Cassette, lineno: int, raw: str, error: str) -> None:
@@ -452,7 +725,7 @@ def _read_sse(path: PathArg) -> list[dict[str, Any]]:
     return [sse_message_to_event(m) for m in messages]
 
 
-def _is_cassette_path(path: PathArg) -> bool:
+def is_cassette_path(path: PathArg) -> bool:
     name = Path(path).name.lower()
     return name.endswith((".jsonl", ".jsonl.partial"))
 
@@ -460,13 +733,21 @@ def _is_cassette_path(path: PathArg) -> bool:
 def read_events(path: PathArg) -> list[dict[str, Any]]:
     """Events of a recording: ``.jsonl`` (or ``.jsonl.partial``, a recording cut short) is a
     cassette; any other file is SSE text."""
-    if _is_cassette_path(path):
+    if is_cassette_path(path):
         return read_cassette(path).events
     return _read_sse(path)
 
 
-def read_timed_events(path: PathArg) -> list[tuple[float | None, dict[str, Any]]]:
-    """``(t, event)`` pairs of a recording; SSE files carry no times (all None)."""
-    if _is_cassette_path(path):
-        return read_cassette(path).timed_events()
+def read_timed_events(
+    path: PathArg, *, from_request: bool = False
+) -> list[tuple[float | None, dict[str, Any]]]:
+    """``(t, event)`` pairs of a recording; SSE files carry no times (all None).
+
+    ``from_request=True``: ``t`` counts from when the request was sent, if the cassette's
+    header says (``meta.request_at``), so ``StreamState(started_at=0.0)`` fed
+    ``apply(event, at=t)`` reports the true time to first event and first token; without
+    it the times are as recorded.
+    """
+    if is_cassette_path(path):
+        return read_cassette(path).timed_events(from_request=from_request)
     return [(None, event) for event in _read_sse(path)]

@@ -113,10 +113,12 @@ import functools
 import inspect
 import json
 import logging
+import os
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 from streamscope.core._batch import ASYNC_APPROVER_MESSAGE as ASYNC_APPROVER_MESSAGE
@@ -132,6 +134,7 @@ from streamscope.core._checks import positive_int, positive_seconds
 from streamscope.core._models import dump_model
 from streamscope.core.blocks import ToolUseBlock
 from streamscope.core.changes import Change
+from streamscope.core.conversation import export_conversation
 from streamscope.core.errors import StreamAPIError
 from streamscope.core.problems import Problem
 from streamscope.core.sources import aiter_events, iter_events
@@ -412,6 +415,14 @@ class ToolLoop:
 
     # ------------------------------------------------------------------ reading
 
+    def export_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write the request parameters and the whole conversation to ``path``, atomically,
+        as a ``streamscope.conversation/1`` document; returns the path.
+        :func:`~streamscope.core.conversation.load_conversation` reads it back so that
+        ``client.messages.create(**params, messages=messages)`` goes on from here, thinking
+        blocks and signatures byte for byte (see :mod:`streamscope.core.conversation`)."""
+        return export_conversation(self, path)
+
     @property
     def usage(self) -> Usage:
         """Usage summed over every streamed turn of the last run."""
@@ -541,7 +552,10 @@ class ToolLoop:
             request["tools"] = list(self.tool_params)
         request.update(self.request_kwargs)
         self._requests += 1
-        turn = Turn(self._requests, StreamState(started_at=time.monotonic()), request)
+        # The state knows the request and the tools: inputs are checked live by the rule
+        # Tool.validate applies before a call runs (streamscope.core.validation).
+        state = StreamState(started_at=time.monotonic(), tools=self.tool_params, request=request)
+        turn = Turn(self._requests, state, request)
         self.turns.append(turn)
         self._notify("turn_started", turn)
         return turn

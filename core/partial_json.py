@@ -20,6 +20,7 @@ level and fails near 1,000 levels minus the caller's depth).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from json.decoder import JSONDecoder
 from typing import Final, TypeAlias
 
@@ -113,6 +114,15 @@ class PartialJSON:
     :attr:`value` returns the live containers the parser keeps filling (no copy is made on
     read, which would make reading quadratic): callers that keep a value across later
     :meth:`feed` calls must copy it themselves.
+
+    ``on_complete(path, value, whole)``, when given, is called once for every value the
+    moment it is complete, in document order (members before their container): a string
+    at its closing quote, a number or literal when the character after it arrives, an
+    object or array at its closing bracket. ``path`` is the value's JSON path (``()`` for
+    the top level); ``whole`` is True for a container that arrived in one piece (decoded
+    at once from one fed text), whose members were not reported one by one. It costs one
+    attribute test per completed value when not given, nothing on the hot path (a piece of
+    string body). It must not raise.
     """
 
     __slots__ = (
@@ -130,6 +140,7 @@ class PartialJSON:
         "_lit_word",
         "_max_depth",
         "_num",
+        "_on_complete",
         "_path",
         "_pieces",
         "_root",
@@ -141,8 +152,14 @@ class PartialJSON:
         "_tok_start",
     )
 
-    def __init__(self, *, max_depth: int = MAX_DEPTH) -> None:
+    def __init__(
+        self,
+        *,
+        max_depth: int = MAX_DEPTH,
+        on_complete: Callable[[tuple[str | int, ...], object, bool], object] | None = None,
+    ) -> None:
         self._max_depth = max_depth
+        self._on_complete = on_complete
         self._state: int = _VALUE
         self._started = False  # a top-level value has started
         self._finished = False
@@ -488,6 +505,8 @@ class PartialJSON:
         self._set_leaf(text)
         self._leaf = False
         self._state = _AFTER if self._stack else _DONE
+        if self._on_complete is not None:
+            self._on_complete((*self._path, self._slot) if self._stack else (), text, False)
 
     def _scan_number(self, text: str, pos: int, n: int) -> int:
         run = _NUM_RUN.match(text, pos)
@@ -557,9 +576,12 @@ class PartialJSON:
             self._slot = self._key if isinstance(top, dict) else len(top)
 
     def _complete_leaf(self, item: object) -> None:
-        self._attach(item)
+        slot = self._attach(item)
         self._leaf = False
         self._state = _AFTER if self._stack else _DONE
+        if self._on_complete is not None:
+            whole = isinstance(item, (dict, list))  # a container decoded in one piece
+            self._on_complete((*self._path, slot) if self._stack else (), item, whole)
 
     def _set_leaf(self, text: str) -> None:
         """Replace the string value being written (the last one attached) by ``text``."""
@@ -573,6 +595,8 @@ class PartialJSON:
             top[-1] = text
 
     def _close(self) -> None:
+        if self._on_complete is not None:
+            self._on_complete(tuple(self._path), self._stack[-1], False)
         self._stack.pop()
         if self._stack:
             self._path.pop()

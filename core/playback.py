@@ -10,6 +10,12 @@ they do not drift. ``speed=None`` (or ``math.inf``) means instant. Events withou
 (SSE files, synthetic lists) come ``default_interval`` recorded seconds after the previous
 one (default 0: instantly). ``speed`` and ``paused`` can change while replaying; a long
 wait is slept in slices of at most ``tick`` seconds so a change takes effect promptly.
+
+The request: when the recording says when its request was sent (a cassette header's
+``request_at``, or ``request_at=`` given), a replay starts at the request, as the live
+stream did: the first event comes after the recorded time to first event (divided by
+``speed``), and :attr:`Replay.times` count from the request. ``from_request=False`` starts
+at the first event, as recordings without the field always do.
 """
 
 from __future__ import annotations
@@ -21,7 +27,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator
 from typing import Any, Union
 
-from streamscope.core.cassette import Cassette, event_to_dict, read_timed_events
+from streamscope.core.cassette import (
+    Cassette,
+    event_to_dict,
+    is_cassette_path,
+    read_cassette,
+    read_timed_events,
+)
 from streamscope.core.sources import is_derived_event
 
 __all__ = ["Replay", "ReplaySource", "Stepper", "areplay", "load_timed_events", "replay"]
@@ -31,12 +43,14 @@ TimedEvent = tuple[float | None, dict[str, Any]]
 _EPSILON = 1e-9  # a virtual time this close to the target counts as reached
 
 
-def load_timed_events(source: ReplaySource) -> list[TimedEvent]:
-    """``(t, event)`` pairs from any replay source (events as dicts; t None when unknown)."""
+def load_timed_events(source: ReplaySource, *, from_request: bool = False) -> list[TimedEvent]:
+    """``(t, event)`` pairs from any replay source (events as dicts; t None when unknown);
+    ``from_request=True`` counts ``t`` from the request when a cassette says when it was
+    sent (see :func:`~streamscope.core.cassette.read_timed_events`)."""
     if isinstance(source, (str, os.PathLike)):
-        return read_timed_events(source)
+        return read_timed_events(source, from_request=from_request)
     if isinstance(source, Cassette):
-        return source.timed_events()
+        return source.timed_events(from_request=from_request)
     out: list[TimedEvent] = []
     for item in source:
         if isinstance(item, tuple) and len(item) == 2:
@@ -51,6 +65,18 @@ def load_timed_events(source: ReplaySource) -> list[TimedEvent]:
     return out
 
 
+def _recording(
+    source: ReplaySource,
+) -> tuple[list[TimedEvent], float | None, dict[str, Any] | None]:
+    """A source's ``(t, event)`` pairs as recorded, when its request was sent and the
+    request (None: unknown), reading a cassette once."""
+    if isinstance(source, (str, os.PathLike)) and is_cassette_path(source):
+        source = read_cassette(source)
+    if isinstance(source, Cassette):
+        return source.timed_events(), source.request_at, source.request
+    return load_timed_events(source), None, None
+
+
 def _check_speed(speed: float | None) -> float | None:
     if speed is None or math.isinf(speed):
         return None
@@ -63,7 +89,9 @@ class Replay:
     """A replay you can steer while it runs: set ``.speed`` or ``.paused`` at any time.
 
     Iterate it (``for event in r``) or async-iterate it (``async for event in r``);
-    ``position`` counts the events yielded so far.
+    ``position`` counts the events yielded so far. ``timed`` holds the ``(t, event)``
+    pairs as recorded; :attr:`times` each event's due time in recorded seconds since the
+    start (the request when known, see the module docstring).
     """
 
     def __init__(
@@ -76,8 +104,17 @@ class Replay:
         clock: Callable[[], float] = time.monotonic,
         default_interval: float = 0.0,
         tick: float = 0.05,
+        request_at: float | None = None,
+        from_request: bool = True,
     ) -> None:
-        self.timed = load_timed_events(source)
+        self.timed, recorded_at, self.request = _recording(source)
+        """``request``: the request a cassette's header recorded (None: unknown), for
+        ``StreamState.set_request`` (tool schemas, the request to re-send)."""
+        if request_at is None:
+            request_at = recorded_at
+        self.request_at: float | None = request_at if from_request else None
+        """When the request was sent, in the recording's seconds; None: the replay starts
+        at the first event."""
         self._speed = _check_speed(speed)
         self.paused = False
         self.position = 0
@@ -89,9 +126,10 @@ class Replay:
         self._targets = self._recorded_times()
 
     def _recorded_times(self) -> list[float]:
-        """Each event's recorded time relative to the first, filling in unknown times."""
+        """Each event's recorded time relative to the start (the request when known, else
+        the first event), filling in unknown times."""
         out: list[float] = []
-        first: float | None = None
+        first: float | None = self.request_at
         previous = 0.0
         for t, _ in self.timed:
             if t is None:
@@ -99,10 +137,23 @@ class Replay:
             else:
                 if first is None:
                     first = t - (previous + self.default_interval if out else 0.0)
-                at = t - first
+                at = t - first if out else max(0.0, t - first)
             out.append(at)
             previous = at
         return out
+
+    @property
+    def times(self) -> list[float]:
+        """Each event's due time, in recorded seconds since the start of the replay: since
+        the request when :attr:`request_at` is known, else since the first event."""
+        return list(self._targets)
+
+    @property
+    def time_to_first_event(self) -> float | None:
+        """The recorded seconds from the request to the first event (None: unknown)."""
+        if self.request_at is None or not self._targets:
+            return None
+        return self._targets[0]
 
     @property
     def speed(self) -> float | None:
@@ -138,7 +189,10 @@ class Replay:
         return min((target - state[0]) / speed, self.tick)
 
     def _start(self) -> list[float]:
-        start = self._targets[self.position] if self.position < len(self._targets) else 0.0
+        if self.position == 0 and self.request_at is not None:
+            start = 0.0  # the request: the first event is due after its recorded wait
+        else:
+            start = self._targets[self.position] if self.position < len(self._targets) else 0.0
         return [start, self._clock()]
 
     def __iter__(self) -> Generator[dict[str, Any], None, None]:
@@ -172,13 +226,25 @@ def replay(
     *,
     clock: Callable[[], float] = time.monotonic,
     default_interval: float = 0.0,
+    from_request: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """Yield a recording's events with their recorded gaps divided by ``speed``.
 
     ``speed=None`` (or ``math.inf``) yields everything at once. Inject ``sleep`` and
-    ``clock`` together to replay on a fake clock.
+    ``clock`` together to replay on a fake clock. A recording that says when its request
+    was sent starts there: the first event comes after the recorded time to first event
+    (``from_request=False``: at once).
     """
-    return iter(Replay(source, speed, sleep=sleep, clock=clock, default_interval=default_interval))
+    return iter(
+        Replay(
+            source,
+            speed,
+            sleep=sleep,
+            clock=clock,
+            default_interval=default_interval,
+            from_request=from_request,
+        )
+    )
 
 
 def areplay(
@@ -188,10 +254,16 @@ def areplay(
     *,
     clock: Callable[[], float] = time.monotonic,
     default_interval: float = 0.0,
+    from_request: bool = True,
 ) -> AsyncIterator[dict[str, Any]]:
     """Async twin of ``replay`` (waits with ``asyncio.sleep``)."""
     return Replay(
-        source, speed, asleep=sleep, clock=clock, default_interval=default_interval
+        source,
+        speed,
+        asleep=sleep,
+        clock=clock,
+        default_interval=default_interval,
+        from_request=from_request,
     ).__aiter__()
 
 

@@ -14,7 +14,11 @@ notebook uses of the SDK client:
 
 :class:`AsyncReplayClient` is the ``anthropic.AsyncAnthropic`` twin. Every request's
 keyword arguments are kept, deep-copied, in ``.requests`` (and the endpoint called in
-``.endpoints``), so a test can check exactly what was sent. ``speed`` paces replay with
+``.endpoints``), so a test can check exactly what was sent. Each stream it returns knows
+its request as the project records it (``stream.request``, cleaned:
+:func:`~streamscope.core.request.clean_request`), so ``record(client.messages.stream(...),
+path)`` writes it in the cassette's header. A turn recorded with the time its request was
+sent (a cassette's ``request_at``) is paced from that moment. ``speed`` paces replay with
 the recorded times (see :mod:`streamscope.core.playback`); the default ``None`` is instant.
 """
 
@@ -29,9 +33,10 @@ from types import TracebackType
 from typing import Any
 
 from streamscope.core._closing import AsyncClosing, Closing
-from streamscope.core.cassette import Cassette
+from streamscope.core.cassette import Cassette, is_cassette_path, read_cassette
 from streamscope.core.jsonio import copy_json
 from streamscope.core.playback import Replay, ReplaySource, load_timed_events
+from streamscope.core.request import clean_request
 from streamscope.core.state import StreamState
 
 __all__ = [
@@ -83,15 +88,38 @@ class _Closed(Exception):
 class _Recording:
     """One served turn: its events (copied), pacing, and the state built while reading."""
 
-    def __init__(self, timed: TimedEvents, speed: float | None, beta: bool) -> None:
+    def __init__(
+        self,
+        timed: TimedEvents,
+        speed: float | None,
+        beta: bool,
+        request: dict[str, Any],
+        request_at: float | None = None,
+    ) -> None:
         self.timed = [(t, copy_json(event)) for t, event in timed]  # any depth, no recursion
         self.speed = speed
         self.beta = beta
-        self.state = StreamState()
+        self._raw_request = request
+        self._request: dict[str, Any] | None = None
+        self.request_at = request_at
+        self.state = StreamState(request=request)
         self.closed = False
 
+    @property
+    def request(self) -> dict[str, Any]:
+        """The request as recorded (cleaned of credentials), made on first use."""
+        if self._request is None:
+            self._request = clean_request(self._raw_request)
+        return self._request
+
     def replay(self) -> Replay:
-        return Replay(self.timed, self.speed, sleep=self._sleep, asleep=self._asleep)
+        return Replay(
+            self.timed,
+            self.speed,
+            sleep=self._sleep,
+            asleep=self._asleep,
+            request_at=self.request_at,
+        )
 
     def _sleep(self, seconds: float) -> None:
         # Replay sleeps in short ticks: closing the stream from another thread ends a wait
@@ -117,6 +145,11 @@ class ReplayStream(Closing):
     def __init__(self, recording: _Recording) -> None:
         self._recording = recording
         self._iterator: Iterator[dict[str, Any]] = self._events()
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The request this stream answers, as recorded (cleaned of credentials)."""
+        return self._recording.request
 
     def _events(self) -> Iterator[dict[str, Any]]:
         try:
@@ -174,6 +207,12 @@ class ReplayMessageStreamManager:
 
     def __init__(self, recording: _Recording) -> None:
         self._stream = ReplayMessageStream(recording)
+        self._recording = recording
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The request entering it sends (known before: what ``record`` writes)."""
+        return self._recording.request
 
     def __enter__(self) -> ReplayMessageStream:
         return self._stream
@@ -196,6 +235,11 @@ class AsyncReplayStream(AsyncClosing):
     def __init__(self, recording: _Recording) -> None:
         self._recording = recording
         self._iterator: AsyncIterator[dict[str, Any]] = self._events()
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The request this stream answers, as recorded (cleaned of credentials)."""
+        return self._recording.request
 
     async def _events(self) -> AsyncIterator[dict[str, Any]]:
         try:
@@ -261,6 +305,12 @@ class AsyncReplayMessageStreamManager:
 
     def __init__(self, recording: _Recording) -> None:
         self._stream = AsyncReplayMessageStream(recording)
+        self._recording = recording
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The request entering it sends (known before: what ``arecord`` writes)."""
+        return self._recording.request
 
     async def __aenter__(self) -> AsyncReplayMessageStream:
         return self._stream
@@ -277,24 +327,33 @@ class AsyncReplayMessageStreamManager:
 # --------------------------------------------------------------------------- clients
 
 
-def _load_turns(cassettes: Any) -> list[TimedEvents]:
+def _load_turns(cassettes: Any) -> list[tuple[TimedEvents, float | None]]:
+    """Each turn's ``(t, event)`` pairs and when its request was sent (None: unknown)."""
     if isinstance(cassettes, (str, os.PathLike, Cassette)):
         cassettes = [cassettes]
-    turns: list[TimedEvents] = []
+    turns: list[tuple[TimedEvents, float | None]] = []
     for n, source in enumerate(cassettes):
         if isinstance(source, dict):
             raise TypeError(
                 f"turn {n} is a single event: pass one recording per turn, e.g. "
                 "ReplayClient([events_of_turn_1, events_of_turn_2])"
             )
-        turns.append(load_timed_events(source))
+        if isinstance(source, (str, os.PathLike)) and is_cassette_path(source):
+            source = read_cassette(source)
+        if isinstance(source, Cassette):
+            turns.append((source.timed_events(), source.request_at))
+        else:
+            turns.append((load_timed_events(source), None))
     return turns
 
 
 class _BaseReplayClient:
     def __init__(self, cassettes: Sequence[ReplaySource], *, speed: float | None = None) -> None:
-        self.turns = _load_turns(cassettes)
+        loaded = _load_turns(cassettes)
+        self.turns = [timed for timed, _ in loaded]
         """The recorded turns, as ``(t, event)`` lists, served in order."""
+        self.request_times: list[float | None] = [at for _, at in loaded]
+        """When each turn's request was sent, in its recording's seconds (None: unknown)."""
         self.speed = speed
         self.requests: list[dict[str, Any]] = []
         """Deep copies of every request's keyword arguments, in order."""
@@ -326,8 +385,9 @@ class _BaseReplayClient:
                 "were served"
             )
         timed = self.turns[self.served]
+        request_at = self.request_times[self.served]
         self.served += 1
-        return _Recording(timed, self.speed, beta)
+        return _Recording(timed, self.speed, beta, kwargs, request_at)
 
 
 class _Messages:

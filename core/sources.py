@@ -54,6 +54,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Itera
 from typing import Any, Protocol, TypeVar
 
 from streamscope.core._closing import AsyncClosing, Closing
+from streamscope.core.request import request_of
 
 __all__ = [
     "AsyncEventIterator",
@@ -62,7 +63,9 @@ __all__ = [
     "SourceBusyError",
     "SourceExhaustedError",
     "aiter_events",
+    "is_async_stream_manager",
     "is_derived_event",
+    "is_stream_manager",
     "iter_events",
     "raw_base_class",
     "raw_event_classes",
@@ -176,6 +179,17 @@ def _is_async_manager(obj: object) -> bool:
         and not hasattr(obj, "__aiter__")
         and not hasattr(obj, "__iter__")
     )
+
+
+def is_stream_manager(obj: object) -> bool:
+    """True for a context manager that opens a stream when entered (``messages.stream(...)``
+    of the sync SDK client or the replay client): the request is sent on entering."""
+    return _is_sync_manager(obj)
+
+
+def is_async_stream_manager(obj: object) -> bool:
+    """Async twin of :func:`is_stream_manager` (``AsyncAnthropic().messages.stream(...)``)."""
+    return _is_async_manager(obj)
 
 
 @functools.lru_cache(maxsize=1)
@@ -369,11 +383,24 @@ def _final_message(message_stream: Any) -> Any:
 
 
 class _SourceResults:
-    """What an event iterator's source left behind: its SDK MessageStream and final message."""
+    """What an event iterator's source left behind: its SDK MessageStream and final message,
+    and the request that opened it."""
 
     def __init__(self, holder: _Holder, source: object) -> None:
         self._holder = holder
         self.source = source
+        self._request: dict[str, Any] | None = None
+
+    @property
+    def request(self) -> dict[str, Any] | None:
+        """The request that opened the source, when it can be known (an SDK stream or
+        manager, a replay client's stream, :func:`~streamscope.core.cassette.record`'s
+        iterator), cleaned of credentials and headers
+        (:func:`~streamscope.core.request.request_of`); None otherwise. Known before the
+        first event for a manager (not yet entered) and for an open stream."""
+        if self._request is None:
+            self._request = request_of(self.source) or request_of(self._holder.message_stream)
+        return self._request
 
     @property
     def message_stream(self) -> Any:

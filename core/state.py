@@ -60,9 +60,11 @@ from streamscope.core.jsonio import (
     dumps_exact,
 )
 from streamscope.core.problems import Problem
+from streamscope.core.request import clean_request
 from streamscope.core.status import StreamStatus, stream_status
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.usage import Usage
+from streamscope.core.validation import tool_schemas
 
 __all__ = ["StreamState"]
 
@@ -162,6 +164,11 @@ def _is_index(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _request_tools(request: Mapping[str, Any] | None) -> Any:
+    tools = request.get("tools") if request is not None else None
+    return tools if isinstance(tools, (list, tuple)) else None
+
+
 class StreamState:
     """Live state of one streamed Messages API response.
 
@@ -171,13 +178,35 @@ class StreamState:
         Returns the current time in seconds; ``apply(event, at=...)`` overrides it per
         event (replays pass the recorded arrival times).
     started_at:
-        When the request was sent, if known: time to first event and first token are
-        measured from it (otherwise from the first event, ``message_start``; see
-        :attr:`request_known`).
+        When the request was sent, if known (on ``clock``'s time line, or the recorded
+        one of ``apply(at=...)``): time to first event and first token are measured from
+        it (otherwise from the first event, ``message_start``; see :attr:`request_known`).
+    tools:
+        The request's tools, so that each ``tool_use`` block's input is checked against
+        its tool's ``input_schema`` while it streams (:attr:`ToolUseBlock.violations`):
+        SDK tool params (dicts with ``name`` and ``input_schema``), ``@tool`` functions
+        (:class:`~streamscope.core.tools.Tool`), pydantic model classes, or a mapping
+        ``{name: schema or model}`` (see :func:`~streamscope.core.validation.tool_schemas`).
+        Default: the tools of ``request``.
+    request:
+        The request that opened the stream (``messages.create`` keywords), when known:
+        kept in :attr:`request` (cleaned: no credentials, no headers).
     """
 
-    def __init__(self, *, clock: Clock = time.monotonic, started_at: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock = time.monotonic,
+        started_at: float | None = None,
+        tools: Any = None,
+        request: Mapping[str, Any] | None = None,
+    ) -> None:
         self._clock = clock
+        self._request_given: Mapping[str, Any] | None = None
+        self._request: dict[str, Any] | None = None
+        self._tools_given = False
+        self.tool_schemas: dict[str, dict[str, Any]] = {}
+        """``{tool name: input_schema}`` the tool blocks are checked against."""
         self.message: dict[str, Any] | None = None
         """The ``message_start`` message (without content), updated by ``message_delta``."""
         self.usage = Usage()
@@ -234,6 +263,46 @@ class StreamState:
             "ping": self._on_ping,
             "error": self._on_error,
         }
+        if request is not None:
+            self.set_request(request)
+        if tools is not None:
+            self.set_tools(tools)
+
+    # ------------------------------------------------------------------ the request
+
+    @property
+    def request(self) -> dict[str, Any] | None:
+        """The request that opened this stream (model, parameters, system, tools,
+        messages; ``betas`` when the beta endpoint was used), cleaned of credentials and
+        headers by :func:`~streamscope.core.request.clean_request`; None when unknown."""
+        if self._request is None and self._request_given is not None:
+            self._request = clean_request(self._request_given)
+        return self._request
+
+    def set_request(self, request: Mapping[str, Any] | None) -> None:
+        """Say which request opened the stream (None: unknown). Unless tools were given
+        (``tools=`` or :meth:`set_tools`), its ``tools`` are the ones checked."""
+        if request is not None and not isinstance(request, Mapping):
+            raise TypeError(f"request must be a mapping of request fields, not {request!r}")
+        self._request_given = request
+        self._request = None
+        if not self._tools_given:
+            self._bind(tool_schemas(_request_tools(request)))
+
+    def set_tools(self, tools: Any) -> None:
+        """Check tool inputs against these tools' schemas (see ``tools=``); blocks already
+        started are checked too, from the input received so far."""
+        self._tools_given = tools is not None
+        if tools is None:
+            self._bind(tool_schemas(_request_tools(self._request_given)))
+        else:
+            self._bind(tool_schemas(tools))
+
+    def _bind(self, schemas: dict[str, dict[str, Any]]) -> None:
+        self.tool_schemas = schemas
+        for block in self._start_order:
+            if isinstance(block, ToolUseBlock) and block.type == "tool_use":
+                block.bind_schema(schemas.get(block.name))
 
     # ------------------------------------------------------------------ reading
 
@@ -689,6 +758,8 @@ class StreamState:
         self._by_index[index] = block
         self._sorted = None
         self._start_order.append(block)
+        if self.tool_schemas and isinstance(block, ToolUseBlock) and block.type == "tool_use":
+            block.bind_schema(self.tool_schemas.get(block.name))
         if block.type == "fallback" and self.message is not None:
             target = start.get("to")
             if isinstance(target, dict) and target.get("model"):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streamscope.core.jsonio import dumps_exact
+from streamscope.core.validation import Violation
 
 __all__ = ["ToolCall"]
 
@@ -16,6 +17,8 @@ class ToolCall:
 
     ``input_error`` says why the input JSON did not parse (the model sent invalid JSON
     or the stream was cut); ``input`` then holds what could be read of it.
+    ``violations`` are how the input breaks the tool's ``input_schema``, as checked while
+    it streamed (empty when valid, or when the schema was not known).
     """
 
     id: str
@@ -24,6 +27,7 @@ class ToolCall:
     index: int
     input_json: str = ""
     input_error: str | None = None
+    violations: tuple[Violation, ...] = ()
 
     @property
     def arguments(self) -> str:

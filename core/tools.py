@@ -7,9 +7,12 @@ is the docstring's summary and longer description, and each parameter's descript
 from the docstring's Google (``Args:``), NumPy (``Parameters`` / ``----------``), reST
 (``:param x:``) or Epydoc (``@param x:``) section, read by docstring_parser, unless
 ``Field(description=...)`` already gave one.
-``Tool.validate`` checks the model's arguments before the function runs and raises
-:class:`ToolInputError` listing everything that was wrong. A tool's return value becomes
-``tool_result`` content through :func:`result_content` (or a :class:`ToolResult`).
+``Tool.validate`` checks the model's arguments before the function runs, by the rule of
+:mod:`streamscope.core.validation` (the tool's ``input_schema`` as JSON Schema, no
+coercion: the rule the live marks of a view follow too), then converts them with the
+pydantic model; it raises :class:`ToolInputError` listing everything that was wrong. A
+tool's return value becomes ``tool_result`` content through :func:`result_content` (or a
+:class:`ToolResult`).
 
 Raw tool dicts (server tools such as ``{"type": "web_search_20250305", "name":
 "web_search"}``, or a client tool you describe yourself) are accepted by
@@ -34,6 +37,7 @@ from pydantic.json_schema import GenerateJsonSchema
 
 from streamscope.core._checks import positive_seconds
 from streamscope.core._models import dump_model
+from streamscope.core.validation import Violation, validate_arguments
 
 __all__ = [
     "Tool",
@@ -134,13 +138,18 @@ class _SchemaWithoutFieldTitles(GenerateJsonSchema):
 class ToolInputError(ValueError):
     """The model's arguments for a tool did not validate.
 
-    ``errors`` lists one readable line per problem (``"city: Field required"``); ``str()``
-    is the whole message, suitable as an ``is_error`` tool result.
+    ``errors`` lists one readable line per problem (``"days: expected integer, got string
+    \"3\""``); ``violations`` the same as :class:`~streamscope.core.validation.Violation`
+    objects (the schema's, or pydantic's when only the conversion failed); ``str()`` is
+    the whole message, suitable as an ``is_error`` tool result.
     """
 
-    def __init__(self, tool_name: str, errors: list[str]) -> None:
+    def __init__(
+        self, tool_name: str, errors: list[str], violations: list[Violation] | None = None
+    ) -> None:
         self.tool_name = tool_name
         self.errors = errors
+        self.violations: list[Violation] = list(violations or [])
         lines = "\n".join(f"- {e}" for e in errors)
         super().__init__(f"Invalid arguments for tool {tool_name!r}:\n{lines}")
 
@@ -148,6 +157,14 @@ class ToolInputError(ValueError):
 def _short_repr(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _conversion_violations(exc: ValidationError) -> list[Violation]:
+    out: list[Violation] = []
+    for error in exc.errors(include_url=False):
+        path = tuple(p for p in error.get("loc", ()) if isinstance(p, (str, int)))
+        out.append(Violation(path, str(error.get("msg", "invalid")), str(error.get("type", ""))))
+    return out
 
 
 def _format_validation_error(exc: ValidationError) -> list[str]:
@@ -321,18 +338,27 @@ class Tool:
     def validate(self, tool_input: Any) -> dict[str, Any]:
         """The model's arguments checked and converted: keyword arguments for the function.
 
-        Raises :class:`ToolInputError` listing every problem. Nested pydantic models
-        arrive as model instances, as the function's annotations ask.
+        First the rule of :mod:`streamscope.core.validation`: ``tool_input`` must satisfy
+        :attr:`input_schema` as JSON Schema, without coercion (``"3"`` is not an integer),
+        exactly as a view's live marks check it. Then the pydantic model converts it
+        (nested models arrive as model instances, as the function's annotations ask).
+        Raises :class:`ToolInputError` listing every problem.
         """
+        violations = validate_arguments(self.input_schema, tool_input)
+        if violations:
+            raise ToolInputError(self.name, [str(v) for v in violations], violations)
         if not isinstance(tool_input, dict):
             raise ToolInputError(
                 self.name,
                 [f"(arguments): expected a JSON object, got {type(tool_input).__name__}"],
+                [Violation((), "expected object", "type")],
             )
         try:
             validated = self.input_model.model_validate(tool_input)
         except ValidationError as exc:
-            raise ToolInputError(self.name, _format_validation_error(exc)) from exc
+            raise ToolInputError(
+                self.name, _format_validation_error(exc), _conversion_violations(exc)
+            ) from exc
         kwargs = {
             self._param_names[field]: getattr(validated, field)
             for field in type(validated).model_fields

@@ -2,8 +2,15 @@
 
 Each recording is written by tests/synthetic.py from a recipe below (content,
 seed, model, prompt-side usage), so the output is the same bytes on every run. Every
-recording is reduced through StreamState before it is written, and must report exactly
-the stop reason, error and problems its recipe expects.
+recording is reduced through StreamState, with its request's tools, before it is written,
+and must report exactly the stop reason, error, problems and tool-argument violations its
+recipe expects.
+
+Each header holds the whole request the recipe describes (``meta.request``: model,
+parameters, system, tools with their input schemas, and every message so far: a turn of a
+conversation carries the earlier assistant turns exactly as they streamed, and the tool
+results) and when it was sent (``meta.request_at``: minus the time to first event, since
+``t`` counts from the first event).
 
     .venv/bin/python scripts/make_gallery.py            # rewrite core/recordings/
     .venv/bin/python scripts/make_gallery.py --out DIR  # write elsewhere
@@ -33,6 +40,7 @@ from synthetic import (  # noqa: E402
     write_synthetic_cassette,
 )
 
+from streamscope.core.blocks import ToolUseBlock  # noqa: E402
 from streamscope.core.state import StreamState  # noqa: E402
 
 DEFAULT_OUT = REPO / "core" / "recordings"
@@ -44,6 +52,97 @@ GENERATOR = "streamscope.core.synthetic, recipes in scripts/make_gallery.py"
 SONNET = "claude-sonnet-4-5-20250929"
 HAIKU = "claude-haiku-4-5-20251001"
 OPUS = "claude-opus-4-1-20250805"
+
+DATE = {"type": "string", "format": "date", "description": "A date, YYYY-MM-DD."}
+CODE = {"type": "string", "pattern": "^[A-Z]{3}$"}
+
+
+def _tool(
+    name: str, description: str, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
+    """A client tool as the request sends it: name, description and input schema."""
+    return {
+        "name": name,
+        "description": description,
+        "input_schema": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+    }
+
+
+GET_WEATHER = _tool(
+    "get_weather",
+    "Daily forecast for a place over a date range.",
+    {
+        "location": {"type": "string", "description": "City and country."},
+        "start_date": DATE,
+        "end_date": DATE,
+        "units": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+    },
+    ["location", "start_date", "end_date"],
+)
+SEARCH_FLIGHTS = _tool(
+    "search_flights",
+    "Search return flights between two airports or city codes.",
+    {
+        "origin": {**CODE, "description": "IATA airport or city code."},
+        "destination": {**CODE, "description": "IATA airport or city code."},
+        "depart_date": DATE,
+        "return_date": DATE,
+        "passengers": {"type": "integer", "minimum": 1, "maximum": 9},
+        "cabin": {"type": "string", "enum": ["economy", "premium_economy", "business", "first"]},
+        "max_stops": {"type": "integer", "minimum": 0, "maximum": 3},
+    },
+    ["origin", "destination", "depart_date", "passengers"],
+)
+FIND_HOTELS = _tool(
+    "find_hotels",
+    "Find hotels with rooms free for the whole stay.",
+    {
+        "city": {"type": "string"},
+        "neighbourhood": {"type": "string"},
+        "check_in": DATE,
+        "check_out": DATE,
+        "guests": {"type": "integer", "minimum": 1, "maximum": 10},
+        "max_price_per_night": {"type": "number", "exclusiveMinimum": 0},
+        "currency": {**CODE, "description": "ISO 4217 code of max_price_per_night."},
+        "sort_by": {"type": "string", "enum": ["price", "rating", "distance"]},
+    },
+    ["city", "check_in", "check_out", "guests"],
+)
+GET_EXCHANGE_RATE = _tool(
+    "get_exchange_rate",
+    "Today's mid-market exchange rate between two currencies.",
+    {"base": CODE, "quote": CODE},
+    ["base", "quote"],
+)
+READ_FILE = _tool(
+    "read_file",
+    "Read a text file of the repository.",
+    {"path": {"type": "string", "description": "Path relative to the repository root."}},
+    ["path"],
+)
+WRITE_FILE = _tool(
+    "write_file",
+    "Write a text file of the repository, replacing it if it exists.",
+    {"path": {"type": "string", "minLength": 1}, "content": {"type": "string"}},
+    ["path", "content"],
+)
+CREATE_FILE = _tool(
+    "create_file",
+    "Create a new text file.",
+    {"path": {"type": "string", "minLength": 1}, "content": {"type": "string"}},
+    ["path", "content"],
+)
+RUN_TESTS = _tool(
+    "run_tests",
+    "Run pytest on a path and return the summary.",
+    {"path": {"type": "string"}, "keyword": {"type": "string"}},
+    [],
+)
 
 
 @dataclass
@@ -59,6 +158,8 @@ class Recording:
     stop_reason: str | None
     error: str | None = None
     problems: tuple[str, ...] = ()
+    violations: tuple[str, ...] = ()
+    """The tool-argument violations reducing it with the request's tools must find."""
     conversation: str | None = None
     turn: int | None = None
     extra_meta: dict[str, Any] = field(default_factory=dict)
@@ -164,7 +265,7 @@ def parallel_tools() -> Recording:
             "max_tokens": 4096,
             "thinking": {"type": "enabled", "budget_tokens": 2048},
             "system": TRAVEL_SYSTEM,
-            "tools": ["get_weather", "search_flights", "find_hotels", "get_exchange_rate"],
+            "tools": [GET_WEATHER, SEARCH_FLIGHTS, FIND_HOTELS, GET_EXCHANGE_RATE],
             "messages": [{"role": "user", "content": TRAVEL_PROMPT}],
         },
         stop_reason="tool_use",
@@ -844,7 +945,7 @@ def write_file_200kb() -> Recording:
         request={
             "max_tokens": 64000,
             "system": "You are a coding assistant working in the calc-kata repository.",
-            "tools": ["read_file", "write_file", "run_tests"],
+            "tools": [READ_FILE, WRITE_FILE, RUN_TESTS],
             "messages": [
                 {
                     "role": "user",
@@ -1068,7 +1169,7 @@ def max_tokens_mid_tool() -> Recording:
         request={
             "max_tokens": 1024,
             "system": "You are a DevOps assistant with file tools.",
-            "tools": ["read_file", "create_file"],
+            "tools": [READ_FILE, CREATE_FILE],
             "messages": [
                 {
                     "role": "user",
@@ -1150,7 +1251,48 @@ LOOP_SYSTEM = (
     "You are a CI assistant for the acme/storefront repository. Today is Monday 3 November "
     "2025. Sending email requires the user's approval."
 )
-LOOP_TOOLS = ["list_ci_runs", "get_job_log", "get_team", "send_email"]
+LOOP_TOOLS = [
+    _tool(
+        "list_ci_runs",
+        "List CI pipeline runs in a date range.",
+        {
+            "pipeline": {"type": "string"},
+            "status": {"type": "string", "enum": ["failed", "passed", "cancelled", "any"]},
+            "since": DATE,
+            "until": DATE,
+        },
+        ["pipeline", "since"],
+    ),
+    _tool(
+        "get_job_log",
+        "The last lines of a CI job's log.",
+        {
+            "run_id": {"type": "integer", "minimum": 1},
+            "job": {"type": "string"},
+            "tail_lines": {"type": "integer", "minimum": 1, "maximum": 500},
+        },
+        ["run_id", "job"],
+    ),
+    _tool(
+        "get_team",
+        "Contact details of a team.",
+        {"team": {"type": "string"}},
+        ["team"],
+    ),
+    {
+        **_tool(
+            "send_email",
+            "Send an email from the CI assistant. Needs the user's approval.",
+            {
+                "to": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "subject": {"type": "string", "maxLength": 200},
+                "body": {"type": "string"},
+            },
+            ["to", "subject", "body"],
+        ),
+        "cache_control": {"type": "ephemeral"},
+    },
+]
 LOOP_PROMPT = (
     "The nightly pipeline went red several times last week. Can you find out why and email "
     "a short summary to the platform team?"
@@ -1218,18 +1360,28 @@ EMAIL_BODY = (
 )
 
 
-def _loop_request(new_messages: list[dict[str, Any]], turn: int) -> dict[str, Any]:
-    request: dict[str, Any] = {
+def _loop_request(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the loop sends on every turn: the same parameters, the conversation so far."""
+    return {
         "max_tokens": 8192,
         "thinking": {"type": "enabled", "budget_tokens": 4096},
         "betas": ["interleaved-thinking-2025-05-14"],
+        "system": LOOP_SYSTEM,
         "tools": LOOP_TOOLS,
-        "require_approval": ["send_email"],
-        "new_messages": new_messages,
+        "messages": list(messages),
     }
-    if turn == 1:
-        request["system"] = LOOP_SYSTEM
-    return request
+
+
+def _assistant(builder: StreamBuilder) -> dict[str, Any]:
+    """The assistant turn a loop appends after this stream: its content exactly as
+    streamed (thinking with its signature)."""
+    state = StreamState()
+    for t, event in builder.build():
+        state.apply(event, at=t)
+    return {"role": "assistant", "content": state.to_message()["content"]}
+
+
+LOOP_META = {"require_approval": ["send_email"]}
 
 
 def _results_message(ids: list[str], results: list[Any]) -> dict[str, Any]:
@@ -1254,6 +1406,7 @@ def _final_usage(builder: StreamBuilder) -> dict[str, Any]:
 
 def tool_loop() -> Conversation:
     turns: list[Recording] = []
+    conversation: list[dict[str, Any]] = [{"role": "user", "content": LOOP_PROMPT}]
 
     # Turn 1: two independent lookups, in parallel.
     input_tokens = 164
@@ -1286,15 +1439,17 @@ def tool_loop() -> Conversation:
             description="Thinking, a sentence, then list_ci_runs and get_team in parallel.",
             teaches="An agent turn ends with stop_reason tool_use; the loop runs both calls.",
             builder=b1,
-            request=_loop_request([{"role": "user", "content": LOOP_PROMPT}], 1),
+            request=_loop_request(conversation),
             stop_reason="tool_use",
             conversation="tool_loop",
             turn=1,
+            extra_meta=LOOP_META,
         )
     )
 
     # Turn 2: interleaved thinking about the results, then three log fetches in parallel.
     results1 = [RUNS_RESULT, TEAM_RESULT]
+    conversation += [_assistant(b1), _results_message(b1.tool_ids, results1)]
     input_tokens += _final_usage(b1)["output_tokens"] + sum(
         estimate_tokens(json.dumps(r)) + 12 for r in results1
     )
@@ -1329,21 +1484,17 @@ def tool_loop() -> Conversation:
                 "can go straight from thinking to tool calls."
             ),
             builder=b2,
-            request=_loop_request(
-                [
-                    {"role": "assistant", "content": f"<turn 1: {b1.message_id}>"},
-                    _results_message(b1.tool_ids, results1),
-                ],
-                2,
-            ),
+            request=_loop_request(conversation),
             stop_reason="tool_use",
             conversation="tool_loop",
             turn=2,
+            extra_meta=LOOP_META,
         )
     )
 
     # Turn 3: diagnosis, then the risky call that needs approval.
     results2 = [LOGS[run["id"]] for run in RUNS_RESULT["runs"]]
+    conversation += [_assistant(b2), _results_message(b2.tool_ids, results2)]
     input_tokens += _final_usage(b2)["output_tokens"] + sum(
         estimate_tokens(r) + 12 for r in results2
     )
@@ -1394,21 +1545,17 @@ def tool_loop() -> Conversation:
                 "approve or deny before running it."
             ),
             builder=b3,
-            request=_loop_request(
-                [
-                    {"role": "assistant", "content": f"<turn 2: {b2.message_id}>"},
-                    _results_message(b2.tool_ids, results2),
-                ],
-                3,
-            ),
+            request=_loop_request(conversation),
             stop_reason="tool_use",
             conversation="tool_loop",
             turn=3,
+            extra_meta=LOOP_META,
         )
     )
 
     # Turn 4: the approved email was sent; wrap up.
     sent = {"status": "sent", "message_id": "<20251103091412.5f2a9c@acme.example>"}
+    conversation += [_assistant(b3), _results_message(b3.tool_ids, [sent])]
     input_tokens += _final_usage(b3)["output_tokens"] + estimate_tokens(json.dumps(sent)) + 12
     b4 = StreamBuilder(
         SONNET,
@@ -1431,17 +1578,14 @@ def tool_loop() -> Conversation:
             description="After the approved send_email result: a short confirmation, end_turn.",
             teaches="The loop ends when a turn stops with end_turn instead of tool_use.",
             builder=b4,
-            request=_loop_request(
-                [
-                    {"role": "assistant", "content": f"<turn 3: {b3.message_id}>"},
-                    _results_message(b3.tool_ids, [sent]),
-                ],
-                4,
-            ),
+            request=_loop_request(conversation),
             stop_reason="end_turn",
             conversation="tool_loop",
             turn=4,
-            extra_meta={"approval": {"tool_use_id": b3.last_tool_id, "decision": "approved"}},
+            extra_meta={
+                **LOOP_META,
+                "approval": {"tool_use_id": b3.last_tool_id, "decision": "approved"},
+            },
         )
     )
     return Conversation(
@@ -1462,6 +1606,305 @@ def tool_loop() -> Conversation:
     )
 
 
+# --------------------------------------------------------------------------- invalid arguments
+
+BOOKING_SYSTEM = "You book restaurant tables for the user. Today is Friday 14 November 2025."
+BOOK_TABLE = _tool(
+    "book_table",
+    "Book a table at a restaurant.",
+    {
+        "restaurant": {"type": "string", "minLength": 1},
+        "date": DATE,
+        "time": {
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "24-hour time, HH:MM.",
+        },
+        "party_size": {"type": "integer", "minimum": 1, "maximum": 12},
+        "seating": {"type": "string", "enum": ["indoor", "terrace", "bar"]},
+    },
+    ["restaurant", "date", "time", "party_size"],
+)
+
+
+def invalid_tool_arguments() -> Recording:
+    b = StreamBuilder(SONNET, seed=1111, usage={"input_tokens": 612}, max_tokens=1024)
+    b.text("I'll book it for four at seven tomorrow.")
+    b.tool_use(
+        "book_table",
+        {
+            "restaurant": "Taberna da Rua das Flores",
+            "time": "7pm",
+            "party_size": "4",
+            "seating": "window",
+            "notes": "a birthday",
+        },
+    )
+    b.stop("tool_use")
+    return Recording(
+        name="invalid_tool_arguments",
+        title="Tool arguments that break their schema",
+        description=(
+            "A booking call whose arguments stream in with a time in the wrong format, the "
+            'party size as the string "4", a seating the tool does not offer, an argument '
+            "it does not take, and no date."
+        ),
+        teaches=(
+            "Each argument is checked against the tool's input_schema as soon as it is "
+            'complete, before the call ends: "4" is a string, not an integer (JSON Schema '
+            "does not coerce); a missing required argument shows when the object closes. "
+            "The tool loop refuses to run such a call and tells the model why, in the same "
+            "words."
+        ),
+        builder=b,
+        request={
+            "max_tokens": 1024,
+            "system": BOOKING_SYSTEM,
+            "tools": [BOOK_TABLE],
+            "messages": [
+                {
+                    "role": "user",
+                    "content": "Book Taberna da Rua das Flores for 4 people tomorrow at 7pm, "
+                    "by the window if they can. It's a birthday.",
+                }
+            ],
+        },
+        stop_reason="tool_use",
+        violations=(
+            "time: must match the pattern ^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            'party_size: expected integer, got string "4"',
+            'seating: must be one of "indoor", "terrace", "bar" (got "window")',
+            'notes: unexpected property "notes" (not in the schema)',
+            '(arguments): missing required property "date"',
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- runs to compare
+
+WEEKEND_SYSTEM = (
+    "You are a travel assistant. Use the tools to check facts. Today is Thursday 13 November 2025."
+)
+WEEKEND_PROMPT = (
+    "I'm free this weekend, Saturday 15 and Sunday 16 November. Which of Lisbon, Porto or "
+    "Seville will have the best weather for walking around all day?"
+)
+WEEKEND_CITIES = ("Lisbon, Portugal", "Porto, Portugal", "Seville, Spain")
+WEEKEND_FORECASTS: dict[str, dict[str, Any]] = {
+    "Lisbon, Portugal": {
+        "location": "Lisbon, Portugal",
+        "units": "celsius",
+        "days": [
+            {
+                "date": "2025-11-15",
+                "summary": "sunny intervals",
+                "high": 19,
+                "low": 12,
+                "rain_mm": 0.4,
+            },
+            {"date": "2025-11-16", "summary": "sunny", "high": 20, "low": 12, "rain_mm": 0.0},
+        ],
+    },
+    "Porto, Portugal": {
+        "location": "Porto, Portugal",
+        "units": "celsius",
+        "days": [
+            {"date": "2025-11-15", "summary": "showers", "high": 16, "low": 10, "rain_mm": 7.2},
+            {"date": "2025-11-16", "summary": "heavy rain", "high": 15, "low": 11, "rain_mm": 14.8},
+        ],
+    },
+    "Seville, Spain": {
+        "location": "Seville, Spain",
+        "units": "celsius",
+        "days": [
+            {"date": "2025-11-15", "summary": "sunny", "high": 23, "low": 10, "rain_mm": 0.0},
+            {"date": "2025-11-16", "summary": "sunny", "high": 24, "low": 11, "rain_mm": 0.0},
+        ],
+    },
+}
+WEEKEND_ANSWER_PARALLEL = (
+    "**Seville** is your best bet for a weekend on foot:\n\n"
+    "| city | Saturday | Sunday | rain |\n"
+    "| --- | --- | --- | ---: |\n"
+    "| Seville | sunny, 23 °C | sunny, 24 °C | 0 mm |\n"
+    "| Lisbon | sunny intervals, 19 °C | sunny, 20 °C | 0.4 mm |\n"
+    "| Porto | showers, 16 °C | heavy rain, 15 °C | 22 mm |\n\n"
+    "Seville is dry and warm both days, though mornings start around 10 °C, so bring a "
+    "layer. Lisbon is a close second and a little milder. Skip Porto this time: it rains "
+    "most of the weekend."
+)
+WEEKEND_ANSWER_SEQUENTIAL = (
+    "**Seville** is the one to pick for walking around all day:\n\n"
+    "| city | Saturday | Sunday | rain |\n"
+    "| --- | --- | --- | ---: |\n"
+    "| Seville | sunny, 23 °C | sunny, 24 °C | 0 mm |\n"
+    "| Lisbon | sunny intervals, 19 °C | sunny, 20 °C | 0.4 mm |\n"
+    "| Porto | showers, 16 °C | heavy rain, 15 °C | 22 mm |\n\n"
+    "Seville stays dry and warm both days; mornings start around 10 °C, so bring a layer. "
+    "Lisbon is a close second. Porto will be wet most of the weekend."
+)
+
+
+def _weekend_request(messages: list[dict[str, Any]], *, parallel: bool) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "max_tokens": 2048,
+        "system": WEEKEND_SYSTEM,
+        "tools": [GET_WEATHER],
+        "messages": list(messages),
+    }
+    if not parallel:
+        request["tool_choice"] = {"type": "auto", "disable_parallel_tool_use": True}
+    return request
+
+
+def _weekend_call(b: StreamBuilder, city: str) -> None:
+    b.tool_use(
+        "get_weather",
+        {
+            "location": city,
+            "start_date": "2025-11-15",
+            "end_date": "2025-11-16",
+            "units": "celsius",
+        },
+    )
+
+
+def _next_input(input_tokens: int, previous: StreamBuilder, results: list[dict[str, Any]]) -> int:
+    """A turn's input: the previous turn's input, its output, and the results sent back."""
+    return (
+        input_tokens
+        + _final_usage(previous)["output_tokens"]
+        + sum(estimate_tokens(json.dumps(r)) + 12 for r in results)
+    )
+
+
+def weekend(parallel: bool) -> Conversation:
+    """The same question answered with the three forecasts asked at once (two turns), or
+    one at a time (``disable_parallel_tool_use``: four turns)."""
+    name = "weekend_parallel" if parallel else "weekend_sequential"
+    how = "in parallel" if parallel else "one at a time"
+    conversation: list[dict[str, Any]] = [{"role": "user", "content": WEEKEND_PROMPT}]
+    batches = [list(WEEKEND_CITIES)] if parallel else [[city] for city in WEEKEND_CITIES]
+    seed = 1200 if parallel else 1300
+    input_tokens = 498
+    turns: list[Recording] = []
+    previous: StreamBuilder | None = None
+    previous_results: list[dict[str, Any]] = []
+    for number, batch in enumerate([*batches, []], start=1):
+        if previous is not None:
+            input_tokens = _next_input(input_tokens, previous, previous_results)
+            conversation += [
+                _assistant(previous),
+                _results_message(previous.tool_ids, previous_results),
+            ]
+        b = StreamBuilder(
+            SONNET, seed=seed + number, usage={"input_tokens": input_tokens}, max_tokens=2048
+        )
+        if batch and number == 1:
+            b.text(
+                "I'll check the forecast for all three cities at once."
+                if parallel
+                else "I'll check the forecasts one city at a time, starting with Lisbon."
+            )
+        elif batch:
+            b.text(f"Now {batch[0].split(',')[0]}.")
+        for city in batch:
+            _weekend_call(b, city)
+        if batch:
+            b.stop("tool_use")
+            description = f"Asks for the forecast of {', '.join(c.split(',')[0] for c in batch)}."
+        else:
+            b.text(WEEKEND_ANSWER_PARALLEL if parallel else WEEKEND_ANSWER_SEQUENTIAL)
+            b.stop("end_turn")
+            description = "Compares the forecasts and answers: Seville."
+        turns.append(
+            Recording(
+                name=f"{name}.turn{number}",
+                title=f"Weekend forecasts {how}, turn {number}",
+                description=description,
+                teaches=(
+                    "Every turn sends the whole conversation again: input tokens grow "
+                    "with each round trip."
+                ),
+                builder=b,
+                request=_weekend_request(conversation, parallel=parallel),
+                stop_reason="tool_use" if batch else "end_turn",
+                conversation=name,
+                turn=number,
+            )
+        )
+        previous = b
+        previous_results = [WEEKEND_FORECASTS[city] for city in batch]
+    return Conversation(
+        name=name,
+        title=f"Weekend forecasts, tools called {how}",
+        description=(
+            "Which city has the best weekend weather: three get_weather calls "
+            + (
+                "in one response, then the answer (2 turns)."
+                if parallel
+                else "made one per response with disable_parallel_tool_use, then the "
+                "answer (4 turns)."
+            )
+        ),
+        teaches=(
+            "Compare it with "
+            + ("weekend_sequential" if parallel else "weekend_parallel")
+            + " (compare_runs): parallel calls save round trips, so fewer requests, less "
+            "waiting for first tokens, and fewer input tokens, since every request re-sends "
+            "the conversation."
+        ),
+        model=SONNET,
+        turns=turns,
+    )
+
+
+CAPACITY_ANSWER_FAST = (
+    "**8 workers.**\n\n"
+    "At 1,200 requests/min you get 20 requests/s, and each holds a worker for 0.25 s, so "
+    "about 20 × 0.25 = 5 workers are busy on average. To keep utilisation under 70% you "
+    "need 5 ÷ N < 0.7, so N > 7.1: 8 workers puts you at 62.5%."
+)
+
+
+def capacity(thinking: bool) -> Recording:
+    b = StreamBuilder(
+        SONNET, seed=1401 if thinking else 1402, usage={"input_tokens": 74}, max_tokens=8192
+    )
+    request: dict[str, Any] = {
+        "max_tokens": 8192,
+        "messages": [{"role": "user", "content": CAPACITY_PROMPT}],
+    }
+    if thinking:
+        b.thinking(CAPACITY_THINKING)
+        b.text(CAPACITY_ANSWER)
+        request["thinking"] = {"type": "enabled", "budget_tokens": 4096}
+    else:
+        b.text(CAPACITY_ANSWER_FAST)
+    b.stop("end_turn")
+    state = "on" if thinking else "off"
+    return Recording(
+        name=f"capacity_thinking_{state}",
+        title=f"Capacity question, thinking {state}",
+        description=(
+            "The capacity-planning question of thinking_summarized on Sonnet, "
+            + (
+                "with extended thinking: reasoning first, then a fuller answer."
+                if thinking
+                else "without thinking: the answer starts at once."
+            )
+        ),
+        teaches=(
+            "Compare capacity_thinking_on with capacity_thinking_off (compare_runs): "
+            "thinking costs output tokens (thinking_tokens) and delays the first word of "
+            "the answer; here it buys the caveats (bursts, N+1)."
+        ),
+        builder=b,
+        request=request,
+        stop_reason="end_turn",
+    )
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -1477,26 +1920,39 @@ def single_recordings() -> list[Recording]:
         write_file_200kb(),
         max_tokens_mid_tool(),
         overloaded_error(),
+        invalid_tool_arguments(),
+        capacity(thinking=True),
+        capacity(thinking=False),
     ]
 
 
+def conversations() -> list[Conversation]:
+    return [tool_loop(), weekend(parallel=True), weekend(parallel=False)]
+
+
 def _check(recording: Recording, events: list[TimedEvent]) -> None:
-    """Reduce the stream; it must report what the recipe says, or nothing is written."""
-    state = StreamState(started_at=0.0)
+    """Reduce the stream with the request's tools; it must report what the recipe says
+    (stop reason, error, problems, tool-argument violations), or nothing is written."""
+    state = StreamState(started_at=0.0, request=recording.request)
     for t, event in events:
         state.apply(event, at=t)
     state.finish()
     problems = tuple(p.kind for p in state.problems)
     error = state.error.get("type") if state.error else None
+    violations = tuple(
+        str(v) for b in state.blocks if isinstance(b, ToolUseBlock) for v in b.violations
+    )
     if (
         problems != recording.problems
         or error != recording.error
         or state.stop_reason != recording.stop_reason
+        or violations != recording.violations
     ):
         raise SystemExit(
             f"{recording.name}: reduced to problems={problems}, error={error}, "
-            f"stop_reason={state.stop_reason}; the recipe expects {recording.problems}, "
-            f"{recording.error}, {recording.stop_reason}"
+            f"stop_reason={state.stop_reason}, violations={violations}; the recipe expects "
+            f"{recording.problems}, {recording.error}, {recording.stop_reason}, "
+            f"{recording.violations}"
         )
 
 
@@ -1512,7 +1968,9 @@ def _meta(recording: Recording) -> dict[str, Any]:
         "seed": b.seed,
         "time_to_first_event": b.time_to_first_event,
         "output_tokens_per_second": round(b.tokens_per_second, 1),
-        "request": recording.request,
+        "request": {"model": b.model, **recording.request},
+        # t counts from the first event; the request went out this long before it
+        "request_at": -b.time_to_first_event,
     }
     if recording.conversation is not None:
         meta["conversation"] = recording.conversation
@@ -1524,9 +1982,9 @@ def _meta(recording: Recording) -> dict[str, Any]:
 def write_gallery(out: Path) -> dict[str, Any]:
     """Write every recording and index.json into ``out``; returns the index."""
     out.mkdir(parents=True, exist_ok=True)
-    loop = tool_loop()
+    multi = conversations()
     entries: list[dict[str, Any]] = []
-    for recording in [*single_recordings(), *loop.turns]:
+    for recording in [*single_recordings(), *(t for c in multi for t in c.turns)]:
         events = recording.builder.build()
         _check(recording, events)
         target = out / recording.file
@@ -1555,13 +2013,14 @@ def write_gallery(out: Path) -> dict[str, Any]:
         "recordings": entries,
         "conversations": [
             {
-                "name": loop.name,
-                "title": loop.title,
-                "description": loop.description,
-                "teaches": loop.teaches,
-                "model": loop.model,
-                "turns": [t.name for t in loop.turns],
+                "name": c.name,
+                "title": c.title,
+                "description": c.description,
+                "teaches": c.teaches,
+                "model": c.model,
+                "turns": [t.name for t in c.turns],
             }
+            for c in multi
         ],
     }
     text = json.dumps(index, indent=2, ensure_ascii=False) + "\n"

@@ -26,6 +26,7 @@ from synthetic import StreamBuilder, estimate_tokens, write_synthetic_cassette
 
 from streamscope.core import gallery
 from streamscope.core.blocks import RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolUseBlock
+from streamscope.core.cassette import read_cassette
 from streamscope.core.state import StreamState
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,8 +48,18 @@ EXPECTED: dict[str, tuple[str | None, str | None, tuple[str, ...]]] = {
     "tool_loop.turn2": ("tool_use", None, ()),
     "tool_loop.turn3": ("tool_use", None, ()),
     "tool_loop.turn4": ("end_turn", None, ()),
+    "invalid_tool_arguments": ("tool_use", None, ()),
+    "capacity_thinking_on": ("end_turn", None, ()),
+    "capacity_thinking_off": ("end_turn", None, ()),
+    "weekend_parallel.turn1": ("tool_use", None, ()),
+    "weekend_parallel.turn2": ("end_turn", None, ()),
+    "weekend_sequential.turn1": ("tool_use", None, ()),
+    "weekend_sequential.turn2": ("tool_use", None, ()),
+    "weekend_sequential.turn3": ("tool_use", None, ()),
+    "weekend_sequential.turn4": ("end_turn", None, ()),
 }
 NAMES = sorted(EXPECTED)
+CONVERSATIONS = {"tool_loop": 4, "weekend_parallel": 2, "weekend_sequential": 4}
 
 
 def reduce(name: str) -> StreamState:
@@ -82,9 +93,10 @@ def load_script() -> ModuleType:
 
 def test_index_lists_exactly_the_expected_recordings() -> None:
     assert sorted(r.name for r in gallery.list_recordings()) == NAMES
-    [loop] = gallery.list_conversations()
-    assert loop.name == "tool_loop"
-    assert list(loop.turns) == [f"tool_loop.turn{i}" for i in range(1, 5)]
+    found = {c.name: list(c.turns) for c in gallery.list_conversations()}
+    assert found == {
+        name: [f"{name}.turn{i}" for i in range(1, n + 1)] for name, n in CONVERSATIONS.items()
+    }
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -135,7 +147,7 @@ def test_index_markdown() -> None:
     assert text.startswith("| name | what it shows | model | events | size | duration |")
     for r in gallery.list_recordings():
         assert f"`{r.name}`" in text
-    assert "`tool_loop` (4 turns)" in text
+    assert "`tool_loop` (4 turns)" in text and "`weekend_sequential` (4 turns)" in text
     assert "6 min" in text  # the 200 KB write takes minutes at a realistic rate
 
 
@@ -348,10 +360,10 @@ def test_tool_loop_turns_are_coherent(states: dict[str, StreamState]) -> None:
     assert all(t.blocks[0].type == "thinking" for t in turns)  # interleaved thinking
     assert len(turns[1].tool_calls) >= 3
     assert [c.name for c in turns[2].tool_calls] == ["send_email"]
-    assert "send_email" in metas[2]["request"]["require_approval"]
+    assert all(meta["require_approval"] == ["send_email"] for meta in metas)
     # each request answers the previous turn's calls, by id and in order
     for previous, meta in zip(turns, metas[1:], strict=False):
-        results = meta["request"]["new_messages"][-1]["content"]
+        results = meta["request"]["messages"][-1]["content"]
         assert [r["tool_use_id"] for r in results] == [c.id for c in previous.tool_calls]
     assert metas[3]["approval"]["tool_use_id"] == turns[2].tool_calls[0].id
     # the conversation grows turn by turn while the cached prefix is read
@@ -365,8 +377,8 @@ def test_tool_loop_replays_through_the_projects_loop() -> None:
     loop_module = pytest.importorskip("streamscope.core.loop")
     replay_module = pytest.importorskip("streamscope.core.replay_client")
     cassettes = [gallery.load(f"tool_loop.turn{i}") for i in range(1, 5)]
-    runs = json.loads(cassettes[1].meta["request"]["new_messages"][-1]["content"][0]["content"])
-    logs = [r["content"] for r in cassettes[2].meta["request"]["new_messages"][-1]["content"]]
+    runs = json.loads(cassettes[1].meta["request"]["messages"][-1]["content"][0]["content"])
+    logs = [r["content"] for r in cassettes[2].meta["request"]["messages"][-1]["content"]]
 
     def list_ci_runs(pipeline: str, status: str, since: str, until: str) -> dict[str, Any]:
         """Runs of a CI pipeline."""
@@ -406,6 +418,109 @@ def test_tool_loop_replays_through_the_projects_loop() -> None:
     assert asked == ["send_email"] and sent[0]["to"] == ["platform-team@acme.example"]
     assert [r.name for r in loop.runs].count("get_job_log") == 3
     assert not any(r.is_error for r in loop.runs)
+
+
+# --------------------------------------------------------------------------- the whole request
+
+
+CLIENT_TOOLS = {
+    "parallel_tools": ["get_weather", "search_flights", "find_hotels", "get_exchange_rate"],
+    "write_file_200kb": ["read_file", "write_file", "run_tests"],
+    "max_tokens_mid_tool": ["read_file", "create_file"],
+    "invalid_tool_arguments": ["book_table"],
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_header_holds_the_whole_request_and_when_it_was_sent(name: str) -> None:
+    cassette = gallery.load(name)
+    request = cassette.request
+    assert request is not None
+    assert request["model"] == cassette.meta["model"] and isinstance(request["max_tokens"], int)
+    assert request["messages"][0]["role"] == "user"
+    assert not {"stream", "new_messages", "require_approval"} & set(request)
+    for entry in request.get("tools", []):
+        assert isinstance(entry, dict) and entry["name"]
+        if "type" not in entry:  # a client tool: its schema is there
+            assert entry["input_schema"]["type"] == "object"
+    if name in CLIENT_TOOLS:
+        assert [t["name"] for t in request["tools"]] == CLIENT_TOOLS[name]
+    assert cassette.request_at == -cassette.meta["time_to_first_event"]
+    assert cassette.time_to_first_event == pytest.approx(cassette.meta["time_to_first_event"])
+
+
+@pytest.mark.parametrize("conversation", sorted(CONVERSATIONS))
+def test_each_turn_sends_the_whole_conversation_so_far(
+    conversation: str, states: dict[str, StreamState]
+) -> None:
+    names = [p.name.removesuffix(".jsonl") for p in gallery.conversation(conversation)]
+    requests = [gallery.load(n).request for n in names]
+    for n, (name, request) in enumerate(zip(names, requests, strict=True)):
+        assert request is not None
+        if n == 0:
+            assert len(request["messages"]) == 1
+            continue
+        previous = requests[n - 1]
+        assert previous is not None
+        assert request["messages"][:-2] == previous["messages"]
+        assistant, results = request["messages"][-2:]
+        streamed = states[names[n - 1]].to_message()["content"]
+        assert assistant == {"role": "assistant", "content": streamed}  # signatures too
+        assert [r["tool_use_id"] for r in results["content"]] == [
+            c.id for c in states[names[n - 1]].tool_calls
+        ]
+        same = {k: v for k, v in request.items() if k != "messages"}
+        assert same == {k: v for k, v in previous.items() if k != "messages"}, name
+
+
+def test_only_the_invalid_arguments_break_their_schemas() -> None:
+    for name in NAMES:
+        cassette = gallery.load(name)
+        state = StreamState(request=cassette.request)
+        state.apply_all(cassette.events)
+        found = [str(v) for b in state.blocks if isinstance(b, ToolUseBlock) for v in b.violations]
+        if name != "invalid_tool_arguments":
+            assert found == [], name
+    assert found == []
+    state = StreamState(request=gallery.load("invalid_tool_arguments").request)
+    state.apply_all(gallery.load_events("invalid_tool_arguments"))
+    [block] = [b for b in state.blocks if isinstance(b, ToolUseBlock)]
+    assert [v.keyword for v in block.violations] == [
+        "pattern",
+        "type",
+        "enum",
+        "additionalProperties",
+        "required",
+    ]
+
+
+def test_weekend_parallel_and_sequential_ask_the_same_question() -> None:
+    parallel = [read_cassette(p) for p in gallery.conversation("weekend_parallel")]
+    sequential = [read_cassette(p) for p in gallery.conversation("weekend_sequential")]
+    first_p, first_s = parallel[0].request, sequential[0].request
+    assert first_p is not None and first_s is not None
+    assert first_p["messages"] == first_s["messages"] and first_p["tools"] == first_s["tools"]
+    assert "tool_choice" not in first_p
+    assert first_s["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
+    calls = [
+        [c.input["location"] for c in StreamState().apply_all(c.events).tool_calls]
+        for c in (*parallel, *sequential)
+    ]
+    assert calls[0] == ["Lisbon, Portugal", "Porto, Portugal", "Seville, Spain"]
+    assert calls[1] == [] and calls[-1] == []
+    assert [c for turn in calls[2:5] for c in turn] == calls[0]
+
+
+def test_capacity_with_and_without_thinking() -> None:
+    on, off = gallery.load("capacity_thinking_on"), gallery.load("capacity_thinking_off")
+    assert on.request is not None and off.request is not None
+    assert on.request["messages"] == off.request["messages"]
+    assert on.request["thinking"]["type"] == "enabled" and "thinking" not in off.request
+    thinking = StreamState().apply_all(on.events)
+    quick = StreamState().apply_all(off.events)
+    assert [b.type for b in thinking.blocks] == ["thinking", "text"]
+    assert [b.type for b in quick.blocks] == ["text"]
+    assert (thinking.usage.thinking_tokens or 0) > 0 and quick.usage.thinking_tokens is None
 
 
 # --------------------------------------------------------------------------- the generator

@@ -524,8 +524,8 @@ def test_edited_arguments_are_validated() -> None:
     first = results_of(conversation[2])[0]
     assert first["is_error"] is True
     assert "edited are invalid" in first["content"]
-    assert "path: Input should be a valid string" in first["content"]
-    assert "extra: Extra inputs are not permitted" in first["content"]
+    assert "path: expected string, got integer 5" in first["content"]
+    assert 'extra: unexpected property "extra" (not in the schema)' in first["content"]
     assert [n for n, _ in counter.calls] == ["read_file"]
 
 
@@ -763,9 +763,9 @@ def test_tool_errors_become_is_error_results() -> None:
     raised, invalid, unknown, bad_json, remote, soft = (b["content"] for b in blocks)
     assert raised == "ZeroDivisionError: float division by zero"
     assert invalid.startswith("Invalid arguments for tool 'divide':\n")
-    assert "- a: Input should be a valid number" in invalid
-    assert "- b: Field required" in invalid
-    assert "- c: Extra inputs are not permitted" in invalid
+    assert '- a: expected number, got string "one"' in invalid
+    assert '- (arguments): missing required property "b"' in invalid
+    assert '- c: unexpected property "c" (not in the schema)' in invalid
     assert unknown == "Unknown tool 'no_such_tool'. Available tools: divide, soft_fail."
     assert "not valid JSON" in bad_json and "'divide'" in bad_json
     assert "no local implementation" in remote

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import functools
 import warnings
 from typing import Annotated, Any, Literal, Optional
@@ -92,11 +93,29 @@ def test_schema_from_signature_and_google_docstring() -> None:
 def test_validate_converts_and_returns_keyword_arguments() -> None:
     t = Tool(book)
     kwargs = t.validate(
-        {"guest": "Ada", "nights": "3", "address": {"street": "Rue", "zip_code": "75"}}
+        {"guest": "Ada", "nights": 3, "address": {"street": "Rue", "zip_code": "75"}}
     )
     assert kwargs["nights"] == 3 and kwargs["room"] == "single" and kwargs["floor"] == 1
     assert isinstance(kwargs["address"], Address)  # nested models arrive as models
     assert t(**kwargs).startswith("Ada:3:single:None")
+    assert t.validate({"guest": "Ada", "nights": 3.0})["nights"] == 3  # JSON: 3.0 is an integer
+
+
+@pytest.mark.parametrize(
+    ("arguments", "line"),
+    [
+        ({"guest": "Ada", "nights": "3"}, 'nights: expected integer, got string "3"'),
+        ({"guest": "Ada", "nights": True}, "nights: expected integer, got boolean true"),
+        ({"guest": "Ada", "floor": 2.5}, "floor: expected integer, got number 2.5"),
+        ({"guest": 7}, "guest: expected string, got integer 7"),
+    ],
+)
+def test_validate_does_not_coerce(arguments: dict[str, Any], line: str) -> None:
+    """The rule is the schema's, without pydantic's lax coercion ("3" for an int)."""
+    with pytest.raises(ToolInputError) as info:
+        Tool(book).validate(arguments)
+    assert info.value.errors == [line]
+    assert [str(v) for v in info.value.violations] == [line]
 
 
 def test_validate_lists_every_problem() -> None:
@@ -106,16 +125,36 @@ def test_validate_lists_every_problem() -> None:
     err = info.value
     assert err.tool_name == "book"
     assert str(err).startswith("Invalid arguments for tool 'book':\n- ")
-    joined = "\n".join(err.errors)
-    assert "guest: Field required" in joined
-    assert "nights: Input should be a valid integer" in joined and "(got 'many')" in joined
-    assert "room: Input should be 'single' or 'double'" in joined
-    assert "floor: Input should be less than or equal to 20 (got 99)" in joined
-    assert "gust: Extra inputs are not permitted (unexpected argument)" in joined
-    assert len(err.errors) == 5
-    with pytest.raises(ToolInputError, match="expected a JSON object, got list"):
+    assert err.errors == [
+        'nights: expected integer, got string "many"',
+        'room: must be one of "single", "double" (got "suite")',
+        "floor: must be ≤ 20 (got 99)",
+        'gust: unexpected property "gust" (not in the schema)',
+        '(arguments): missing required property "guest"',
+    ]
+    assert [v.keyword for v in err.violations] == [
+        "type",
+        "enum",
+        "maximum",
+        "additionalProperties",
+        "required",
+    ]
+    with pytest.raises(ToolInputError, match=r"\(arguments\): expected object, got array"):
         t.validate([1, 2])
     assert isinstance(err, ValueError)
+
+
+def test_what_the_schema_does_not_say_is_left_to_pydantic() -> None:
+    """A value the schema allows but the annotation cannot take (a ``format``): pydantic's
+    conversion reports it, as a violation too."""
+
+    def on(day: datetime.date) -> str:
+        return day.isoformat()
+
+    with pytest.raises(ToolInputError) as info:
+        Tool(on).validate({"day": "not a date"})
+    assert info.value.errors[0].startswith("day: Input should be a valid date")
+    assert info.value.violations[0].path == ("day",)
 
 
 def test_numpy_and_sphinx_docstrings() -> None:
@@ -429,7 +468,7 @@ def test_parameter_names_that_clash_with_pydantic_and_partials() -> None:
     kwargs = t.validate({"sql": "select 1", "schema": "s", "json": True})
     assert kwargs == {"sql": "select 1", "schema": "s", "json": True, "model_config": 1}
     assert t(**kwargs) == "select 1|s|True|1"
-    with pytest.raises(ToolInputError, match="schema: Input should be a valid string"):
+    with pytest.raises(ToolInputError, match="schema: expected string, got integer 3"):
         t.validate({"sql": "x", "schema": 3})
     p = Tool(functools.partial(query, json=True))
     assert p.name == "query" and p.description == "Run SQL."
