@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -234,7 +234,7 @@ class DatabaseLayer:
         self._day: _DatabaseDay | None = None
 
     def _current(self) -> _DatabaseDay:
-        data, now = snapshot(), datetime.now(timezone.utc)
+        data, now = snapshot(), datetime.now(UTC)
         day = self._day
         if day is None or day.data is not data or day.day != now.date():
             day = self._day = _DatabaseDay(data, now)

@@ -66,7 +66,7 @@ from collections.abc import (
     Mapping,
 )
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final, TypeVar, overload
 
@@ -192,7 +192,7 @@ def sanitize_meta(value: Any) -> Any:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class CassetteWriter(Closing):

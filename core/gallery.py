@@ -22,19 +22,14 @@ import difflib
 import functools
 import json
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from streamscope.core.cassette import Cassette, read_cassette
-
-if sys.version_info >= (3, 11):
-    from importlib.resources.abc import Traversable
-else:  # pragma: no cover - Python 3.10
-    from importlib.abc import Traversable
 
 __all__ = [
     "ConversationInfo",

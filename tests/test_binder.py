@@ -14,17 +14,13 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 from notebook_run import ROOT, SECRET_VARIABLES, execute, text_of, widget_outputs
 from packaging.requirements import Requirement
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    tomllib = pytest.importorskip("tomli")
 
 BINDER = ROOT / "binder"
 QUICKSTART = Path("examples") / "01_quickstart.ipynb"

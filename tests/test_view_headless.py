@@ -28,11 +28,12 @@ from streams import (
     rich_stream,
     text_events,
     text_stream,
+    tool_events,
 )
 from view_harness import FakeClock, Recorder, deliver, node_page_parts, page_parts
 
 from streamscope.core import gallery
-from streamscope.core.cassette import read_events, read_timed_events
+from streamscope.core.cassette import read_cassette, read_events, read_timed_events
 from streamscope.core.errors import StreamAPIError
 from streamscope.core.pricing import DEFAULT_PRICES, ModelPrice
 from streamscope.core.state import StreamState
@@ -521,10 +522,26 @@ def test_sdk_error_event_keeps_the_view_and_reraises() -> None:
 
 def test_a_recording_with_times_replays_with_its_times() -> None:
     view, _rec, _clock, _initial = make_view()
-    cassette = read_timed_events(gallery.path("cache_hit"))
+    cassette = read_cassette(gallery.path("cache_hit"))
+    assert cassette.request_at is not None  # the gallery records when the request went out
     asyncio.run(view.play(gallery.path("cache_hit"), speed=None))
-    recorded = [t for t, _ in cassette if t is not None]
+    recorded = [t for t, _ in cassette.timed_events() if t is not None]
+    state = view.state
+    assert state.request_known  # so the picture says "time to first token"
+    assert state.duration == pytest.approx(recorded[-1] - cassette.request_at, abs=1e-6)
+    assert state.time_to_first_event == pytest.approx(recorded[0] - cassette.request_at, abs=1e-6)
+    assert state.request is not None and state.request["model"] == state.model
+    assert "time to first token" in view.static_html()
+
+
+def test_a_recording_without_its_request_time_counts_from_its_first_event() -> None:
+    view, _rec, _clock, _initial = make_view()
+    timed = read_timed_events(gallery.path("cache_hit"))
+    asyncio.run(view.play(timed, speed=None))  # (t, event) pairs: no header
+    recorded = [t for t, _ in timed if t is not None]
+    assert not view.state.request_known
     assert view.state.duration == pytest.approx(recorded[-1] - recorded[0], abs=1e-6)
+    assert "first token, from message_start" in view.static_html()
 
 
 # --------------------------------------------------------------------------- the clock
@@ -722,3 +739,149 @@ def test_the_event_log_is_bounded() -> None:
     assert len(log.events) == CAP and log.total == CAP + 500 and log.dropped == 500
     items, page, pages = log.page(None)
     assert page == pages - 1 and items[-1].number == CAP + 500
+
+
+# --------------------------------------------------------------------------- tool schemas
+
+BOOKING_TOOL: dict[str, Any] = {
+    "name": "book_table",
+    "description": "Book a table.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string"},
+            "party_size": {"type": "integer", "minimum": 1},
+            "seating": {"enum": ["indoor", "terrace"]},
+            "guests": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["city", "party_size"],
+        "additionalProperties": False,
+    },
+}
+BAD_BOOKING = {"city": "Lisbon", "party_size": "4", "guests": ["Ana", 7], "seating": "window"}
+
+
+def _args(view: StreamView, rec: Recorder, initial: dict[str, Any], index: int) -> str:
+    parts = page_parts(initial, rec.patches)
+    return "".join(
+        "".join(v)
+        for k, v in parts.items()
+        if k == f"args/{index}" or k.startswith(f"args/{index}/")
+    )
+
+
+def test_a_field_that_breaks_the_schema_is_marked_before_the_block_ends() -> None:
+    view, rec, clock, initial = make_view(tools=[BOOKING_TOOL])
+    events = [message_start(), *tool_events(0, "book_table", BAD_BOOKING, chunk=3)]
+    *body, stop = events
+    seen_marked: list[str] = []
+    for event in body:  # everything but content_block_stop
+        clock.advance(0.06)  # one frame per event
+        view.apply(event)
+        items = tree(_args(view, rec, initial, 0)).select(tag="li")
+        marked = {str(n.attrs["data-path"]) for n in items if "data-bad" in n.attrs}
+        seen_marked += [p for p in sorted(marked) if p not in seen_marked]
+    # each mark appeared while the block was still streaming, in the order the JSON came
+    assert seen_marked == ["/party_size", "/guests/1", "/seating"]
+    assert "missing required" not in _args(view, rec, initial, 0)  # "required": all present
+    clock.advance(0.06)
+    view.apply(stop)
+    feed(view, clock, message_end(stop_reason="tool_use"), step=0.06)
+    html_text = _args(view, rec, initial, 0)
+    assert 'expected integer, got string "4"' in html_text
+    assert html_text.count("⚠") == 3
+    panel = tree("".join(page_parts(initial, rec.patches)["final"]))
+    notes = panel.one("ss-call-violations").text()
+    assert "party_size: expected integer" in notes and "guests[1]" in notes
+    assert "seating" in notes
+    static = view.static_html()
+    assert static.count('data-bad=""') == 4  # three fields, and the call in the panel
+
+
+def test_a_missing_required_field_is_said_once_the_object_closes() -> None:
+    view, rec, clock, initial = make_view(tools=[BOOKING_TOOL])
+    events = [message_start(), *tool_events(0, "book_table", {"city": "Porto"}, chunk=4)]
+    feed(view, clock, events[:-2], step=0.06)
+    assert "missing required" not in _args(view, rec, initial, 0)
+    feed(view, clock, events[-2:], step=0.06)  # the closing brace, then the stop
+    rows = tree(_args(view, rec, initial, 0)).select("ss-bad-args")
+    assert len(rows) == 1 and 'missing required property "party_size"' in rows[0].text()
+
+
+def test_a_violation_that_lands_in_a_rendered_field_rerenders_it() -> None:
+    from streamscope.core.validation import Violation
+    from streamscope.widgets.render.arguments import ArgumentTree
+
+    value: dict[str, Any] = {"a": [1, 2, 3], "b": "x"}
+    arguments = ArgumentTree()
+    first = arguments.regions("args/0", value, ("b",), False)
+    assert "data-bad" not in "".join(first["args/0"] + first["args/0/0"])
+    later = arguments.regions("args/0", value, ("b",), False, [Violation(("a", 1), "too big")])
+    assert 'data-path="/a/1" data-bad=""' in "".join(later["args/0/0"])
+    assert "too big" in "".join(later["args/0/0"])
+
+
+def test_the_view_checks_the_tools_of_the_request_it_opened() -> None:
+    """No tools= given: the request the SDK sent (over a mock transport) says which."""
+    events = [
+        message_start(),
+        *tool_events(0, "book_table", BAD_BOOKING),
+        *message_end(stop_reason="tool_use"),
+    ]
+    client = _client(events)
+    view, rec, _clock, initial = make_view()
+    view.consume(client.messages.stream(**REQUEST, tools=[BOOKING_TOOL]))
+    request = view.state.request
+    assert request is not None and request["tools"][0]["name"] == "book_table"
+    assert "api_key" not in json.dumps(request) and "test" not in json.dumps(request)
+    block = view.state.blocks[0]
+    assert [v.where for v in block.violations] == ["party_size", "guests[1]", "seating"]  # type: ignore[attr-defined]
+    assert _args(view, rec, initial, 0).count("⚠") == 3
+
+
+# --------------------------------------------------------------------------- the request
+
+
+def test_the_request_box_gives_code_to_send_it_again_and_never_a_key() -> None:
+    events = [message_start(), *text_events(0, "Paris in two days."), *message_end()]
+    client = _client(events)
+    view, rec, _clock, initial = make_view()
+    view.consume(client.messages.stream(**REQUEST))
+    parts = page_parts(initial, rec.patches)
+    assert "The request" in "".join(parts["request"])
+    code_id = "lazy:request/code"
+    assert code_id not in parts  # sent only once the box is opened
+    deliver(view, {"type": "want", "region": code_id})
+    code = tree("".join(page_parts(initial, rec.patches)[code_id]))
+    blocks = [p.text() for p in code.select(tag="pre")]
+    assert len(blocks) == 2  # Python and curl
+    python, curl = blocks
+    assert "client.messages.create(" in python or "client.messages.stream(" in python
+    assert "Plan a weekend in Paris" in python and "claude-sonnet-4-6" in python
+    assert "$ANTHROPIC_API_KEY" in curl and "https://api.anthropic.com}/v1/messages" in curl
+    assert "test" not in python + curl  # the client's key is nowhere
+    compile(python, "<request>", "exec")  # it is Python
+    assert len(code.select("ss-copy")) == 2
+    static = view.static_html()
+    assert "Plan a weekend in Paris" in static  # the code, as text to select
+    assert 'class="ss-live-btn ss-copy"' not in static and ">Copy<" not in static
+
+
+def test_no_request_box_when_the_request_is_not_known() -> None:
+    view, rec, clock, initial = make_view()
+    feed(view, clock, [message_start(), *text_events(0, "hi"), *message_end()], step=0.01)
+    assert view.state.request is None
+    assert not page_parts(initial, rec.patches).get("request")
+    assert "The request" not in view.static_html()
+
+
+def test_a_request_too_long_to_show_names_request_code() -> None:
+    from streamscope.widgets.render.request import SHOWN_LIMIT
+
+    long_request = dict(REQUEST, messages=[{"role": "user", "content": "x" * (SHOWN_LIMIT + 10)}])
+    state = StreamState(request=long_request)
+    view, _rec, clock, _initial = make_view(state=state)
+    feed(view, clock, [message_start(), *text_events(0, "ok"), *message_end()], step=0.01)
+    static = view.static_html()
+    assert "too long to show here" in static and "request_code(view)" in static
+    assert "x" * 1000 not in static

@@ -23,7 +23,12 @@ from streamscope.core.files import write_atomic
 from streamscope.core.jsonio import dumps_exact
 from streamscope.core.playback import Replay, ReplaySource
 from streamscope.core.pricing import PriceTable
-from streamscope.core.sources import AsyncEventIterator, aiter_events, iter_events
+from streamscope.core.sources import (
+    AsyncEventIterator,
+    EventIterator,
+    aiter_events,
+    iter_events,
+)
 from streamscope.core.state import StreamState
 from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.page import standalone_document
@@ -77,6 +82,11 @@ class StreamView(Surface):
         (a daemon timer thread); tests with a fake clock turn it off.
     title:
         The header's title.
+    tools:
+        The request's tools (SDK tool params, ``@tool`` functions, pydantic models, or
+        ``{name: schema}``): each tool call's arguments are checked against its schema while
+        they stream, and a violation marks its field at once. Without it, the tools of the
+        request, when known (an SDK stream, a recording with its request).
     """
 
     def __init__(
@@ -88,9 +98,12 @@ class StreamView(Surface):
         frame_interval: float = 0.05,
         flush_timer: bool = True,
         title: str = "streamscope",
+        tools: Any = None,
         **kwargs: Any,
     ) -> None:
         self._state = state if state is not None else StreamState(clock=clock)
+        if tools is not None:
+            self._state.set_tools(tools)
         self._picture = StreamPicture(self._state, prices=prices, title=title)
         self._mode = "idle"
         self._blocking = False
@@ -180,6 +193,7 @@ class StreamView(Surface):
         self._refuse_if_busy()
         events = iter_events(source)
         self._begin("live", blocking=True)
+        self._learn_request(events)
         try:
             with events:  # closes the source (and exits a manager it entered) on any exit
                 for event in events:
@@ -193,6 +207,7 @@ class StreamView(Surface):
             self._end(failure=_describe(exc))
             raise
         self.message_stream = events.message_stream
+        self._learn_request(events)
         self._end()
         self._raise_for_error()
         return self._state
@@ -206,6 +221,7 @@ class StreamView(Surface):
         self._refuse_if_busy()
         events = aiter_events(source)
         self._begin("live", blocking=False)
+        self._learn_request(events)
         return await self._run(self._pump(events), events, raise_errors=True)
 
     async def play(
@@ -234,7 +250,7 @@ class StreamView(Surface):
         self._replay = replay
         self._begin("replay", blocking=False)
         try:
-            return await self._run(self._play(replay, interval), None, raise_errors=False)
+            return await self._run(self._play(replay), None, raise_errors=False)
         finally:
             self._replay = None
 
@@ -293,10 +309,22 @@ class StreamView(Surface):
             raise exc
         if events is not None:
             self.message_stream = events.message_stream
+            self._learn_request(events)
         self._end()
         if raise_errors:
             self._raise_for_error()
         return self._state
+
+    def _learn_request(self, events: EventIterator | AsyncEventIterator) -> None:
+        """The request that opened the source, when it can be known and the state has none
+        (tool schemas for the marks; the request to re-send)."""
+        if self._state.request is None:
+            with contextlib.suppress(Exception):  # a source that cannot say is not a failure
+                request = events.request
+                if request is not None:
+                    with self._lock:
+                        self._state.set_request(request)
+                        self._picture.touch_all()
 
     @staticmethod
     async def _aclose(events: AsyncEventIterator | None) -> None:
@@ -317,19 +345,19 @@ class StreamView(Surface):
         finally:
             await events.aclose()
 
-    async def _play(self, replay: Replay, interval: float) -> None:
+    async def _play(self, replay: Replay) -> None:
         base = self._clock()
-        first: float | None = None
-        at = base
+        state = self._state
+        with self._lock:
+            if replay.request is not None and state.request is None:
+                state.set_request(replay.request)
+            if replay.request_at is not None and state.event_count == 0:
+                state.set_request_time(base)  # the recording says when the request went out
+            self._picture.touch_all()
+        times = replay.times  # due times since the start (the request, when known)
         seq = self._seq
         async for event in replay:
-            recorded = replay.timed[replay.position - 1][0]
-            if recorded is not None:
-                if first is None:
-                    first = recorded - (at - base)
-                at = base + (recorded - first)
-            elif replay.position > 1:
-                at += interval
+            at = base + times[replay.position - 1]
             with self._lock:
                 self._replay_anchor = (at, self._clock(), replay.speed)
                 self.apply(event, at=at)

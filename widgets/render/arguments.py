@@ -10,6 +10,12 @@ summarized, and so is a container of more than :data:`MAX_LEAVES` values (the ra
 beside it keeps every byte), so rendering never recurses without bound and the markup
 stays near the size of the content.
 
+When the tool's schema is known, a value that breaks it is marked where it stands
+(``data-bad`` and a visible ``⚠`` note with the reason, not colour alone) as soon as the
+reducer finds it; a violation of the arguments object itself (a missing required field) is
+a line at the end of the list. A violation that lands in a field already rendered re-renders
+that field only.
+
 :class:`TextChunks` renders a growing text (raw JSON, thinking) as fixed-size chunks, so a
 frame re-renders only the last one however long the text gets.
 """
@@ -17,9 +23,11 @@ frame re-renders only the last one however long the text gets.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from streamscope.core.partial_json import MISSING
+from streamscope.core.validation import Violation
 from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.markup import e, pre
 from streamscope.widgets.render.regions import slot
@@ -43,6 +51,8 @@ MAX_LEAVES = 120
 tree costs several times its JSON in markup."""
 
 Path = tuple[str | int, ...]
+Bad = dict[Path, list[str]]
+"""Violation messages by the path of the value they are about."""
 
 
 def json_pointer(path: Path) -> str:
@@ -94,7 +104,14 @@ def _leaf_count(value: Any, limit: int) -> int:
     return count
 
 
-def value_html(value: Any, path: Path, streaming: Path | None, depth: int = 0) -> str:
+def bad_note(messages: list[str]) -> str:
+    """The visible mark of a value that breaks its schema."""
+    return f'<span class="ss-bad" role="note">⚠ {e("; ".join(messages))}</span>'
+
+
+def value_html(
+    value: Any, path: Path, streaming: Path | None, depth: int = 0, bad: Bad | None = None
+) -> str:
     """A value as markup: a leaf, or a nested list (summarized past :data:`MAX_DEPTH`)."""
     if not isinstance(value, (dict, list)):
         return _leaf(value)
@@ -106,21 +123,36 @@ def value_html(value: Any, path: Path, streaming: Path | None, depth: int = 0) -
     if _leaf_count(value, MAX_LEAVES) > MAX_LEAVES:
         return f'<span class="ss-deep">… {size}: too many to list here, see the raw JSON</span>'
     items = value.items() if isinstance(value, dict) else enumerate(value)
-    rows = [field_html(key, child, (*path, key), streaming, depth + 1) for key, child in items]
+    rows = [field_html(key, child, (*path, key), streaming, depth + 1, bad) for key, child in items]
     if isinstance(value, list):
         return f'<ol class="ss-tree ss-array" start="0">{"".join(rows)}</ol>'
     return f'<ul class="ss-tree">{"".join(rows)}</ul>'
 
 
-def field_html(key: str | int, value: Any, path: Path, streaming: Path | None, depth: int) -> str:
+def field_html(
+    key: str | int,
+    value: Any,
+    path: Path,
+    streaming: Path | None,
+    depth: int,
+    bad: Bad | None = None,
+) -> str:
     """One field (``<li>``): its key in ``<b>`` (objects only: a list's numbers are its
-    indices). Top-level fields and the fields being written carry their ``data-path``."""
+    indices). Top-level fields, the fields being written and the ones that break the
+    schema carry their ``data-path``."""
     marked = _streaming(path, streaming)
-    attrs = f' data-path="{e(json_pointer(path))}"' if depth <= 1 or marked else ""
+    messages = bad.get(path) if bad else None
+    attrs = f' data-path="{e(json_pointer(path))}"' if depth <= 1 or marked or messages else ""
     if marked:
         attrs += ' data-state="streaming"'
     key_html = "" if isinstance(key, int) else f"<b>{e(key)}</b>: "
-    return f"<li{attrs}>{key_html}{value_html(value, path, streaming, depth)}</li>"
+    inner = value_html(value, path, streaming, depth, bad)
+    if messages:
+        attrs += ' data-bad=""'
+        note = bad_note(messages)
+        # beside a leaf; before a container's list (its head line)
+        inner = f"{inner} {note}" if inner.startswith("<span") else f"{note}{inner}"
+    return f"<li{attrs}>{key_html}{inner}</li>"
 
 
 class _Children:
@@ -141,32 +173,44 @@ class ArgumentTree:
     long array streams, a frame re-renders only the item being written.
     """
 
-    __slots__ = ("_children", "_frozen", "_source", "summarized")
+    __slots__ = ("_bad", "_children", "_frozen", "_seen", "_source", "summarized")
 
     def __init__(self) -> None:
         self._frozen: list[str] = []
         self._source: object = None
         self._children: dict[int, _Children] = {}
+        self._bad: Bad = {}
+        self._seen = 0
         self.summarized = False
         """True when some container was too large to list (see :data:`MAX_LEAVES`)."""
 
     def regions(
-        self, args_id: str, value: Any, streaming: Path | None, complete: bool
+        self,
+        args_id: str,
+        value: Any,
+        streaming: Path | None,
+        complete: bool,
+        violations: Sequence[Violation] = (),
     ) -> dict[str, list[str]]:
         self.summarized = False
         if value is MISSING or (value is None and not complete):
             return {args_id: []}
+        if value is not self._source:  # a new parse (or a block that started again)
+            self._source, self._frozen, self._children = value, [], {}
+            self._bad, self._seen = {}, 0
+        self._learn(value, violations)
+        bad = self._bad
+        whole = [bad_note(bad[()])] if () in bad else []
+        tail = [f'<li class="ss-bad-args" data-bad="">{whole[0]}</li>'] if whole else []
         if not isinstance(value, dict):
             state = "" if complete else ' data-state="streaming"'
             html = value_html(value, (), streaming)
             self.summarized = "ss-deep" in html
-            return {args_id: [f'<li data-path=""{state}>{html}</li>']}
-        if value is not self._source:  # a new parse (or a block that started again)
-            self._source, self._frozen, self._children = value, [], {}
+            return {args_id: [f'<li data-path=""{state}>{html}</li>', *tail]}
         keys = list(value)
         if not keys:
             empty = '<li class="ss-empty-args">(no arguments)</li>'
-            return {args_id: [empty] if complete else []}
+            return {args_id: [empty, *tail] if complete else tail}
         open_key = streaming[0] if streaming else None
         done = len(keys) if open_key is None else keys.index(open_key) if open_key in keys else 0
         out: dict[str, list[str]] = {}
@@ -177,8 +221,31 @@ class ArgumentTree:
             self._field(args_id, position, keys[position], value, streaming, out)
             for position in range(done, len(keys))
         ]
-        out[args_id] = [*frozen, *live]
+        out[args_id] = [*frozen, *live, *tail]
         return out
+
+    def _learn(self, value: Any, violations: Sequence[Violation]) -> None:
+        """Take in the violations found since the last frame; a field already rendered that
+        one lands in is rendered again (rare: a value is checked when it completes, which
+        is before the next field starts)."""
+        if len(violations) < self._seen:  # a new list: start over
+            self._bad, self._seen, self._frozen, self._children = {}, 0, [], {}
+        for violation in violations[self._seen :]:
+            path = tuple(violation.path)
+            self._bad.setdefault(path, []).append(violation.message)
+            if not path or not isinstance(value, dict) or path[0] not in value:
+                continue
+            position = list(value).index(path[0])
+            del self._frozen[position:]
+            record = self._children.get(position)
+            if record is not None and len(path) > 1:
+                container = record.source
+                at = path[1]
+                if isinstance(container, dict) and at in container:
+                    del record.frozen[list(container).index(at) :]
+                elif isinstance(container, list) and isinstance(at, int):
+                    del record.frozen[at:]
+        self._seen = len(violations)
 
     def _field(
         self,
@@ -192,21 +259,25 @@ class ArgumentTree:
         child = value[key]
         path: Path = (key,)
         region = f"{args_id}/{position}"
+        bad = self._bad
         if not isinstance(child, (dict, list)) or not child:
-            return field_html(key, child, path, streaming, 1)
+            return field_html(key, child, path, streaming, 1, bad)
         if _leaf_count(child, MAX_LEAVES) > MAX_LEAVES:
             self.summarized = True
             out[region] = []
-            return field_html(key, child, path, streaming, 1)
+            return field_html(key, child, path, streaming, 1, bad)
         state = ' data-state="streaming"' if _streaming(path, streaming) else ""
         tag, cls, start = (
             ("ol", "ss-tree ss-array", "0") if isinstance(child, list) else ("ul", "ss-tree", None)
         )
         attrs = {"start": start} if start is not None else {}
         out[region] = self._child_parts(position, child, path, streaming)
+        messages = bad.get(path)
+        note = f"{bad_note(messages)} " if messages else ""
+        flag = ' data-bad=""' if messages else ""
         return (
-            f'<li data-path="{e(json_pointer(path))}"{state}>'
-            f"<b>{e(key)}</b>: {slot(region, tag, cls, **attrs)}</li>"
+            f'<li data-path="{e(json_pointer(path))}"{state}{flag}>'
+            f"<b>{e(key)}</b>: {note}{slot(region, tag, cls, **attrs)}</li>"
         )
 
     def _child_parts(
@@ -230,11 +301,13 @@ class ArgumentTree:
         elif _streaming(path, streaming):
             open_at = len(items)  # between children: every present child is complete
         frozen = record.frozen
+        bad = self._bad
         for k in range(len(frozen), open_at):
             key, child = items[k]
-            frozen.append(field_html(key, child, (*path, key), None, 2))
+            frozen.append(field_html(key, child, (*path, key), None, 2, bad))
         live = [
-            field_html(key, child, (*path, key), streaming, 2) for key, child in items[open_at:]
+            field_html(key, child, (*path, key), streaming, 2, bad)
+            for key, child in items[open_at:]
         ]
         return [*frozen, *live]
 

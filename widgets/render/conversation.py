@@ -312,6 +312,8 @@ class ConversationPicture:
             picture.subtitle = " · ".join(bits[1:])
             # only the newest turn's panel stays open: a long loop stays short
             picture.collapse_final = turn is not self.turns[-1]
+            # the newest turn's request is the whole conversation: the one to send again
+            picture.show_request = turn is self.turns[-1]
             stream = slot(f"t{key}.view", cls="ss-conv-stream")
         else:
             head = SEP.join(f"<span>{e(b)}</span>" for b in bits)

@@ -220,7 +220,7 @@ class Lane:
             f"{slot(self.args_id, 'ul', 'ss-tree ss-args', tabindex='0')}</div>"
         )
         streaming = None if done else block.streaming_path
-        tree = self._tree.regions(self.args_id, block.input, streaming, done)
+        tree = self._tree.regions(self.args_id, block.input, streaming, done, block.violations)
         # Open the raw JSON where it is the only picture of the input (it did not parse).
         is_open = block.input_error is not None
         parts.append(

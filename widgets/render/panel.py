@@ -94,6 +94,11 @@ def _error(state: StreamState, failure: str | None) -> str:
     )
 
 
+BAD_FLAG = ' data-bad=""'
+VIOLATIONS_SHOWN = 20
+"""Violations listed per call in the panel (the argument builder marks every one)."""
+
+
 def _calls(state: StreamState, anchor: Anchor) -> str:
     calls = state.tool_calls
     if not calls:
@@ -106,11 +111,20 @@ def _calls(state: StreamState, anchor: Anchor) -> str:
         error = (
             f' <span class="ss-tool-error">{e(call.input_error)}</span>' if call.input_error else ""
         )
+        broken = ""
+        if call.violations:  # how the arguments break the tool's schema
+            shown = call.violations[:VIOLATIONS_SHOWN]
+            more = len(call.violations) - len(shown)
+            rows = "".join(f"<li>⚠ {e(str(v))}</li>" for v in shown)
+            if more:
+                rows += f"<li>… and {plural(more, 'more violation')}</li>"
+            broken = f'<ul class="ss-call-violations" role="note">{rows}</ul>'
         items.append(
-            f'<li class="ss-call"{attr("data-index", call.index)}>'
+            f'<li class="ss-call"{attr("data-index", call.index)}'
+            f"{BAD_FLAG if call.violations else ''}>"
             f'<a class="ss-call-name" href="#{e(anchor(call.index))}">{e(call.name)}</a> '
             f'<code class="ss-call-args">{e(args)}</code> '
-            f'<span class="ss-call-id">{e(call.id)}</span>{error}</li>'
+            f'<span class="ss-call-id">{e(call.id)}</span>{error}{broken}</li>'
         )
     return (
         f'<section class="ss-final-calls">{section_title(f"Tool calls ({len(calls)})")}'

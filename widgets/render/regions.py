@@ -39,8 +39,13 @@ Op = list[Any]
 without its last ``drop`` UTF-16 code units, followed by ``tail``."""
 
 _SLOT = re.compile(r'data-ss-region="([^"]+)">(?=</)')
-# A button only the live view has (``render.wire.live_button``): static keeps its label.
-_LIVE_BUTTON = re.compile(r'<button [^>]*data-ss-live=""[^>]*>([^<]*)</button>')
+# A button only the live view has (``render.wire.live_button``): static keeps its label,
+# or drops it whole (``data-ss-live="drop"``: a Copy button).
+_LIVE_BUTTON = re.compile(r'<button [^>]*data-ss-live="(drop)?"[^>]*>([^<]*)</button>')
+
+
+def _static_label(match: re.Match[str]) -> str:
+    return "" if match.group(1) else match.group(2)
 
 
 def slot(region_id: str, tag: str = "div", cls: str | None = None, **attrs: str) -> str:
@@ -141,7 +146,9 @@ class RegionStore:
             if piece.startswith("\x00"):
                 stack.append(iter(self._pieces(piece[1:], controls)))
             else:
-                out.append(live.sub(r"\1", piece) if live and "data-ss-live" in piece else piece)
+                if live is not None and "data-ss-live" in piece:
+                    piece = live.sub(_static_label, piece)
+                out.append(piece)
         return "".join(out)
 
     def _pieces(self, region_id: str, controls: bool) -> list[str]:

@@ -32,6 +32,7 @@ from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.panel import panel_parts
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
+from streamscope.widgets.render.request import RequestBox
 from streamscope.widgets.render.timeline import (
     MAX_ROWS,
     axis_end,
@@ -99,7 +100,7 @@ class StreamPicture:
         self._dirty: set[int] = set()
         self._everything = True
         self._settled_status: StreamStatus | None = None
-        self._look: tuple[str, str, str, bool] | None = None
+        self._look: tuple[str, str, str, bool, bool] | None = None
         self._rows: dict[int, str] = {}
         self._mark: float | None = None
         self._structural = True
@@ -113,6 +114,9 @@ class StreamPicture:
         self._wire_cache: dict[tuple[int, bool], str] = {}
         self._now: float | None = None
         self._axis = 0.0
+        self.show_request = True
+        """Draw the request box (a conversation draws it on its latest turn only)."""
+        self._request = RequestBox(prefix)
 
     # ------------------------------------------------------------------ reading
 
@@ -174,7 +178,7 @@ class StreamPicture:
         if status != "streaming":
             now = None
         self._now = now
-        look = (status, self.title, self.subtitle, self.collapse_final)
+        look = (status, self.title, self.subtitle, self.collapse_final, self.show_request)
         if final and not self._dirty and not self._everything and look == self._look:
             return ops  # a finished stream that nothing touched: nothing to redraw
         self._look = look
@@ -230,6 +234,9 @@ class StreamPicture:
         put(self.root_id, [self._frame(status)])
         put(f"{self.prefix}lanes", self._layout(blocks, final))
         self._render_wire(put, final, origin)
+        request = state.request if self.show_request else None
+        for region_id, parts in self._request.regions(request, self.anchor(-2)).items():
+            put(region_id, parts)
         self._dirty = set()
         self._everything = False
         self._settled_status = status
@@ -338,6 +345,7 @@ class StreamPicture:
             f'<div class="ss-body">{slot(p + "lanes", cls="ss-lanes")}'
             f"{slot(p + 'timeline', cls='ss-timeline-box')}"
             f"{slot(p + 'wire', cls='ss-wire-box')}"
+            f"{slot(p + 'request', cls='ss-request-box')}"
             f"{self._final_slot()}</div></div>"
         )
 

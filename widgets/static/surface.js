@@ -117,6 +117,31 @@ function parseInto(container, html) {
   return [...template.content.childNodes];
 }
 
+/** Copy the <pre> of a Copy button's .ss-copyable; if the clipboard refuses, select the
+ * text so that Ctrl+C copies it. The button says which happened. */
+function copyText(button) {
+  const box = button.closest(".ss-copyable");
+  const pre = box && box.querySelector("pre");
+  if (!pre) return;
+  const say = (text) => {
+    button.textContent = text;
+    setTimeout(() => (button.textContent = "Copy"), 2000);
+  };
+  const select = () => {
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    say("Selected: press Ctrl+C");
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(pre.textContent).then(() => say("Copied ✓"), select);
+  } else {
+    select();
+  }
+}
+
 function clockText(seconds) {
   // The one format clocks use (streamscope.widgets.render.format.fmt_clock).
   return `${Math.max(0, seconds).toFixed(1)} s`;
@@ -253,6 +278,12 @@ class View {
     const root = this.mount;
     root.addEventListener("click", (event) => {
       const target = event.target instanceof Element ? event.target : null;
+      const copy = target && target.closest("[data-ss-copy]");
+      if (copy && root.contains(copy)) {
+        event.preventDefault();
+        copyText(copy);
+        return;
+      }
       const action = target && target.closest("[data-ss-action]");
       if (action && root.contains(action) && action.tagName !== "SELECT") {
         event.preventDefault();

@@ -1,0 +1,80 @@
+"""The request box of a stream's picture: the request that opened it, as code to send again.
+
+A closed ``<details>`` under the wire inspector: opened, it shows the request as a Python
+SDK call and as a curl command (:func:`streamscope.core.resend.request_code`; the key is read
+from the environment, never written), each with a Copy button while the view is live. The
+static picture keeps the code as text to select. A request larger than :data:`SHOWN_LIMIT`
+(a long conversation) is not drawn: the box says so and names ``request_code``.
+
+Regions: ``request`` (the box) and ``lazy:request/code`` (the code, sent once opened).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streamscope.core.resend import request_code
+from streamscope.widgets.render.format import fmt_bytes
+from streamscope.widgets.render.markup import SEP, e, pre
+from streamscope.widgets.render.regions import LAZY_PREFIX, slot
+
+__all__ = ["SHOWN_LIMIT", "RequestBox", "copy_button"]
+
+SHOWN_LIMIT = 64 * 1024
+"""Characters of code the box shows; past it, ``request_code(view)`` gives the request."""
+
+_STYLES = (("python", "Python (the anthropic SDK)"), ("curl", "curl"))
+
+
+def copy_button(label: str = "Copy") -> str:
+    """A live-only button that copies the ``<pre>`` of its ``.ss-copyable`` (the static
+    picture drops it: ``data-ss-live="drop"``)."""
+    return (
+        f'<button type="button" class="ss-live-btn ss-copy" data-ss-live="drop"'
+        f' data-ss-copy="" title="Copy to the clipboard">{e(label)}</button>'
+    )
+
+
+class RequestBox:
+    """Renders a picture's request box; the code is made once per request."""
+
+    __slots__ = ("_code", "_source", "box_id", "code_id")
+
+    def __init__(self, prefix: str) -> None:
+        self.box_id = f"{prefix}request"
+        self.code_id = f"{LAZY_PREFIX}{prefix}request/code"
+        self._source: object = None
+        self._code: list[str] = []
+
+    def regions(self, request: dict[str, Any] | None, anchor: str) -> dict[str, list[str]]:
+        if request is None:
+            return {self.box_id: [], self.code_id: []}
+        if request is not self._source:
+            self._source, self._code = request, self._render(request)
+        box = (
+            f'<details class="ss-request" data-ss-key="{e(anchor)}-request">'
+            f"<summary>The request{SEP}send it again</summary>"
+            f"{slot(self.code_id, cls='ss-request-code', data_ss_lazy='')}</details>"
+        )
+        return {self.box_id: [box], self.code_id: self._code}
+
+    @staticmethod
+    def _render(request: dict[str, Any]) -> list[str]:
+        parts = []
+        for style, label in _STYLES:
+            try:
+                code = request_code(request, style)  # type: ignore[arg-type]
+            except Exception as exc:  # a request that cannot be written as code: say why
+                parts.append(f'<p class="ss-muted">{e(label)}: {e(str(exc))}</p>')
+                continue
+            if len(code) > SHOWN_LIMIT:
+                parts.append(
+                    f'<p class="ss-muted">{e(label)}: {fmt_bytes(len(code.encode()))} of code, too'
+                    " long to show here: <code>request_code(view)</code> gives it.</p>"
+                )
+                continue
+            parts.append(
+                f'<div class="ss-copyable"><div class="ss-col-title">{e(label)} '
+                f"{copy_button()}</div>{pre(e(code), 'ss-code')}</div>"
+            )
+        return parts
