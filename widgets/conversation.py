@@ -225,7 +225,7 @@ class ConversationView(LoopObserver, Surface):
                     notes.stop = "on"
             else:
                 notes.stop = "blocked"
-                notes.notice = _NESTED_NOTICE if self._aloop_running() else _BLOCKING_NOTICE
+                notes.notice = _NESTED_NOTICE if self._aloop_running() else self._blocking_notice()
             self._current = turn
             self._conv.add_turn(turn)
             notes.status = "streaming"
@@ -424,6 +424,12 @@ class ConversationView(LoopObserver, Surface):
     def _can_hear_clicks(self) -> bool:
         return self._aloop_running() and not _nested_event_loop()
 
+    def _blocking_notice(self) -> str:
+        """Why Stop cannot be heard, in the words of what is watched (a RunnerWatch has
+        its own: the cell calls show_runner, not loop.run)."""
+        notice = getattr(self.loop, "blocking_notice", None)
+        return notice if isinstance(notice, str) else _BLOCKING_NOTICE
+
     # ------------------------------------------------------------------ records
 
     def _turn_of(self, run: ToolRun) -> Turn | None:
@@ -473,7 +479,9 @@ class ConversationView(LoopObserver, Surface):
         if stop == "off":
             return []
         disabled = " disabled" if stop in ("blocked", "requested") else ""
-        title = _BLOCKING_NOTICE if stop == "blocked" else "Stop the loop after what is running"
+        title = (
+            self._blocking_notice() if stop == "blocked" else "Stop the loop after what is running"
+        )
         label = "Stopping…" if stop == "requested" else "■ Stop"
         return [
             '<div class="ss-control-bar">'
