@@ -64,18 +64,27 @@ view = await replay(gallery.path("parallel_tools"), speed=1)
 # %% [markdown]
 # ## What you are looking at
 #
+# From the top:
+#
 # * **Lane #0, thinking** (purple): the model's reasoning, streamed as a summary,
 #   then its **signature** (a check mark and its length). The signature is what
 #   lets you send this thinking back to the API later; notebook 3 is about it.
 # * **Lane #1, text** (blue): what the model says to the user, rendered as Markdown.
-# * **Lanes #2 to #5, tool_use** (orange), side by side: each tool call's arguments
-#   being written as JSON. The left column is the parsed value (strings appear while
-#   they are still being written), the right column the raw JSON exactly as received.
-# * **The timeline**: one bar per block, from its start to its stop; the tick marks
-#   its first delta. Blocks never overlap: the API streams one block at a time.
-# * **The final panel**: the four finished tool calls with their arguments, the
-#   thinking signature, usage and cost, timing (time to first token, output
-#   speed) and the stop reason `tool_use`: the model is waiting for the results.
+# * **Lanes #2 to #5, tool_use** (orange): the four tool calls side by side, in
+#   balanced columns (two by two in a narrow output, four across in a wide one; never
+#   three and a lone one). Each shows its **arguments** as they are written, parsed as
+#   they arrive: a string appears while it is still being written, a number once it is
+#   complete. The JSON exactly as received is one click away, behind **Raw JSON**
+#   under the arguments (with its size once the call is done).
+# * **The timeline**: one row per block, labelled with its index and its type or tool
+#   name, and a bar from its start to its stop; the tick marks its first delta.
+#   Blocks never overlap: the API streams one block at a time.
+# * **The final panel**: what is settled once the stream ends: the finished tool calls
+#   (one line each: the full arguments are in their lanes), the thinking signature,
+#   usage and cost, timing (time to first token, output speed) and the stop reason
+#   `tool_use`: the model is waiting for the results. Where the output is narrower
+#   than 1000 px it sits **below** the lanes and the timeline; in a wider output it
+#   moves **beside** them, on the right.
 #
 # Everything the view shows is in `view.state`, a `StreamState`:
 
@@ -112,9 +121,13 @@ print("the state keeps:   ", state.usage)
 
 # %%
 cost = estimate_cost(state.usage, state.model)
-print(f"input ${cost.input_usd:.5f} + output ${cost.output_usd:.5f}", end=" ")
-print(f"= ${cost.total_usd:.5f} (prices as of {cost.as_of})")
-print("of the output,", state.usage.thinking_tokens, "tokens were thinking")
+if cost is None:  # stopped before message_start said which model: no price
+    print("no estimate: the model is unknown")
+else:
+    print(f"input ${cost.input_usd:.5f} + output ${cost.output_usd:.5f}", end=" ")
+    print(f"= ${cost.total_usd:.5f} (prices as of {cost.as_of})")
+thinking = state.usage.thinking_tokens  # None until message_delta (e.g. after a Stop)
+print("of the output,", "–" if thinking is None else thinking, "tokens were thinking")
 
 # %% [markdown]
 # ## Keep it

@@ -31,6 +31,12 @@ from streamscope.widgets import replay
 
 SPEED = 4
 
+
+def shown(value, spec=","):
+    """`value` formatted, or "–" when the stream never said (stopped before the end)."""
+    return "–" if value is None else format(value, spec)
+
+
 # %% [markdown]
 # ## Summarized thinking
 #
@@ -43,13 +49,13 @@ SPEED = 4
 view = await replay(gallery.path("thinking_summarized"), speed=SPEED)
 
 # %%
-thought = view.state.blocks[0]
 usage = view.state.usage
-summary = len(thought.thinking)
-print(f"summary: {summary:,} characters, about {summary // 4:,} tokens")
-print(f"billed: {usage.thinking_tokens:,} thinking tokens")
+for thought in view.state.blocks[:1]:  # none if the replay was stopped before it began
+    summary = len(thought.thinking)
+    print(f"summary: {summary:,} characters, about {summary // 4:,} tokens")
+    print(f"signature: {thought.signature[:32] or '–'}… ({len(thought.signature):,} chars)")
+print(f"billed: {shown(usage.thinking_tokens)} thinking tokens")
 print(f"  (inside the {usage.output_tokens:,} output tokens)")
-print(f"signature: {thought.signature[:32]}… ({len(thought.signature):,} chars)")
 
 # %% [markdown]
 # ## Thinking with its display omitted
@@ -63,12 +69,13 @@ print(f"signature: {thought.signature[:32]}… ({len(thought.signature):,} chars
 view = await replay(gallery.path("thinking_omitted"), speed=SPEED)
 
 # %%
-thought = view.state.blocks[0]
-answer = view.state.blocks[1]
-print("thinking text:", repr(thought.thinking), "· omitted:", thought.omitted)
-silence = answer.started_at - thought.started_at
-print(f"silence before the answer: {silence:.1f} s (recorded time)")
-print("billed thinking tokens:", view.state.usage.thinking_tokens)
+blocks = view.state.blocks
+if blocks:
+    print("thinking text:", repr(blocks[0].thinking), "· omitted:", blocks[0].omitted)
+if len(blocks) > 1:  # a stopped replay may not have reached the answer
+    silence = blocks[1].started_at - blocks[0].started_at
+    print(f"silence before the answer: {silence:.1f} s (recorded time)")
+print("billed thinking tokens:", shown(view.state.usage.thinking_tokens))
 
 # %% [markdown]
 # ## Redacted thinking
@@ -83,8 +90,8 @@ view = await replay(gallery.path("thinking_redacted"), speed=SPEED)
 # %%
 for block in view.state.blocks:
     print(f"#{block.index} {block.type}")
-redacted = view.state.blocks[1]
-print(f"redacted data: {redacted.data[:32]}… ({len(redacted.data):,} characters)")
+for redacted in (b for b in view.state.blocks if b.type == "redacted_thinking"):
+    print(f"redacted data: {redacted.data[:32]}… ({len(redacted.data):,} characters)")
 
 # %% [markdown]
 # ## Interleaved thinking with tools

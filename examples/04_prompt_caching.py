@@ -71,6 +71,9 @@ for name, state in rows:
 # %%
 for name, state in rows:
     cost = estimate_cost(state.usage, state.model)
+    if cost is None:  # a replay stopped before message_start: no model, no price
+        print(f"{name:<10} no estimate: the model is unknown")
+        continue
     print(
         f"{name:<10} input ${cost.input_usd:.5f} + write ${cost.cache_write_usd:.5f}"
         f" + read ${cost.cache_read_usd:.5f} + output ${cost.output_usd:.5f}"
@@ -84,12 +87,14 @@ for name, state in rows:
 # prefix within its lifetime. Over ten calls:
 
 # %%
-write = estimate_cost(miss.state.usage, miss.state.model).total_usd
-read = estimate_cost(hit.state.usage, hit.state.model).total_usd
-plain = estimate_cost(miss.state.usage, miss.state.model).without_cache_usd
-for calls in (1, 2, 10):
-    cached = write + (calls - 1) * read
-    print(f"{calls:>2} × the call: cached ${cached:.4f}, uncached ${calls * plain:.4f}")
+first, again = (estimate_cost(v.state.usage, v.state.model) for v in (miss, hit))
+if first is None or again is None:
+    print("no estimate: a replay was stopped before its model was known")
+else:
+    write, read, plain = first.total_usd, again.total_usd, first.without_cache_usd
+    for calls in (1, 2, 10):
+        cached = write + (calls - 1) * read
+        print(f"{calls:>2} × the call: cached ${cached:.4f}, uncached ${calls * plain:.4f}")
 
 # %% [markdown]
 # ## Hit rate

@@ -92,13 +92,10 @@ def send_email(to: list[str], subject: str, body: str) -> dict:
 # `ToolLoop` takes a client (here the offline `AsyncReplayClient`; with a key,
 # `anthropic.AsyncAnthropic()`), the request settings, the tools, and which tools
 # need approval. The recorded conversation used extended thinking with the
-# interleaved-thinking beta, so we ask for the same. `speed=2` serves the recorded turns
-# at twice their original pace (`speed=1`: as they were recorded).
+# interleaved-thinking beta, so we ask for the same.
 
 # %%
-client = AsyncReplayClient(gallery.conversation("tool_loop"), speed=2)
-loop = ToolLoop(
-    client,
+SETTINGS = dict(
     model=conversation.model,
     max_tokens=8192,
     tools=[list_ci_runs, get_job_log, get_team, send_email],
@@ -110,14 +107,22 @@ loop = ToolLoop(
     thinking={"type": "enabled", "budget_tokens": 4096},
     betas=["interleaved-thinking-2025-05-14"],
 )
+QUESTION = (
+    "The nightly pipeline went red several times last week. "
+    "Can you find out why and email a short summary to the platform team?"
+)
 
 # %% [markdown]
 # ## Run it
 #
-# The next cell shows the conversation and runs the loop. On turn 3 the model wants to
-# `send_email`: the loop **waits** and the view shows the email's arguments with
-# **Approve** and **Deny**. Read it, then click one. You can also edit the arguments
-# before approving, or give a reason with a denial: the model is told.
+# The next cell makes the client and the loop, shows the conversation and runs the
+# loop. The replay client serves each recorded turn once, so the cell makes a fresh one
+# every time: run it again to watch again. `speed=2` serves the recorded turns at
+# twice their original pace (`speed=1`: as they were recorded).
+#
+# On turn 3 the model wants to `send_email`: the loop **waits** and the view shows the
+# email's arguments with **Approve** and **Deny**. Read it, then click one. You can also
+# edit the arguments before approving, or give a reason with a denial: the model is told.
 #
 # Offline, the replay client serves the recorded turns whatever you decide, so the
 # last turn always says the email went out; `outbox` below tells the truth. With a
@@ -132,23 +137,23 @@ loop = ToolLoop(
 # and shows that decision on the call's card. Nothing waits forever.
 
 # %%
+client = AsyncReplayClient(gallery.conversation("tool_loop"), speed=2)
+loop = ToolLoop(client, **SETTINGS)
 view = ConversationView(loop)
 display(view)
-messages = await loop.arun(
-    "The nightly pipeline went red several times last week. "
-    "Can you find out why and email a short summary to the platform team?"
-)
+messages = await loop.arun(QUESTION)
 
 # %% [markdown]
 # ## What happened
 #
 # Each turn is in `loop.turns`: its `StreamState`, its tool runs and what was sent
 # back. Turns 1 and 2 asked for several tools at once, and the loop ran them together.
+# (A turn cut by ■ Stop has no stop reason: it shows as "–".)
 
 # %%
 for turn in loop.turns:
     runs = ", ".join(f"{run.name} ({run.status})" for run in turn.runs) or "no tools"
-    print(f"turn {turn.number}: stop {turn.stop_reason:<9} {runs}")
+    print(f"turn {turn.number}: stop {turn.stop_reason or '–':<9} {runs}")
 print("stop reason of the loop:", loop.stop_reason)
 print("emails sent:", outbox)
 
@@ -159,13 +164,16 @@ print("emails sent:", outbox)
 # kept every request it received, so we can check what the second request sent:
 
 # %%
-second = client.requests[1]["messages"]
-assistant, results = second[-2], second[-1]
-print("assistant:", [block["type"] for block in assistant["content"]])
-calls = [block["id"] for block in assistant["content"] if block["type"] == "tool_use"]
-answered = [block["tool_use_id"] for block in results["content"]]
-print("tool_use ids answered in order:", calls == answered)
-print(json.dumps(results["content"][1], indent=1))
+if len(client.requests) < 2:
+    print("the loop was stopped before its second request")
+else:
+    second = client.requests[1]["messages"]
+    assistant, results = second[-2], second[-1]
+    print("assistant:", [block["type"] for block in assistant["content"]])
+    calls = [block["id"] for block in assistant["content"] if block["type"] == "tool_use"]
+    answered = [block["tool_use_id"] for block in results["content"]]
+    print("tool_use ids answered in order:", calls == answered)
+    print(json.dumps(results["content"][-1], indent=1))
 
 # %% [markdown]
 # Usage over the whole loop: the system prompt and tool definitions were written to
@@ -173,7 +181,8 @@ print(json.dumps(results["content"][1], indent=1))
 
 # %%
 print(loop.usage)
-print(f"cache hit rate over the loop: {loop.usage.cache_hit_rate:.0%}")
+rate = loop.usage.cache_hit_rate  # None when no input was counted (stopped at once)
+print("cache hit rate over the loop:", "–" if rate is None else f"{rate:.0%}")
 
 # %% [markdown]
 # ## With your own key
