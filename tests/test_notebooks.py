@@ -20,7 +20,10 @@ from streamscope.core import StreamState, gallery
 from streamscope.widgets.render import render_stream_html
 
 NOTEBOOKS = sorted(p.name for p in EXAMPLES.glob("*.ipynb"))
-TEXTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
+MARIMO = {"marimo_quickstart.py"}
+"""The marimo notebooks in examples/ (plain Python files, not jupytext pairs; they run in a
+real marimo server in tests/ui/test_marimo_browser.py)."""
+TEXTS = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in MARIMO)
 LANE = re.compile(r'<section class="ss-lane"[^>]*\bdata-kind="([a-z_]+)"')
 VIEW_STATUS = re.compile(r'<div class="ss-view [^"]*" data-status="([a-z_ ]+)"')
 
@@ -67,6 +70,8 @@ def test_at_least_six_notebooks_each_with_expectations() -> None:
 
 def test_every_notebook_is_paired_with_its_text() -> None:
     assert [Path(name).stem for name in NOTEBOOKS] == [Path(name).stem for name in TEXTS]
+    for name in MARIMO:
+        assert "marimo.App(" in (EXAMPLES / name).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
