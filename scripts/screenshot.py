@@ -82,7 +82,7 @@ def main() -> int:
             "from streamscope.widgets import replay\nfrom streamscope.core import gallery\n"
             f"view = await replay(gallery.path({args.recording!r}), speed={args.speed})"
         ]
-    with tempfile.TemporaryDirectory() as tmp, run_jupyter_lab(Path(tmp)) as server:
+    with tempfile.TemporaryDirectory() as tmp, run_jupyter_lab(Path(tmp)) as server:  # noqa: SIM117
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             try:
@@ -96,9 +96,7 @@ def main() -> int:
                         "() => window.jupyterapp.commands.execute('apputils:change-theme',"
                         " {theme: 'JupyterLab Dark'})"
                     )
-                    page.wait_for_function(
-                        "() => document.body.dataset.jpThemeLight === 'false'"
-                    )
+                    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
                 session.run_all()
                 started = time.monotonic()
                 if args.loop:
