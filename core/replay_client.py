@@ -382,7 +382,9 @@ class _BaseReplayClient:
             raise ReplayExhaustedError(
                 f"request #{number} ({endpoint}) has no recorded turn to replay: "
                 f"{recorded} turn{'s' if recorded != 1 else ''} were recorded and all "
-                "were served"
+                "were served. A replay client serves each turn once: make a new "
+                "ReplayClient / AsyncReplayClient for each run (in a notebook, in the cell "
+                "that runs the loop, so the cell can be run again)"
             )
         timed = self.turns[self.served]
         request_at = self.request_times[self.served]

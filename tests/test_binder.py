@@ -81,6 +81,17 @@ def test_requirements_cover_the_project_dependencies() -> None:
     assert {"jupyterlab", "ipykernel"} <= set(binder)
 
 
+def test_requirements_open_the_paired_text_notebooks() -> None:
+    """The examples are jupytext pairs: Binder opens their .py files as notebooks with
+    jupytext, at the version the lab extra asks for."""
+    lab = {
+        Requirement(spec).name.lower(): Requirement(spec)
+        for spec in project()["optional-dependencies"]["lab"]
+    }
+    binder = binder_requirements()
+    assert "jupytext" in binder and binder["jupytext"].specifier == lab["jupytext"].specifier
+
+
 def test_post_build_installs_this_checkout() -> None:
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK), "postBuild must be executable"

@@ -1,19 +1,29 @@
-"""The example notebooks: generated from scripts/make_examples.py, committed without outputs,
-and each one runs headless with no API key in well under 90 seconds, leaving a ``text/html``
-picture of every widget it displayed (what GitHub and nbviewer show)."""
+"""The example notebooks: each ``.ipynb`` paired with a ``py:percent`` text (jupytext) that
+a reviewer reads, committed without outputs, and each one runs headless with no API key in
+well under 90 seconds, leaving a ``text/html`` picture of every widget it displayed (what
+GitHub and nbviewer show), also when a person pressed Stop in every stream."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import jupytext
+import nbformat
 import pytest
 from notebook_run import EXAMPLES, ROOT, execute, text_of, widget_outputs
 
+from streamscope.core import StreamState, gallery
+from streamscope.widgets.render import render_stream_html
+
 NOTEBOOKS = sorted(p.name for p in EXAMPLES.glob("*.ipynb"))
+MARIMO = {"marimo_quickstart.py"}
+"""The marimo notebooks in examples/ (plain Python files, not jupytext pairs; they run in a
+real marimo server in tests/ui/test_marimo_browser.py)."""
+TEXTS = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in MARIMO)
 LANE = re.compile(r'<section class="ss-lane"[^>]*\bdata-kind="([a-z_]+)"')
 VIEW_STATUS = re.compile(r'<div class="ss-view [^"]*" data-status="([a-z_ ]+)"')
 
@@ -58,14 +68,44 @@ def test_at_least_six_notebooks_each_with_expectations() -> None:
     assert set(NOTEBOOKS) == set(EXPECTED)
 
 
-def test_notebooks_match_their_generator() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "make_examples.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+def test_every_notebook_is_paired_with_its_text() -> None:
+    assert [Path(name).stem for name in NOTEBOOKS] == [Path(name).stem for name in TEXTS]
+    for name in MARIMO:
+        assert "marimo.App(" in (EXAMPLES / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_and_its_text_agree(name: str) -> None:
+    """What ``jupytext --sync`` would do is nothing: the text is what jupytext writes for the
+    notebook, byte for byte, and the notebook's cells are what it reads from the text."""
+    path = EXAMPLES / name
+    text = path.with_suffix(".py").read_text(encoding="utf-8")
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    assert jupytext.writes(nb, fmt="py:percent") == text, "run: jupytext --sync " + str(path)
+    from_text = jupytext.reads(text, fmt="py:percent")
+    assert [(c.cell_type, c.source) for c in from_text.cells] == [
+        (c.cell_type, c.source) for c in nb.cells
+    ]
+    assert "jupytext_version:" not in text  # no churn when someone's jupytext is newer
+
+
+def _markdown(name: str) -> str:
+    nb = nbformat.read(EXAMPLES / name, as_version=4)  # type: ignore[no-untyped-call]
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_quickstart_describes_the_layout_the_renderer_draws() -> None:
+    """Issue 9, item 10: notebook 01's text matches the picture (docs/streamview.png)."""
+    text = " ".join(_markdown("01_quickstart.ipynb").replace("#", " ").split())
+    css = (ROOT / "widgets" / "static" / "view.css").read_text(encoding="utf-8")
+    wide = re.search(r"@container \(min-width: (\d+)px\) \{\s*\.ss-body \{", css)
+    assert wide is not None, "the rule that moves the final panel beside the lanes"
+    assert f"narrower than {wide[1]} px it sits **below** the lanes" in text
+    html = render_stream_html(StreamState().apply_all(gallery.load_events("parallel_tools")))
+    assert "<summary>Raw JSON" in html and "behind **Raw JSON**" in text
+    assert 'class="ss-tool-row" data-count="4"' in html and "side by side" in text
+    assert "right column" not in text  # raw JSON is no longer a column beside the value
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -117,3 +157,77 @@ def test_notebook_runs_headless(name: str, tmp_path: Path, monkeypatch: pytest.M
     printed = text_of(nb)
     for line in expected["printed"]:
         assert line in printed, line
+
+
+# A person presses Stop a few events into every stream a view plays or consumes, and during
+# the tool loop's second turn (prepended to each notebook as its first cell).
+STOP_EVERY_STREAM = """
+import streamscope.widgets.view as _view
+from streamscope.core.loop import ToolLoop as _ToolLoop
+
+_view_apply = _view.StreamView.apply
+
+
+def _apply_then_stop(self, event, at=None):
+    change = _view_apply(self, event, at)
+    if self.state.event_count == 12:
+        self.stop()  # what the Stop button does; nothing for a view nobody plays
+    return change
+
+
+_loop_apply = _ToolLoop._apply
+
+
+def _loop_apply_then_stop(self, turn, event):
+    _loop_apply(self, turn, event)
+    if turn.number == 2 and turn.state.event_count == 5:
+        self.stop()
+
+
+_view.StreamView.apply = _apply_then_stop
+_ToolLoop._apply = _loop_apply_then_stop
+"""
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_cells_after_a_stop_run(name: str, tmp_path: Path) -> None:
+    """Issue 9, item 4: every cell still runs when the streams before it were stopped
+    (figures a stopped stream never got read as "–")."""
+    nb: Any = nbformat.read(EXAMPLES / name, as_version=4)  # type: ignore[no-untyped-call]
+    nb.cells.insert(0, nbformat.v4.new_code_cell(STOP_EVERY_STREAM))  # type: ignore[no-untyped-call]
+    path = tmp_path / name
+    nbformat.write(nb, path)  # type: ignore[no-untyped-call]
+    run = execute(path, Path(sys.executable), tmp_path / "kernels", timeout=90)
+    errors = [
+        output
+        for cell in run.notebook.cells
+        for output in cell.get("outputs", [])
+        if output["output_type"] == "error"
+    ]
+    assert errors == []
+    pictures = "".join(
+        output["data"]["text/html"]
+        for cell in run.notebook.cells
+        for output in cell.get("outputs", [])
+        if 'class="ss-static' in output.get("data", {}).get("text/html", "")
+    )
+    assert 'data-status="stopped"' in pictures, "no stream was stopped: the test did nothing"
+
+
+@pytest.mark.notebooks
+def test_the_tool_loop_cell_runs_again(tmp_path: Path) -> None:
+    """Issue 9, item 12: running notebook 05's loop cell a second time replays the loop
+    again (the cell makes its own replay client), instead of ReplayExhaustedError."""
+    nb: Any = nbformat.read(EXAMPLES / "05_tool_loop.ipynb", as_version=4)  # type: ignore[no-untyped-call]
+    (index,) = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "loop.arun(" in c.source
+    ]
+    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(nb.cells[index].source))  # type: ignore[no-untyped-call]
+    path = tmp_path / "05_twice.ipynb"
+    nbformat.write(nb, path)  # type: ignore[no-untyped-call]
+    run = execute(path, Path(sys.executable), tmp_path / "kernels", timeout=90)
+    for cell in (run.notebook.cells[index], run.notebook.cells[index + 1]):
+        (picture,) = [o["data"]["text/html"] for o in cell.outputs if "data" in o]
+        assert re.search(r'<div class="ss-conv [^"]*" data-status="done"', picture)
+    assert "stop reason of the loop: end_turn" in text_of(run.notebook)

@@ -45,8 +45,9 @@ def test_create_stream_serves_turns_in_order_and_keeps_requests() -> None:
     }
     assert client.endpoints == ["messages.create", "messages.create"]
     assert client.served == 2 and client.remaining == 0
-    with pytest.raises(ReplayExhaustedError, match=r"request #3 .*2 turns were recorded"):
+    with pytest.raises(ReplayExhaustedError, match=r"request #3 .*2 turns were recorded") as err:
         client.messages.create(stream=True, **REQUEST)
+    assert "make a new ReplayClient" in str(err.value)  # says what to do (issue 9, item 12)
 
 
 def test_served_events_are_copies() -> None:

@@ -41,6 +41,7 @@ from streamscope.core.pricing import PriceTable
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.tools import ToolInputError
 from streamscope.core.turns import as_decision
+from streamscope.widgets._hosts import MARIMO_CLICKS
 from streamscope.widgets.render.conversation import (
     CONTROLS_ID,
     ROOT_ID,
@@ -71,6 +72,10 @@ JupyterLab)."""
 _BLOCKING_NOTICE = (
     "This cell blocks (loop.run), so the Stop and approval buttons cannot be heard. "
     + CLICKS_NEED_AWAIT
+)
+_MARIMO_NOTICE = (
+    MARIMO_CLICKS.replace("this button cannot", "Stop and the approval buttons cannot")
+    + " Where a call needs approval, the view's approve= policy decides."
 )
 _NESTED_NOTICE = (
     "The loop runs inside a nested event loop (nest_asyncio / run_until_complete), where "
@@ -231,7 +236,7 @@ class ConversationView(LoopObserver, Surface):
                     notes.stop = "on"
             else:
                 notes.stop = "blocked"
-                notes.notice = _NESTED_NOTICE if self._aloop_running() else _BLOCKING_NOTICE
+                notes.notice = self._deaf_notice()
             self._current = turn
             self._conv.add_turn(turn)
             notes.status = "streaming"
@@ -285,7 +290,7 @@ class ConversationView(LoopObserver, Surface):
             with self._lock:
                 run = self._run_for(call)
                 notes = self._conv.notes
-                notice = _NESTED_NOTICE if self._aloop_running() else _BLOCKING_NOTICE
+                notice = self._deaf_notice()
                 notes.notice = notice
                 notes.stop = "blocked"
                 notes.notes[run] = notice
@@ -435,7 +440,19 @@ class ConversationView(LoopObserver, Surface):
         return aloop is not None and aloop is running
 
     def _can_hear_clicks(self) -> bool:
-        return self._aloop_running() and not _nested_event_loop()
+        return self._aloop_running() and not _nested_event_loop() and not self.in_marimo
+
+    def _blocking_notice(self) -> str:
+        """Why Stop cannot be heard, in the words of what is watched (a RunnerWatch has
+        its own: the cell calls show_runner, not loop.run)."""
+        notice = getattr(self.loop, "blocking_notice", None)
+        return notice if isinstance(notice, str) else _BLOCKING_NOTICE
+
+    def _deaf_notice(self) -> str:
+        """Why no click can be heard now: marimo, a nested event loop, or a blocking cell."""
+        if self.in_marimo:
+            return _MARIMO_NOTICE
+        return _NESTED_NOTICE if self._aloop_running() else self._blocking_notice()
 
     # ------------------------------------------------------------------ records
 
@@ -503,7 +520,9 @@ class ConversationView(LoopObserver, Surface):
         if stop == "off":
             return []
         disabled = " disabled" if stop in ("blocked", "requested") else ""
-        title = _BLOCKING_NOTICE if stop == "blocked" else "Stop the loop after what is running"
+        title = (
+            self._blocking_notice() if stop == "blocked" else "Stop the loop after what is running"
+        )
         label = "Stopping…" if stop == "requested" else "■ Stop"
         return [
             '<div class="ss-control-bar">'

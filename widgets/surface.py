@@ -30,6 +30,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from streamscope.widgets._hosts import in_marimo
 from streamscope.widgets._static import STATIC, read_css
 from streamscope.widgets.render.page import static_fragment
 from streamscope.widgets.render.regions import Op, RegionStore, is_lazy
@@ -40,6 +41,8 @@ HEARTBEAT = 1.0
 """Seconds between frames during a silence while a view is live (clock ticks)."""
 
 Bundle = tuple[dict[str, Any], dict[str, Any]]
+UNASKED_INTERVAL = 1.0
+"""In marimo, seconds between pictures sent unasked to a page not heard from (see _hosts)."""
 
 
 class Surface(anywidget.AnyWidget):
@@ -56,7 +59,9 @@ class Surface(anywidget.AnyWidget):
 
     picture = traitlets.Dict().tag(sync=True)
     """dict: ``root`` (region id), ``seq`` (the last patch included) and ``regions``
-    (region id → parts). Set on a front end's request only; patches carry the rest."""
+    (region id → parts). Set on a front end's request; patches carry the rest. In marimo,
+    where a page's request waits for the cell to end, also set unasked (at most once per
+    :data:`UNASKED_INTERVAL` and when the view is final) until a page has said hello."""
 
     def __init__(
         self,
@@ -86,6 +91,9 @@ class Surface(anywidget.AnyWidget):
         self._display_id: str | None = None
         self._displayed = False
         self._static_shown = False
+        self.in_marimo = in_marimo()
+        """Made in a marimo kernel: no click is heard while a cell runs (see ``_hosts``)."""
+        self._unasked_at = float("-inf")
         with self._lock:
             self._render()
         super().__init__(picture=self._picture_value(), **kwargs)
@@ -139,6 +147,15 @@ class Surface(anywidget.AnyWidget):
             ]
             if ops:
                 self._send_ops(ops)
+                if self._last_frame - self._unasked_at >= UNASKED_INTERVAL:
+                    self._offer_picture()
+
+    def _offer_picture(self) -> None:
+        """In marimo, until a page is heard from, put the picture in the trait unasked: a
+        page that missed the first frames cannot ask for it while the cell runs."""
+        if self.in_marimo and self.front_ends == 0:
+            self._unasked_at = self._clock()
+            self.picture = self._picture_value()
 
     def _send_ops(self, ops: list[Op]) -> None:
         self._seq += 1
@@ -186,6 +203,8 @@ class Surface(anywidget.AnyWidget):
         """The view is final: send what is left, then show the static picture in its place."""
         with self._lock:
             self._flush()
+            self._unasked_at = float("-inf")
+            self._offer_picture()
         self._show_static()
 
     # ------------------------------------------------------------------ front end
@@ -309,7 +328,9 @@ class Surface(anywidget.AnyWidget):
         self._static_shown = final
 
     def _update_display(self, bundle: Bundle) -> None:
-        if not self._displayed:
+        # marimo's update_display replaces the output of whichever cell runs now: there the
+        # widget itself stays the picture.
+        if not self._displayed or self.in_marimo:
             return
         from IPython.display import update_display
 

@@ -30,6 +30,7 @@ from streamscope.core.sources import (
     iter_events,
 )
 from streamscope.core.state import StreamState
+from streamscope.widgets._hosts import MARIMO_CLICKS
 from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.page import standalone_document
 from streamscope.widgets.render.regions import Op
@@ -45,6 +46,7 @@ BLOCKED_STOP = (
     "The kernel cannot hear this button while the cell blocks in view.consume(...). "
     "Use `await view.consume_async(...)` to be able to stop; or interrupt the kernel."
 )
+MARIMO_STOP = MARIMO_CLICKS + " Interrupt the kernel to stop."
 
 
 def _describe(exc: BaseException) -> str:
@@ -277,7 +279,7 @@ class StreamView(Surface):
             if state.event_count == 0 and not state.request_known and mode == "live":
                 state.set_request_time(self._clock())  # the request goes out now
             self._mode = mode
-            self._blocking = blocking
+            self._blocking = blocking or self.in_marimo  # marimo: no click is heard either
             if self._static_shown:  # consumed again after it settled: live again
                 self._show_live()
             self._refresh_controls()
@@ -465,18 +467,28 @@ class StreamView(Surface):
                 f"{' selected' if s == speed else ''}>{_speed_label(s)}</option>"
                 for s in options
             )
+            off = self.in_marimo  # marimo: heard only after the cell, so not offered
+            toggle = "Pause the replay" if playing else "Play the replay"
             parts.append(
                 self._button(
                     "pause" if playing else "play",
                     "❚❚ Pause" if playing else "▶ Play",
-                    title="Pause the replay" if playing else "Play the replay",
+                    title=MARIMO_CLICKS if off else toggle,
+                    disabled=off,
                 )
-                + self._button("step", "Step ›", title="Apply the next event")
+                + self._button(
+                    "step",
+                    "Step ›",
+                    title=MARIMO_CLICKS if off else "Apply the next event",
+                    disabled=off,
+                )
                 + f'<select class="ss-speed" data-ss-action="speed" data-ss-token="{self.token}"'
-                f' aria-label="Replay speed" title="Replay speed">{opts}</select>'
+                f' aria-label="Replay speed" title="Replay speed"{" disabled" * off}>'
+                f"{opts}</select>"
                 + f'<span class="ss-position">event {replay.position:,} of {len(replay):,}</span>'
             )
-        stop_title = BLOCKED_STOP if self._blocking else "Stop (everything received stays)"
+        blocked = MARIMO_STOP if self.in_marimo else BLOCKED_STOP
+        stop_title = blocked if self._blocking else "Stop (everything received stays)"
         parts.append(self._button("stop", "■ Stop", title=stop_title, disabled=self._blocking))
         return [f'<div class="ss-control-bar">{"".join(parts)}</div>']
 

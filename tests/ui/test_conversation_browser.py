@@ -25,6 +25,8 @@ import pytest
 from playwright.sync_api import expect
 from ui_harness import UI, UI_TIMEOUT_MS, NotebookSession
 
+from streamscope.widgets.conversation import NOBODY
+
 pytestmark = pytest.mark.browser
 
 SPEED = 6.0
@@ -102,8 +104,13 @@ BLOCKING_CELL = (
     "display(view_c)\n"
     "try:\n"
     "    loop_c.run('Why did the nightly build fail?')\n"
+    "    error = None\n"
     "except Exception as exc:\n"
-    "    print('OUTCOME-c', json.dumps({'error': type(exc).__name__, 'sent': len(sent)}))"
+    "    error = type(exc).__name__\n"
+    "print('OUTCOME-c', json.dumps({'error': error, 'sent': len(sent),\n"
+    "      'stop_reason': loop_c.stop_reason,\n"
+    "      'emails': [[r.status, r.content] for t in loop_c.turns for r in t.runs\n"
+    "                 if r.name == 'send_email']}))"
 )
 CELLS = [
     SETUP,
@@ -238,8 +245,11 @@ def test_deny_then_approve_while_the_cell_awaits(notebooks: NotebookSession, ui:
     assert page.evaluate("() => window.__pwned") is None
 
     # A blocking loop.run cannot hear clicks: the view says so and the cell ends, no hang.
+    # The approve= policy decides at once (default: deny, nobody was there to approve).
     blocked = read_outcome(page, "c")
-    assert blocked == {"error": "ApprovalUnavailableError", "sent": 1}
+    assert blocked["error"] is None and blocked["sent"] == 1  # only run b's email was sent
+    assert blocked["stop_reason"] == "end_turn"
+    assert blocked["emails"] == [["denied", f"The user denied this tool call: {NOBODY}"]]
     third = cell(page, RUN_C)
     expect(third.locator(".ss-conv-notice")).to_contain_text(CLICKS_NEED_AWAIT)
     card = third.locator(".ss-conv-run[data-approval='true']")

@@ -1,0 +1,126 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 4 · Prompt caching: write once, read cheaply
+#
+# A long, unchanging prefix (a system prompt, a manual, tool definitions) can be
+# **cached**: mark the end of it with `cache_control` and the API stores the processed
+# prefix for 5 minutes (or an hour). The first request **writes** the cache, and the
+# ones after it **read** it, which is faster and much cheaper.
+#
+# The two recordings here are the same support-bot request two minutes apart, with a
+# 14,000-token manual in a cached system prompt. No API key needed.
+
+# %%
+from streamscope.core import StreamState, estimate_cost, gallery
+from streamscope.core.loop import sum_usage
+from streamscope.widgets import replay
+
+# %% [markdown]
+# ## The first call writes the cache
+#
+# Look at the usage table in the final panel: **cache write** holds the manual's
+# tokens; **input** is only the few tokens after the cache breakpoint (the question).
+
+# %%
+miss = await replay(gallery.path("cache_miss"), speed=1)
+
+# %% [markdown]
+# ## The next call reads it
+#
+# Same prompt, so the prefix is read from the cache: **cache read** holds the
+# manual's tokens, and the first event comes sooner.
+
+# %%
+hit = await replay(gallery.path("cache_hit"), speed=1)
+
+# %% [markdown]
+# ## Side by side
+#
+# The three input counts add up to everything the model read:
+# `input_tokens + cache_creation_input_tokens + cache_read_input_tokens`.
+# It is the same total in both calls; only the price of each part differs. At list
+# prices a cache **write** costs 1.25× the input price (2× for the one-hour cache)
+# and a **read** 0.1×.
+
+# %%
+rows = [("cache_miss", miss.state), ("cache_hit", hit.state)]
+print("            input   write    read  total in  output  first event")
+for name, state in rows:
+    u = state.usage
+    first = gallery.load(name).meta["time_to_first_event"]
+    print(
+        f"{name:<10}{u.input_tokens:>7,}{u.cache_creation_input_tokens:>8,}"
+        f"{u.cache_read_input_tokens:>8,}{u.total_input_tokens:>10,}"
+        f"{u.output_tokens:>8,}{first:>12.2f}s"
+    )
+
+# %%
+for name, state in rows:
+    cost = estimate_cost(state.usage, state.model)
+    if cost is None:  # a replay stopped before message_start: no model, no price
+        print(f"{name:<10} no estimate: the model is unknown")
+        continue
+    print(
+        f"{name:<10} input ${cost.input_usd:.5f} + write ${cost.cache_write_usd:.5f}"
+        f" + read ${cost.cache_read_usd:.5f} + output ${cost.output_usd:.5f}"
+    )
+    saved = cost.without_cache_usd
+    print(f"{'':<10} = ${cost.total_usd:.5f}   (without caching: ${saved:.5f})")
+
+# %% [markdown]
+# The write costs a little **more** than not caching at all; every read after it
+# costs a fraction. So caching pays off from the **second** call that reuses the
+# prefix within its lifetime. Over ten calls:
+
+# %%
+first, again = (estimate_cost(v.state.usage, v.state.model) for v in (miss, hit))
+if first is None or again is None:
+    print("no estimate: a replay was stopped before its model was known")
+else:
+    write, read, plain = first.total_usd, again.total_usd, first.without_cache_usd
+    for calls in (1, 2, 10):
+        cached = write + (calls - 1) * read
+        print(f"{calls:>2} × the call: cached ${cached:.4f}, uncached ${calls * plain:.4f}")
+
+# %% [markdown]
+# ## Hit rate
+#
+# The **cache hit rate** is the share of the input that was read from cache:
+# `cache_read / total input`. For one call it is 0 % or close to 100 %; over a
+# conversation it tells you whether your breakpoints work. The four turns of the
+# tool-loop conversation (notebook 5) write the system prompt and tool definitions on
+# turn 1 and read them on every turn after, while the uncached part grows with each
+# round of tool results:
+
+# %%
+turns = gallery.list_conversations()[0].turns
+states = [StreamState().apply_all(gallery.load_events(name)) for name in turns]
+for n, state in enumerate(states, start=1):
+    u = state.usage
+    print(
+        f"turn {n}: input {u.input_tokens:>5,}"
+        f"  write {u.cache_creation_input_tokens:>5,}"
+        f"  read {u.cache_read_input_tokens:>5,}"
+        f"  hit rate {u.cache_hit_rate:6.1%}"
+    )
+total = sum_usage(state.usage for state in states)
+print(f"whole loop: hit rate {total.cache_hit_rate:.1%}")
+
+# %% [markdown]
+# Prices change: `streamscope.core.DEFAULT_PRICES` says when its prices were taken
+# (`DEFAULT_PRICES.as_of`), and `PriceTable.with_overrides(...)` lets you use your
+# own; pass the table to `StreamView(prices=...)` to see it in the final panel.
