@@ -54,6 +54,8 @@ __all__ = [
     "diff_arguments",
     "diff_calls",
     "diff_text",
+    "format_change",
+    "short_json",
     "state_of",
     "states_of",
     "summarize",
@@ -190,10 +192,10 @@ class ArgumentChange:
     def __str__(self) -> str:
         where = format_path(self.path)
         if self.kind == "added":
-            return f"{where}: added {_short(self.after)}"
+            return f"{where}: added {short_json(self.after)}"
         if self.kind == "removed":
-            return f"{where}: removed (was {_short(self.before)})"
-        return f"{where}: {_short(self.before)} → {_short(self.after)}"
+            return f"{where}: removed (was {short_json(self.before)})"
+        return f"{where}: {short_json(self.before)} → {short_json(self.after)}"
 
 
 @dataclass(frozen=True)
@@ -606,7 +608,8 @@ def _rows(runs: Sequence[RunSummary]) -> tuple[ComparisonRow, ...]:
     return tuple(rows)
 
 
-def _percent(change: float | None) -> str:
+def format_change(change: float | None) -> str:
+    """A row's relative change as text: `` (+25%)``, `` (same)``, or '' for the first run."""
     if change is None:
         return ""
     return f" ({change:+.0%})" if change else " (same)"
@@ -618,7 +621,7 @@ def _table(comparison: Comparison) -> str:
     body = [
         [
             ("* " if row.differs else "  ") + row.label,
-            *(text + _percent(rel) for text, rel in zip(row.texts, row.relative, strict=True)),
+            *(text + format_change(rel) for text, rel in zip(row.texts, row.relative, strict=True)),
         ]
         for row in comparison.rows
     ]
@@ -642,16 +645,16 @@ def _table(comparison: Comparison) -> str:
             else:
                 call = d.before if d.status == "removed" else d.after
                 what = "only in " + (runs[0].label if d.status == "removed" else run.label)
-                lines.append(
-                    f"  {d.name} #{d.position + 1}: {what} {_short(call.input if call else None)}"
-                )
+                shown = short_json(call.input if call else None)
+                lines.append(f"  {d.name} #{d.position + 1}: {what} {shown}")
     for diff in comparison.answer_diffs:
         lines += ["", f"answer, {diff.before_label} → {diff.after_label}:"]
         lines.append("  the same text" if diff.same else diff.unified.rstrip("\n"))
     return "\n".join(lines)
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def short_json(value: Any, limit: int = 60) -> str:
+    """A value as JSON text, clipped to ``limit`` characters."""
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):

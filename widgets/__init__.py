@@ -3,7 +3,8 @@
 ``StreamView`` is the live widget of one stream; ``ConversationView`` of a whole tool loop;
 ``show`` / ``ashow`` watch a live SDK stream and return its final message; ``replay`` plays
 a recording with controls; ``show_runner`` / ``ashow_runner`` watch the SDK's own tool
-runner (``watch_runner`` when you display the view yourself). Every picture is drawn by one renderer
+runner (``watch_runner`` when you display the view yourself); ``compare`` shows runs side
+by side. Every picture is drawn by one renderer
 (:mod:`streamscope.widgets.render`): the live view, the static ``text/html`` a saved
 notebook keeps, and ``export_html`` are the same HTML.
 """
@@ -14,17 +15,20 @@ import importlib
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from streamscope.widgets.comparison import ComparisonView, compare
 from streamscope.widgets.conversation import ConversationView, arun_loop
 from streamscope.widgets.runner import ashow_runner, show_runner, watch_runner
 from streamscope.widgets.shortcuts import ashow, replay, show
 from streamscope.widgets.view import StreamView
 
 __all__ = [
+    "ComparisonView",
     "ConversationView",
     "StreamView",
     "arun_loop",
     "ashow",
     "ashow_runner",
+    "compare",
     "replay",
     "show",
     "show_runner",

@@ -32,7 +32,7 @@ import traitlets
 
 from streamscope.widgets._hosts import in_marimo
 from streamscope.widgets._static import STATIC, read_css
-from streamscope.widgets.render.page import static_fragment
+from streamscope.widgets.render.page import STYLE_FILES, static_fragment
 from streamscope.widgets.render.regions import Op, RegionStore, is_lazy
 
 __all__ = ["HEARTBEAT", "Surface"]
@@ -55,7 +55,7 @@ class Surface(anywidget.AnyWidget):
     """
 
     _esm = STATIC / "surface.js"
-    _css = read_css("theme.css", "view.css", "conversation.css")
+    _css = read_css(*STYLE_FILES)
 
     picture = traitlets.Dict().tag(sync=True)
     """dict: ``root`` (region id), ``seq`` (the last patch included) and ``regions``

@@ -81,10 +81,14 @@ def _scope_selector(selector: str, scope: str) -> str:
     return f"{scope} {selector}"
 
 
+STYLE_FILES = ("theme.css", "view.css", "conversation.css", "compare.css")
+"""The views' stylesheets, in order: the live views' and the static pictures' alike."""
+
+
 @functools.lru_cache(maxsize=1)
 def stylesheet() -> str:
-    """The views' stylesheet (theme, stream view, conversation) scoped to ``.ss-static``."""
-    css = read_css("theme.css", "view.css", "conversation.css")
+    """The views' stylesheet (:data:`STYLE_FILES`) scoped to ``.ss-static``."""
+    css = read_css(*STYLE_FILES)
     return scope_css(css).replace("</", "<\\/")
 
 

@@ -25,7 +25,7 @@ _TAGS = {
     "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
     "pre", "code", "em", "strong", "del", "s", "b", "i", "a", "blockquote", "q",
     "small", "sup", "sub", "kbd", "time", "details", "summary", "figure", "figcaption",
-    "mark", "abbr", "output",
+    "mark", "ins", "abbr", "output",
     # the timeline
     "svg", "g", "rect", "line", "text", "title", "tspan", "circle", "path",
     # controls (live only; the static picture carries none)
