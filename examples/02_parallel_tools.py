@@ -39,6 +39,17 @@ from streamscope.widgets import StreamView, replay
 replayed = await replay(gallery.path("parallel_tools"), speed=1)
 
 # %% [markdown]
+# **The events on the wire.** Play it again, pause it, and open **Events on the wire**
+# under the timeline: every event as it arrived, with its time, type, block and size, and
+# each delta's piece of JSON. Pick a block in the menu, or click a bar of the timeline or a
+# lane's number, to see one call's events; click an event's number to see its moment on
+# the timeline. Look at the order: the API streams one block at a time, so each call's
+# `content_block_delta` events come whole before the next call starts. "Parallel" means
+# the calls arrive in one response and can **run** together, not that they stream
+# interleaved. (The filters work while the view is live, playing or paused; the finished
+# picture keeps the first 50 events.)
+
+# %% [markdown]
 # ## Now in code
 #
 # A `Stepper` hands out the recorded events one by one. We feed each to a fresh

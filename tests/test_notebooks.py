@@ -47,13 +47,26 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     },
     "04_prompt_caching.ipynb": {
         "lanes": ["text"],
-        "html": ["ss-usage", "14,213"],
-        "printed": ["whole loop: hit rate", "10 × the call: cached"],
+        # issue 9, item 3: the table's first token is the view's time to first token,
+        # from the request (1.38 s and 786 ms in the pictures, 1.38 s and 0.79 s printed)
+        "html": ["ss-usage", "14,213", "time to first token", "1.38 s", "786 ms"],
+        "printed": ["whole loop: hit rate", "10 × the call: cached", "1.38s", "0.79s"],
     },
     "05_tool_loop.ipynb": {
         "lanes": ["thinking", "text", "tool"],
         "html": ["ss-conv", "send_email"],
         "printed": ["stop reason of the loop: end_turn", "tool_use ids answered in order: True"],
+    },
+    "07_compare_runs.ipynb": {
+        "lanes": ["thinking", "text", "tool"],
+        "html": ["ss-compare-table", "ss-compare-run", "<mark>", "ss-call-violations"],
+        "printed": [
+            "turns: 2 parallel, 4 one at a time",
+            "the same tool calls with the same arguments: True",
+            "thinking tokens: 508",
+            'violation: party_size: expected integer, got string "4"',
+            "$ANTHROPIC_API_KEY",
+        ],
     },
     "06_your_own_key.ipynb": {
         "lanes": ["thinking", "text"],
@@ -106,6 +119,21 @@ def test_quickstart_describes_the_layout_the_renderer_draws() -> None:
     assert "<summary>Raw JSON" in html and "behind **Raw JSON**" in text
     assert 'class="ss-tool-row" data-count="4"' in html and "side by side" in text
     assert "right column" not in text  # raw JSON is no longer a column beside the value
+
+
+def test_notebook_02_says_what_the_wire_shows() -> None:
+    """Its claim about the wire holds on the recording it plays: each block's events come
+    whole (no interleaving), and the finished picture keeps the first 50 events."""
+    from streamscope.core.event_log import PAGE
+
+    text = " ".join(_markdown("02_parallel_tools.ipynb").split())
+    assert "each call's `content_block_delta` events come whole" in text
+    indices = [
+        e["index"] for e in gallery.load_events("parallel_tools") if "index" in e
+    ]  # start, deltas, stop of each block, in wire order
+    runs = [i for k, i in enumerate(indices) if k == 0 or indices[k - 1] != i]
+    assert runs == sorted(set(indices))  # one run per block: never interleaved
+    assert f"keeps the first {PAGE} events" in text
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
