@@ -96,6 +96,11 @@ class EventLog:
             self.blocks.add(index)
         self.events.append(WireEvent(self.total, at, kind, index, event))
 
+    def forget(self) -> None:
+        """Drop the kept events (counted in :attr:`dropped`; the counts by type and block
+        stay): a folded turn of a long loop keeps its figures, not its events."""
+        self.events.clear()
+
     def matching(self, *, index: int | None = None, kind: str | None = None) -> Iterator[WireEvent]:
         for item in self.events:
             if (index is None or item.index == index) and (kind is None or item.type == kind):

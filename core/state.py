@@ -203,7 +203,7 @@ class StreamState:
     ) -> None:
         self._clock = clock
         self._request_given: Mapping[str, Any] | None = None
-        self._request: dict[str, Any] | None = None
+        self._request_version = 0
         self._tools_given = False
         self.tool_schemas: dict[str, dict[str, Any]] = {}
         """``{tool name: input_schema}`` the tool blocks are checked against."""
@@ -274,10 +274,20 @@ class StreamState:
     def request(self) -> dict[str, Any] | None:
         """The request that opened this stream (model, parameters, system, tools,
         messages; ``betas`` when the beta endpoint was used), cleaned of credentials and
-        headers by :func:`~streamscope.core.request.clean_request`; None when unknown."""
-        if self._request is None and self._request_given is not None:
-            self._request = clean_request(self._request_given)
-        return self._request
+        headers by :func:`~streamscope.core.request.clean_request`; None when unknown.
+
+        A fresh copy on each read, not kept: each turn of a long loop re-sends the whole
+        conversation, and a cleaned copy kept per turn would grow with the square of its
+        length. :attr:`request_version` says when it changed."""
+        if self._request_given is None:
+            return None
+        return clean_request(self._request_given)
+
+    @property
+    def request_version(self) -> int:
+        """Counts :meth:`set_request` calls: a reader that made something from
+        :attr:`request` (code to send it again) knows when to make it again."""
+        return self._request_version
 
     def set_request(self, request: Mapping[str, Any] | None) -> None:
         """Say which request opened the stream (None: unknown). Unless tools were given
@@ -285,7 +295,7 @@ class StreamState:
         if request is not None and not isinstance(request, Mapping):
             raise TypeError(f"request must be a mapping of request fields, not {request!r}")
         self._request_given = request
-        self._request = None
+        self._request_version += 1
         if not self._tools_given:
             self._bind(tool_schemas(_request_tools(request)))
 

@@ -611,6 +611,14 @@ def test_the_header_sums_the_loop_and_earlier_panels_fold_away() -> None:
     boxes = conv.select("ss-final-box")
     assert len(boxes) == 3  # every turn's panel but the last is folded
     assert all("open" not in box.attrs for box in boxes)
+    # The request to send again is the newest turn's (the whole conversation); the earlier
+    # turns' code is not kept (a long loop would hold the conversation once per turn).
+    with_box = [t.attrs["data-turn"] for t in conv.select("ss-conv-turn") if t.select("ss-request")]
+    assert with_box == ["4"]
+    code = "".join(pre.text() for pre in conv.select(tag="pre") if "ss-code" in str(pre.attrs))
+    assert "exit code 1" in code  # a tool result of turn 2, re-sent with turn 4
+    kept = [p for p in view._conv.pictures.values() if p._request._code]
+    assert len(kept) == 1
 
 
 def test_the_loop_timeline_shows_parallel_runs_overlapping() -> None:

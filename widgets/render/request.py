@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from streamscope.core.resend import request_code
+from streamscope.core.state import StreamState
 from streamscope.widgets.render.format import fmt_bytes
 from streamscope.widgets.render.markup import SEP, e, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
@@ -38,19 +39,26 @@ def copy_button(label: str = "Copy") -> str:
 class RequestBox:
     """Renders a picture's request box; the code is made once per request."""
 
-    __slots__ = ("_code", "_source", "box_id", "code_id")
+    __slots__ = ("_code", "_version", "box_id", "code_id")
 
     def __init__(self, prefix: str) -> None:
         self.box_id = f"{prefix}request"
         self.code_id = f"{LAZY_PREFIX}{prefix}request/code"
-        self._source: object = None
+        self._version: int | None = None
         self._code: list[str] = []
 
-    def regions(self, request: dict[str, Any] | None, anchor: str) -> dict[str, list[str]]:
-        if request is None:
+    def regions(self, state: StreamState | None, anchor: str) -> dict[str, list[str]]:
+        """The box for ``state``'s request (None, or a state whose request is unknown: no
+        box, and the code made before is let go)."""
+        if state is None or not state.request_version:
+            self._version, self._code = None, []
             return {self.box_id: [], self.code_id: []}
-        if request is not self._source:
-            self._source, self._code = request, self._render(request)
+        if state.request_version != self._version:
+            request = state.request
+            if request is None:
+                self._version, self._code = None, []
+                return {self.box_id: [], self.code_id: []}
+            self._version, self._code = state.request_version, self._render(request)
         box = (
             f'<details class="ss-request" data-ss-key="{e(anchor)}-request">'
             f"<summary>The request{SEP}send it again</summary>"

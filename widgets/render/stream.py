@@ -148,8 +148,11 @@ class StreamPicture:
     # ------------------------------------------------------------------ rendering
 
     def release(self) -> None:
-        """Forget what was rendered (the regions were dropped): the next render starts
-        over from the state."""
+        """Forget what was rendered (the regions were dropped: a folded turn of a long loop)
+        and the events kept for the wire inspector (their counts stay): the next render
+        starts over from the state."""
+        self.log.forget()
+        self._wire_cache.clear()
         self._lanes.clear()
         self._heads.clear()
         self._rows.clear()
@@ -234,8 +237,8 @@ class StreamPicture:
         put(self.root_id, [self._frame(status)])
         put(f"{self.prefix}lanes", self._layout(blocks, final))
         self._render_wire(put, final, origin)
-        request = state.request if self.show_request else None
-        for region_id, parts in self._request.regions(request, self.anchor(-2)).items():
+        shown = state if self.show_request else None
+        for region_id, parts in self._request.regions(shown, self.anchor(-2)).items():
             put(region_id, parts)
         self._dirty = set()
         self._everything = False

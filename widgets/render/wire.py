@@ -83,7 +83,11 @@ def wire_controls(log: EventLog, view: WireFilter, prefix: str, token: str) -> l
     kinds = [("", "all types"), *((k, k) for k in sorted(log.types))]
     _, page, pages = log.page(view.page, index=view.index, kind=view.kind)
     kinds_seen = SEP.join(f"{n:,} {e(k)}" for k, n in log.types.most_common())
-    dropped = f"{SEP}the {log.dropped:,} oldest are not kept" if log.dropped else ""
+    dropped = ""
+    if log.dropped and not log.events:  # an earlier turn of a long loop
+        dropped = f"{SEP}the events themselves are no longer kept"
+    elif log.dropped:
+        dropped = f"{SEP}the {log.dropped:,} oldest are not kept"
     buttons = "".join(
         f'<button type="button" class="ss-btn" data-ss-action="wire-page"'
         f' data-ss-token="{e(token)}" data-ss-target="{e(prefix)}" data-ss-value="{value}"'
