@@ -151,6 +151,12 @@ def test_index_markdown() -> None:
     assert "6 min" in text  # the 200 KB write takes minutes at a realistic rate
 
 
+def test_the_readme_lists_the_gallery_as_it_is() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = gallery.index_markdown().rstrip("\n")
+    assert table in readme, "paste gallery.index_markdown() into the README's Gallery section"
+
+
 def test_unknown_names_are_helpful() -> None:
     with pytest.raises(KeyError, match="did you mean 'web_search'"):
         gallery.load("web_serch")
