@@ -620,3 +620,29 @@ def test_export_writes_the_standalone_document_atomically(tmp_path: Path) -> Non
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and "book_hotel" in page
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_figures_while_streaming_are_labelled_estimates_and_exact_at_the_end() -> None:
+    """Issue 9, item 6: message_start's output count is a placeholder (1), so while the
+    stream runs the cost and the rate come from the text so far, and say so."""
+    text = "word " * 400
+    events = [message_start(), *text_events(0, text, chunk=40)]
+    live = tree(picture(events, finish=False)).one("ss-final")
+    assert live.one("ss-cost-total").text().startswith("≈ $")
+    assert live.one("ss-cost-total").text().endswith("so far")
+    assert "output estimated from the text so far" in live.text()
+    assert "(estimate)" in live.text()
+    done = tree(picture([*events, *message_end(output_tokens=401)])).one("ss-final")
+    assert not done.one("ss-cost-total").text().startswith("≈")
+    assert "estimate" not in done.one("ss-cost").text().replace("Estimated cost", "")
+    assert "(estimate)" not in done.text()
+
+
+def test_a_stream_with_no_events_ends_done_not_waiting() -> None:
+    """Issue 9, item 6: a turn that ended with no event does not sit at "Waiting for the
+    stream" forever: it ended without its message, so it is cut off, with no content."""
+    state = StreamState()
+    state.finish()
+    view = view_of(render_stream_html(state))
+    assert view.one("ss-status").text() == view.attrs["data-status"] == "cut off"
+    assert "No content." in view.text() and "Waiting for the stream" not in view.text()
