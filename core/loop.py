@@ -112,7 +112,6 @@ import dataclasses
 import functools
 import inspect
 import json
-import logging
 import os
 import re
 import threading
@@ -155,6 +154,8 @@ from streamscope.core.turns import (
     ToolRun,
     Turn,
     as_decision,
+    failure_text,
+    notify_observers,
     sum_usage,
 )
 from streamscope.core.usage import Usage
@@ -171,7 +172,6 @@ __all__ = [
     "sum_usage",
 ]
 
-_log = logging.getLogger(__name__)
 
 ASYNC_CLIENT_MESSAGE = (
     "this client is async (e.g. anthropic.AsyncAnthropic): use `await loop.arun(messages)`, "
@@ -483,15 +483,7 @@ class ToolLoop:
     # ------------------------------------------------------------------ shared steps
 
     def _notify(self, method: str, *args: Any) -> None:
-        for observer in self.observers:
-            fn = getattr(observer, method, None)
-            if fn is None:
-                continue
-            try:
-                fn(*args)
-            except Exception as exc:  # a view's bug must not break the loop
-                self.observer_errors.append((method, exc))
-                _log.exception("ToolLoop observer %r failed in %s", observer, method)
+        notify_observers(self, self.observers, self.observer_errors, method, *args)
 
     def _approver(self) -> Approver | None:
         if self.approve is not None:
@@ -731,8 +723,7 @@ class ToolLoop:
         if self.stop_reason is None:
             self.stop_reason = "error" if isinstance(exc, Exception) else "interrupted"
         if isinstance(exc, Exception) and self.failure is None:
-            text = str(exc)
-            self.failure = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            self.failure = failure_text(exc)
 
     # ------------------------------------------------------------------ sync
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -35,12 +34,11 @@ from typing import Any
 from streamscope.core._models import dump_model
 from streamscope.core.sources import aiter_events, iter_events
 from streamscope.core.state import StreamState
-from streamscope.core.turns import ToolRun, Turn, sum_usage
+from streamscope.core.turns import ToolRun, Turn, failure_text, notify_observers, sum_usage
 from streamscope.core.usage import Usage
 
 __all__ = ["RunnerWatch"]
 
-_log = logging.getLogger(__name__)
 
 SYNC_RUNNER_MESSAGE = (
     "this tool runner is synchronous (made from anthropic.Anthropic): use run() "
@@ -169,15 +167,7 @@ class RunnerWatch:
     # ------------------------------------------------------------------ shared steps
 
     def _notify(self, method: str, *args: Any) -> None:
-        for observer in self.observers:
-            fn = getattr(observer, method, None)
-            if fn is None:
-                continue
-            try:
-                fn(*args)
-            except Exception as exc:  # a view's bug must not break the watch
-                self.observer_errors.append((method, exc))
-                _log.exception("RunnerWatch observer %r failed in %s", observer, method)
+        notify_observers(self, self.observers, self.observer_errors, method, *args)
 
     def _begin(self) -> None:
         if self._running:
@@ -270,8 +260,7 @@ class RunnerWatch:
         if self.stop_reason is None:
             self.stop_reason = "error" if isinstance(exc, Exception) else "interrupted"
         if isinstance(exc, Exception) and self.failure is None:
-            text = str(exc)
-            self.failure = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            self.failure = failure_text(exc)
 
     def _last_reason(self) -> str:
         last = self.turns[-1] if self.turns else None

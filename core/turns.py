@@ -11,6 +11,7 @@ failed, denied, timed out, stopped), with the time each was entered, its timing 
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ __all__ = [
     "ToolRun",
     "Turn",
     "as_decision",
+    "failure_text",
+    "notify_observers",
     "sum_usage",
 ]
 
@@ -269,3 +272,28 @@ class LoopObserver:
     def tool_finished(self, run: ToolRun) -> None:
         """The call has its result: ``done``, ``failed``, ``denied``, ``timed out`` or
         ``stopped``."""
+
+
+def notify_observers(
+    owner: Any, observers: Iterable[Any], errors: list[tuple[str, BaseException]], method: str,
+    *args: Any,
+) -> None:  # fmt: skip
+    """Call ``method`` on every observer that has it; an observer's exception (a view's bug)
+    is logged and kept in ``errors``, never raised into the loop ``owner`` drives."""
+    for observer in observers:
+        fn = getattr(observer, method, None)
+        if fn is None:
+            continue
+        try:
+            fn(*args)
+        except Exception as exc:
+            errors.append((method, exc))
+            logging.getLogger(type(owner).__module__).exception(
+                "%s observer %r failed in %s", type(owner).__name__, observer, method
+            )
+
+
+def failure_text(exc: BaseException) -> str:
+    """How a failed run says why: the exception's type, and its text when it has one."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
