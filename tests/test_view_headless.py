@@ -605,6 +605,21 @@ def test_the_clock_runs_on_recorded_time_in_a_replay() -> None:
     assert now == pytest.approx(clock.now - 0.5 + 5.0)  # half a second at 10x: 5 s recorded
 
 
+def test_live_timeline_rows_share_one_axis() -> None:
+    """The axis grows (1 s → 2 s → 5 s) mid-block, in frames that do not draw the figures:
+    the rows of finished blocks must be redrawn on the new axis with the next figures, not
+    left on the old one (bars and ticks would disagree: found in the browser)."""
+    view, rec, clock, initial = make_view()
+    axes: list[set[str]] = []
+    for event in read_events(gallery.path("parallel_tools"))[:-2]:  # still live
+        clock.advance(0.03)
+        view.apply(event)
+        rows = page_parts(initial, rec.patches).get("tl-rows", [])
+        axes.append({m for row in rows for m in re.findall(r'viewBox="0 0 (\d+) 12"', row)})
+    assert len(set().union(*axes)) >= 2  # the axis did grow
+    assert all(len(seen) <= 1 for seen in axes), [s for s in axes if len(s) > 1][:3]
+
+
 def test_a_view_refuses_a_second_stream_while_one_runs() -> None:
     view, _rec, _clock, _initial = make_view()
     released = asyncio.Event()

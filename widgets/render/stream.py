@@ -201,7 +201,8 @@ class StreamPicture:
         end = axis_end(span)
         marked = self._marked_at(origin)
         rescaled = end != self._axis or marked != self._mark
-        self._axis, self._mark = end, marked
+        if figures:  # rows are drawn only with the figures: until then the old axis holds
+            self._axis, self._mark = end, marked
         mark = marked if not final else None
         token = self._live_token(final)
 
