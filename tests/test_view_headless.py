@@ -745,6 +745,28 @@ def test_the_wire_inspector_lists_events_a_page_at_a_time() -> None:
     assert static.count('class="ss-wire-event"') == 50  # bounded: the first page
 
 
+def test_a_finished_views_wire_list_has_no_buttons() -> None:
+    """Once final, nobody hears a click: the live page's list shows the numbers as text, as
+    the static picture does, even for rows it had rendered with buttons (found in the
+    browser: the live twin differed from the static picture)."""
+    view, rec, clock, initial = make_view()
+    events = read_events(gallery.path("parallel_tools"))
+    feed(view, clock, events[:-1], step=0.013)
+    listing = "lazy:wire/list"
+    deliver(view, {"type": "want", "region": listing})
+    deliver(view, {"type": "action", "action": "wire-page", "value": 0, "key": "",
+                   "token": view.token})  # fmt: skip
+    live = "".join(page_parts(initial, rec.patches)[listing])
+    assert live.count('data-ss-action="wire-mark"') == 50  # the first page, live
+    feed(view, clock, events[-1:], step=0.013)
+    view.finish()
+    final = "".join(page_parts(initial, rec.patches)[listing])
+    assert "<button" not in final and "data-ss-token" not in final
+    assert final.count('class="ss-wire-event"') == 50 and ">#1 · " in final
+    static = view.static_html()
+    assert final in static  # the live page's list is the static picture's
+
+
 def test_the_event_log_is_bounded() -> None:
     from streamscope.core.event_log import CAP, EventLog
 

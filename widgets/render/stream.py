@@ -111,7 +111,7 @@ class StreamPicture:
         self.wire = WireFilter()
         self.token = ""
         """The view's token: live buttons in the picture carry it."""
-        self._wire_cache: dict[tuple[int, bool], str] = {}
+        self._wire_cache: dict[tuple[int, bool, str], str] = {}
         self._now: float | None = None
         self._axis = 0.0
         self.show_request = True
