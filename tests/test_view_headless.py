@@ -605,6 +605,27 @@ def test_the_clock_runs_on_recorded_time_in_a_replay() -> None:
     assert now == pytest.approx(clock.now - 0.5 + 5.0)  # half a second at 10x: 5 s recorded
 
 
+def test_a_slow_replay_redraws_its_figures_once_a_second_of_wall_time() -> None:
+    """At 0.25x a second of the recording takes four: figures paced by the recording's clock
+    said "0 deltas" beside fields that had streamed for seconds (seen in a screenshot)."""
+    view, rec, clock, initial = make_view()
+    view._mode, view._consuming = "replay", True
+    events = text_stream("slowly " * 60, chunk=4)[:-3]  # the block is still open
+    base = clock.now
+    lags = []
+    for k, event in enumerate(events):
+        at = base + 0.05 * k  # recorded 50 ms apart, played 200 ms apart
+        clock.advance(0.2)
+        view._replay_anchor = (at, clock.now, 0.25)
+        view.apply(event, at=at)
+        meta = "".join(page_parts(initial, rec.patches).get("meta/0", []))
+        shown = re.search(r"(\d+) deltas?", meta)
+        if shown:
+            lags.append(view.state.blocks[0].delta_count - int(shown.group(1)))
+    assert len(lags) > 50 and not view.state.blocks[0].complete
+    assert max(lags) <= 5  # at most a wall second (5 events) behind, not 20
+
+
 def test_live_timeline_rows_share_one_axis() -> None:
     """The axis grows (1 s → 2 s → 5 s) mid-block, in frames that do not draw the figures:
     the rows of finished blocks must be redrawn on the new axis with the next figures, not
