@@ -1,13 +1,25 @@
 """Screenshots of the views in a real JupyterLab or Notebook 7, for the README and docs/.
 
 Replays a gallery recording (or runs the gallery's tool loop) in a notebook in Debian's
-Chromium and photographs the view: finished, or ``--at`` seconds into the replay (mid
-stream); light or ``--dark``; at ``--width`` pixels. Needs /usr/bin/chromium.
+Chromium and photographs the view: finished, ``--at`` seconds into the replay, or live after
+its first ``--hold`` events (the rest is held back an hour, so the view stays live while it
+is photographed); light or ``--dark``; at ``--width`` pixels. While live, ``--open`` opens
+the view's wire inspector or request box, ``--click`` clicks in it (a timeline bar, an
+event's number), and ``--part`` photographs only some of it (the box around every part
+given). Needs /usr/bin/chromium.
 
     .venv/bin/python scripts/screenshot.py                      # docs/streamview.png
     .venv/bin/python scripts/screenshot.py --at 3 --out docs/streamview-live.png
     .venv/bin/python scripts/screenshot.py --dark --width 800 --out docs/streamview-dark-800.png
     .venv/bin/python scripts/screenshot.py --loop --out docs/conversation.png
+    .venv/bin/python scripts/screenshot.py --width 800 --hold 80 --open wire \\
+        --click ".ss-tl-row[data-index='4'] rect.ss-tl-bar" \\
+        --click "li.ss-wire-event:nth-child(6) button" \\
+        --part .ss-timeline-box --part .ss-wire-box --out docs/wire-inspector.png
+    .venv/bin/python scripts/screenshot.py --width 800 --recording invalid_tool_arguments \\
+        --hold 24 --speed 0.5 --part .ss-header --part .ss-lanes --out docs/violations.png
+    .venv/bin/python scripts/screenshot.py --width 800 --hold 60 --speed 4 --open request \\
+        --part .ss-request-box --out docs/request.png
 """
 
 from __future__ import annotations
@@ -17,11 +29,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests" / "ui"), str(REPO / "tests")]
 
+from streams import held_recording  # noqa: E402
 from ui_harness import CHROMIUM, NotebookSession, launch_chromium, run_jupyter_lab  # noqa: E402
+
+LIVE = ".ss-mount > .ss-view"
+BOXES = {"wire": "details.ss-wire", "request": "details.ss-request"}
+"""What ``--open`` opens: the wire inspector, the request box."""
 
 LOOP_CELLS = [
     """
@@ -58,6 +76,33 @@ messages = await loop.arun("Why did the nightly build fail? Email the platform t
 ]
 
 
+def live_steps(page: Any, view: Any, boxes: list[str], clicks: list[str]) -> None:
+    """Open the view's ``boxes`` (and wait for what they load), then click ``clicks``."""
+    for name in boxes:
+        box = view.locator(BOXES[name])
+        box.locator("summary").click()
+        box.locator("[data-ss-lazy] > *").first.wait_for()
+    for selector in clicks:
+        view.locator(selector).first.click()
+        # The kernel answers a click in ~0.1 s; a lane it scrolls to flashes for 1.2 s. A
+        # photograph needs no barrier: it waits until both are over.
+        page.wait_for_timeout(1500)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+
+
+def around(view: Any, parts: list[str], margin: int = 8) -> dict[str, float]:
+    """The page area holding every element of ``parts`` in ``view`` (a screenshot clip)."""
+    boxes = [view.locator(css).first.bounding_box() for css in parts]
+    found = [b for b in boxes if b is not None]
+    if not found:
+        raise SystemExit(f"none of {parts} is on the page")
+    left = min(b["x"] for b in found) - margin
+    top = min(b["y"] for b in found) - margin
+    right = max(b["x"] + b["width"] for b in found) + margin
+    bottom = max(b["y"] + b["height"] for b in found) + margin
+    return {"x": max(0, left), "y": max(0, top), "width": right - left, "height": bottom - top}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "streamview.png")
@@ -68,6 +113,10 @@ def main() -> int:
     parser.add_argument("--at", type=float, default=None, help="seconds into the replay")
     parser.add_argument("--dark", action="store_true")
     parser.add_argument("--loop", action="store_true", help="the tool loop, at its approval")
+    parser.add_argument("--hold", type=int, default=None, help="live, after this many events")
+    parser.add_argument("--open", action="append", default=[], choices=sorted(BOXES))
+    parser.add_argument("--click", action="append", default=[], help="CSS, in the live view")
+    parser.add_argument("--part", action="append", default=[], help="CSS, in the view")
     args = parser.parse_args()
     if not CHROMIUM.exists():
         print(f"{CHROMIUM} not found: apt-get install chromium", file=sys.stderr)
@@ -77,6 +126,12 @@ def main() -> int:
 
     if args.loop:
         cells = LOOP_CELLS
+    elif args.hold is not None:  # a task, so that the cell ends and clicks are heard
+        cells = [
+            "import asyncio\nfrom streamscope.widgets import StreamView\n"
+            "view = StreamView()\ndisplay(view)\n"
+            f"task = asyncio.ensure_future(view.play('held.jsonl', speed={args.speed}))"
+        ]
     else:
         cells = [
             "from streamscope.widgets import replay\nfrom streamscope.core import gallery\n"
@@ -93,7 +148,11 @@ def main() -> int:
                 viewport={"width": args.width, "height": 1000}, device_scale_factor=2
             )
             session = NotebookSession(server, page)
+            if args.hold is not None:
+                held_recording(args.recording, args.hold, server.root / "held.jsonl")
             session.open("screenshot.ipynb", cells, ui=args.ui)
+            if args.ui == "lab":  # the file browser would take a third of a narrow window
+                page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
             if args.dark:
                 page.evaluate(
                     "() => window.jupyterapp.commands.execute('apputils:change-theme',"
@@ -105,6 +164,13 @@ def main() -> int:
             if args.loop:
                 target = page.locator(".ss-conv").first
                 page.locator(".ss-conv-approval").first.wait_for()
+            elif args.hold is not None:
+                target = page.locator(LIVE).first
+                position = target.locator(".ss-controls .ss-position")
+                position.filter(has_text=f"event {args.hold} of").wait_for()
+                session.wait_idle()
+                live_steps(page, target, args.open, args.click)
+                page.wait_for_timeout(1500)  # the figures are redrawn once a second
             elif args.at is not None:
                 page.locator(".ss-mount .ss-view").first.wait_for()
                 time.sleep(max(0.0, args.at - (time.monotonic() - started)))
@@ -117,7 +183,12 @@ def main() -> int:
             page.set_viewport_size({"width": args.width, "height": int(box["height"]) + 400})
             target.scroll_into_view_if_needed()
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            target.screenshot(path=str(args.out), animations="disabled")
+            if args.part:
+                page.screenshot(
+                    path=str(args.out), animations="disabled", clip=around(target, args.part)
+                )
+            else:
+                target.screenshot(path=str(args.out), animations="disabled")
             session.close()
         finally:
             browser.close()

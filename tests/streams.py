@@ -4,16 +4,21 @@ Small pieces (``message_start``, ``text_events``, ``thinking_events``, ``tool_ev
 ``message_end`` ...) compose into whole streams (``text_stream``, ``thinking_stream``,
 ``parallel_tools_stream``, ``rich_stream``, ``hostile_stream``). ``build_state`` reduces a
 list into a finished :class:`StreamState` with evenly spaced synthetic times, so timings and
-timelines are deterministic. ``HOSTILE`` holds markup payloads that must stay inert in every
-view: each sets ``window.__pwned`` if it ever runs.
+timelines are deterministic. ``held_recording`` writes a gallery recording that stops short
+for an hour: a replay of it stays live where a browser test needs it. ``HOSTILE`` holds
+markup payloads that must stay inert in every view: each sets ``window.__pwned`` if it
+ever runs.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+from streamscope.core import gallery
+from streamscope.core.cassette import read_cassette, write_cassette
 from streamscope.core.state import StreamState
 
 Event = dict[str, Any]
@@ -381,3 +386,24 @@ def paced(
             t += delta
         times.append(round(t, 6))
     return times
+
+
+HOLD = 3600.0
+"""Seconds of silence :func:`held_recording` puts in a recording (longer than any test)."""
+
+
+def held_recording(name: str, before: int, path: Path, *, hold: float = HOLD) -> Path:
+    """Write the gallery recording ``name`` to ``path`` with its events from index ``before``
+    on :data:`HOLD` seconds later (its request and the rest as recorded).
+
+    A replay of it shows ``before`` events with their recorded timing, then stays live (status
+    streaming) until its speed is set to instant: browser tests and screenshots act on a live
+    view there without racing the replay's end.
+    """
+    cassette = read_cassette(gallery.path(name))
+    times = [
+        None if t is None else t + (hold if k >= before else 0.0)
+        for k, t in enumerate(cassette.times)
+    ]
+    write_cassette(path, cassette.events, times, meta=cassette.meta, created=cassette.created)
+    return path

@@ -605,6 +605,42 @@ def test_the_clock_runs_on_recorded_time_in_a_replay() -> None:
     assert now == pytest.approx(clock.now - 0.5 + 5.0)  # half a second at 10x: 5 s recorded
 
 
+def test_a_slow_replay_redraws_its_figures_once_a_second_of_wall_time() -> None:
+    """At 0.25x a second of the recording takes four: figures paced by the recording's clock
+    said "0 deltas" beside fields that had streamed for seconds (seen in a screenshot)."""
+    view, rec, clock, initial = make_view()
+    view._mode, view._consuming = "replay", True
+    events = text_stream("slowly " * 60, chunk=4)[:-3]  # the block is still open
+    base = clock.now
+    lags = []
+    for k, event in enumerate(events):
+        at = base + 0.05 * k  # recorded 50 ms apart, played 200 ms apart
+        clock.advance(0.2)
+        view._replay_anchor = (at, clock.now, 0.25)
+        view.apply(event, at=at)
+        meta = "".join(page_parts(initial, rec.patches).get("meta/0", []))
+        shown = re.search(r"(\d+) deltas?", meta)
+        if shown:
+            lags.append(view.state.blocks[0].delta_count - int(shown.group(1)))
+    assert len(lags) > 50 and not view.state.blocks[0].complete
+    assert max(lags) <= 5  # at most a wall second (5 events) behind, not 20
+
+
+def test_live_timeline_rows_share_one_axis() -> None:
+    """The axis grows (1 s → 2 s → 5 s) mid-block, in frames that do not draw the figures:
+    the rows of finished blocks must be redrawn on the new axis with the next figures, not
+    left on the old one (bars and ticks would disagree: found in the browser)."""
+    view, rec, clock, initial = make_view()
+    axes: list[set[str]] = []
+    for event in read_events(gallery.path("parallel_tools"))[:-2]:  # still live
+        clock.advance(0.03)
+        view.apply(event)
+        rows = page_parts(initial, rec.patches).get("tl-rows", [])
+        axes.append({m for row in rows for m in re.findall(r'viewBox="0 0 (\d+) 12"', row)})
+    assert len(set().union(*axes)) >= 2  # the axis did grow
+    assert all(len(seen) <= 1 for seen in axes), [s for s in axes if len(s) > 1][:3]
+
+
 def test_a_view_refuses_a_second_stream_while_one_runs() -> None:
     view, _rec, _clock, _initial = make_view()
     released = asyncio.Event()
@@ -728,6 +764,28 @@ def test_the_wire_inspector_lists_events_a_page_at_a_time() -> None:
     static = view.static_html()
     assert "Events on the wire" in static and "data-ss-live" not in static
     assert static.count('class="ss-wire-event"') == 50  # bounded: the first page
+
+
+def test_a_finished_views_wire_list_has_no_buttons() -> None:
+    """Once final, nobody hears a click: the live page's list shows the numbers as text, as
+    the static picture does, even for rows it had rendered with buttons (found in the
+    browser: the live twin differed from the static picture)."""
+    view, rec, clock, initial = make_view()
+    events = read_events(gallery.path("parallel_tools"))
+    feed(view, clock, events[:-1], step=0.013)
+    listing = "lazy:wire/list"
+    deliver(view, {"type": "want", "region": listing})
+    deliver(view, {"type": "action", "action": "wire-page", "value": 0, "key": "",
+                   "token": view.token})  # fmt: skip
+    live = "".join(page_parts(initial, rec.patches)[listing])
+    assert live.count('data-ss-action="wire-mark"') == 50  # the first page, live
+    feed(view, clock, events[-1:], step=0.013)
+    view.finish()
+    final = "".join(page_parts(initial, rec.patches)[listing])
+    assert "<button" not in final and "data-ss-token" not in final
+    assert final.count('class="ss-wire-event"') == 50 and ">#1 · " in final
+    static = view.static_html()
+    assert final in static  # the live page's list is the static picture's
 
 
 def test_the_event_log_is_bounded() -> None:

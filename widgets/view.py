@@ -427,7 +427,7 @@ class StreamView(Surface):
         return self._clock()
 
     def _render(self) -> list[Op]:
-        ops = self._picture.render(self._store, self._now())
+        ops = self._picture.render(self._store, self._now(), wall=self._clock())
         op = self._store.update(self._picture.controls_id, self._controls())
         if op is not None:
             ops.append(op)

@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from ui_harness import UI, UI_TIMEOUT_MS, NotebookSession, jupyter_executable
+from ui_harness import (
+    TWIN_CELL,
+    UI,
+    UI_TIMEOUT_MS,
+    NotebookSession,
+    assert_same_html,
+    jupyter_executable,
+    static_and_twin,
+)
 
 from streamscope.core import gallery
 
 pytestmark = pytest.mark.browser
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from test_streamview_browser import BOTH, OPEN_RAW, RAW_LOADED, TWIN  # noqa: E402
 
 NAMES = [r.name for r in gallery.list_recordings()]
 DONE = "pictures-cells-done"
@@ -35,7 +38,8 @@ DONE = "pictures-cells-done"
 
 def test_every_recording_live_equals_static(notebooks: NotebookSession) -> None:
     cells = [
-        "from streamscope.widgets import StreamView\nfrom streamscope.core import gallery\n" + TWIN
+        "from streamscope.widgets import StreamView\nfrom streamscope.core import gallery\n"
+        + TWIN_CELL
     ]
     cells += [
         f"v = StreamView()\ndisplay(v)\nlive_twin(v)\n"
@@ -48,11 +52,11 @@ def test_every_recording_live_equals_static(notebooks: NotebookSession) -> None:
     for k, name in enumerate(NAMES, 1):
         cell = page.locator(".jp-Notebook .jp-Cell").nth(k)
         cell.locator(".ss-static > .ss-view").wait_for()
-        handle = cell.element_handle()
-        handle.evaluate(OPEN_RAW)
-        page.wait_for_function(RAW_LOADED, arg=handle)
-        static, live = handle.evaluate(BOTH)
-        assert static == live, name
+        _, static, live = static_and_twin(page, cell)
+        try:
+            assert_same_html(static, live)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: {exc}") from None
 
 
 PERSIST_CELLS = [

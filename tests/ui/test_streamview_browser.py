@@ -17,25 +17,23 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from streams import HOSTILE_IMG, HOSTILE_TEXT, RICH_CALLS, hostile_stream, paced, rich_stream
-from ui_harness import UI, UI_TIMEOUT_MS, JupyterServer, NotebookSession
+from ui_harness import (
+    TWIN_CELL,
+    UI,
+    UI_TIMEOUT_MS,
+    JupyterServer,
+    NotebookSession,
+    assert_same_html,
+    static_and_twin,
+)
 
 from streamscope.core.cassette import write_cassette
 
 pytestmark = pytest.mark.browser
 
 DONE_MARKER = "streamview-cells-done"
-TWIN = """
-from IPython.display import display
-
-def live_twin(view):
-    \"\"\"Show the view again as a bare widget: it stays live when the view's own output
-    becomes the static picture.\"\"\"
-    data, metadata = view._widget_bundle()
-    widget = {k: v for k, v in data.items() if k.startswith("application/vnd.jupyter.widget")}
-    display(widget, raw=True, metadata=metadata)
-"""
 CELLS = [
-    "from streamscope.widgets import StreamView\n" + TWIN,
+    "from streamscope.widgets import StreamView\n" + TWIN_CELL,
     "rich = StreamView()\ndisplay(rich)\nlive_twin(rich)\n"
     "_ = await rich.play('rich.jsonl', speed=None)",
     "hostile = StreamView()\n"
@@ -74,47 +72,6 @@ _CANARY = """
   img.src = 'streamscope-canary-' + Date.now() + '.png';
   document.body.appendChild(img);
 })
-"""
-# The live twin and the static picture of one cell, as comparable HTML: raw JSON boxes are
-# opened in the twin first (it loads them on demand); <details> open state and the link
-# attributes JupyterLab's HTML renderer may rewrite, and what JupyterLab adds to headings,
-# are left out of the comparison.
-OPEN_RAW = """
-(cell) => {
-  const live = cell.querySelector('.ss-mount > .ss-view');
-  for (const d of live.querySelectorAll('details')) d.open = true;
-  return live.querySelectorAll('[data-ss-lazy]').length;
-}
-"""
-RAW_LOADED = """
-(cell) => {
-  const live = cell.querySelector('.ss-mount > .ss-view');
-  const stat = cell.querySelector('.ss-static > .ss-view');
-  const want = [...stat.querySelectorAll('[data-ss-lazy]')].map((el) => el.textContent);
-  const have = [...live.querySelectorAll('[data-ss-lazy]')].map((el) => el.textContent);
-  return JSON.stringify(want) === JSON.stringify(have);
-}
-"""
-BOTH = """
-(cell) => {
-  const norm = (el) => {
-    const copy = el.cloneNode(true);
-    for (const d of copy.querySelectorAll('details')) d.removeAttribute('open');
-    for (const a of copy.querySelectorAll('[href]')) {
-      for (const name of ['href', 'target', 'rel']) a.removeAttribute(name);
-    }
-    // what JupyterLab adds to headings in outputs (anchors, table-of-contents numbers)
-    for (const a of copy.querySelectorAll('.jp-InternalAnchorLink, .numbering-entry')) {
-      a.remove();
-    }
-    for (const h of copy.querySelectorAll('h1, h2, h3, h4, h5, h6')) h.removeAttribute('id');
-    return copy.outerHTML;
-  };
-  return [
-    norm(cell.querySelector('.ss-static > .ss-view')),
-    norm(cell.querySelector('.ss-mount > .ss-view')),
-  ];
-}
 """
 
 
@@ -173,14 +130,9 @@ def test_a_finished_view_is_its_static_picture_and_its_twin_is_the_same(
     for index in (1, 2):
         cell = rendered.cell(index)
         assert cell.locator(".jp-OutputArea-output").first.locator(STATIC).count() == 1
-        handle = cell.element_handle()
-        assert handle.evaluate(OPEN_RAW) >= (3 if index == 1 else 1)
-        rendered.page.wait_for_function(RAW_LOADED, arg=handle)
-        static, live = handle.evaluate(BOTH)
-        if static != live:  # say where, briefly
-            k = next(i for i, (a, b) in enumerate(zip(static, live, strict=False)) if a != b)
-            assert static[k - 200 : k + 200] == live[k - 200 : k + 200]
-        assert static == live
+        lazy, static, live = static_and_twin(rendered.page, cell)
+        assert lazy >= (3 if index == 1 else 1)
+        assert_same_html(static, live)
 
 
 @pytest.mark.parametrize("where", [LIVE, STATIC])

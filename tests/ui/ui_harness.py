@@ -278,3 +278,92 @@ class NotebookSession:
         """All cell outputs' visible text, one output per line."""
         texts: list[str] = self.page.locator(".jp-OutputArea-output").all_inner_texts()
         return "\n".join(texts)
+
+
+# ----------------------------------------------------------------------------- live twins
+
+TWIN_CELL = """
+from IPython.display import display
+
+def live_twin(view):
+    \"\"\"Show the view again as a bare widget: it stays live when the view's own output
+    becomes the static picture.\"\"\"
+    data, metadata = view._widget_bundle()
+    widget = {k: v for k, v in data.items() if k.startswith("application/vnd.jupyter.widget")}
+    display(widget, raw=True, metadata=metadata)
+"""
+"""Defines ``live_twin(view)`` in the kernel: a cell that shows a view and its live twin has
+both pictures once the view is final, which :func:`static_and_twin` compares."""
+
+# Lazy regions (raw JSON, the wire inspector, the request code) are opened in the twin first
+# (it loads them on demand); <details> open state, the link attributes JupyterLab's HTML
+# renderer may rewrite, and what JupyterLab adds to headings, are left out of the comparison,
+# and so are Copy buttons: they need no kernel, so a live widget keeps them once its stream
+# is over, and the static picture (no script) has none.
+_OPEN_TWIN = """
+(cell) => {
+  const live = cell.querySelector('.ss-mount > .ss-view');
+  for (const d of live.querySelectorAll('details')) d.open = true;
+  return live.querySelectorAll('[data-ss-lazy]').length;
+}
+"""
+_TWIN_LOADED = """
+(cell) => {
+  const live = cell.querySelector('.ss-mount > .ss-view');
+  const stat = cell.querySelector('.ss-static > .ss-view');
+  const text = (el) => {
+    const copy = el.cloneNode(true);
+    for (const b of copy.querySelectorAll('[data-ss-copy]')) b.remove();
+    return copy.textContent;
+  };
+  const want = [...stat.querySelectorAll('[data-ss-lazy]')].map(text);
+  const have = [...live.querySelectorAll('[data-ss-lazy]')].map(text);
+  return JSON.stringify(want) === JSON.stringify(have);
+}
+"""
+_BOTH = """
+(cell) => {
+  const norm = (el) => {
+    const copy = el.cloneNode(true);
+    for (const d of copy.querySelectorAll('details')) d.removeAttribute('open');
+    for (const b of copy.querySelectorAll('[data-ss-copy]')) b.remove();
+    for (const a of copy.querySelectorAll('[href]')) {
+      for (const name of ['href', 'target', 'rel']) a.removeAttribute(name);
+    }
+    // what JupyterLab adds to headings in outputs (anchors, table-of-contents numbers)
+    for (const a of copy.querySelectorAll('.jp-InternalAnchorLink, .numbering-entry')) {
+      a.remove();
+    }
+    for (const h of copy.querySelectorAll('h1, h2, h3, h4, h5, h6')) h.removeAttribute('id');
+    return copy.outerHTML;
+  };
+  return [
+    norm(cell.querySelector('.ss-static > .ss-view')),
+    norm(cell.querySelector('.ss-mount > .ss-view')),
+  ];
+}
+"""
+
+
+def static_and_twin(page: Any, cell: Any) -> tuple[int, str, str]:
+    """Open every ``<details>`` of ``cell``'s live twin, wait until its lazy regions hold
+    what the static picture holds, and return how many lazy regions the twin has and both
+    pictures as comparable HTML (static first)."""
+    handle = cell.element_handle()
+    lazy: int = handle.evaluate(_OPEN_TWIN)
+    page.wait_for_function(_TWIN_LOADED, arg=handle)
+    static, live = handle.evaluate(_BOTH)
+    return lazy, static, live
+
+
+def assert_same_html(static: str, live: str) -> None:
+    """``static == live``, saying briefly where they first differ."""
+    if static != live:
+        k = next(
+            (i for i, (a, b) in enumerate(zip(static, live, strict=False)) if a != b),
+            min(len(static), len(live)),
+        )
+        where = slice(max(0, k - 200), k + 200)
+        raise AssertionError(
+            f"static and live differ at {k}:\nstatic: {static[where]}\nlive:   {live[where]}"
+        )

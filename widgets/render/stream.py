@@ -55,10 +55,11 @@ _STRUCTURAL = frozenset(
     {"block_start", "block_stop", "message_start", "message_delta", "message_stop", "error"}
 )
 FIGURES_EVERY = 1.0
-"""Seconds (of the stream's clock) between two redraws of the figures that move with time
-alone: durations, delta counts, the timeline, the panel. Text and arguments go out every
-frame; these at most once a second, or at once when a block starts or stops: at the pace of
-a real stream (a few hundred bytes a second) they would otherwise outweigh the content."""
+"""Seconds (of the view's clock: wall time, whatever a replay's speed) between two redraws
+of the figures that move with time alone: durations, delta counts, the timeline, the panel.
+Text and arguments go out every frame; these at most once a second, or at once when a block
+starts or stops: at the pace of a real stream (a few hundred bytes a second) they would
+otherwise outweigh the content."""
 _EMPTY_WAITING = '<p class="ss-empty">Waiting for the stream…</p>'
 _EMPTY_FINAL = '<p class="ss-empty">No content.</p>'
 _ID_JUNK = re.compile(r"[^a-zA-Z0-9_-]+")
@@ -111,7 +112,7 @@ class StreamPicture:
         self.wire = WireFilter()
         self.token = ""
         """The view's token: live buttons in the picture carry it."""
-        self._wire_cache: dict[tuple[int, bool], str] = {}
+        self._wire_cache: dict[tuple[int, bool, str], str] = {}
         self._now: float | None = None
         self._axis = 0.0
         self.show_request = True
@@ -164,10 +165,14 @@ class StreamPicture:
         """Time passed with no event: re-render what shows the clock (open blocks)."""
         self._dirty.update(b.index for b in self.state.blocks if not b.complete)
 
-    def render(self, store: RegionStore, now: float | None = None) -> list[Op]:
+    def render(
+        self, store: RegionStore, now: float | None = None, wall: float | None = None
+    ) -> list[Op]:
         """Bring ``store`` up to date with the state; the ops that did it. ``now`` (the
         state's clock): while the stream is live, open blocks and the elapsed time run to it,
-        so a long silence does not look frozen."""
+        so a long silence does not look frozen. ``wall``: the view's clock, which paces the
+        figures (:data:`FIGURES_EVERY`) when the state's runs at another speed (a replay);
+        without it, the state's clock does."""
         ops: list[Op] = []
 
         def put(region_id: str, parts: list[str]) -> None:
@@ -191,20 +196,22 @@ class StreamPicture:
         blocks = state.blocks
         dirty = {b.index for b in blocks} if everything else self._dirty
         latest = now if now is not None else state.last_event_at
+        beat = wall if wall is not None else latest
         self._figures_dirty |= dirty
         figures = (
             final
             or everything
             or self._structural
-            or latest is None
+            or beat is None
             or self._figures_at is None
-            or latest - self._figures_at >= FIGURES_EVERY
+            or beat - self._figures_at >= FIGURES_EVERY
         )
         span = timeline_span(blocks, origin, latest) if origin is not None else 0.0
         end = axis_end(span)
         marked = self._marked_at(origin)
         rescaled = end != self._axis or marked != self._mark
-        self._axis, self._mark = end, marked
+        if figures:  # rows are drawn only with the figures: until then the old axis holds
+            self._axis, self._mark = end, marked
         mark = marked if not final else None
         token = self._live_token(final)
 
@@ -247,7 +254,7 @@ class StreamPicture:
             return ops
         self._figures_dirty = set()
         self._structural = False
-        self._figures_at = latest
+        self._figures_at = beat
         put(f"{self.prefix}head", [self._head(status)])
         rows_id = f"{self.prefix}tl-rows"
         more = max(0, len(blocks) - MAX_ROWS)

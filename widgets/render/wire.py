@@ -118,10 +118,12 @@ def _event(
 ) -> str:
     when = fmt_seconds(item.at - origin) if item.at is not None and origin is not None else "–"
     block = f"block {item.index}" if item.index is not None else "–"
-    number = live_button(
-        f"#{item.number}", "wire-mark", token, prefix, item.number,
-        **({"data_ss_scroll": anchor} if anchor else {}),
-    )  # fmt: skip
+    number = f"#{item.number}"
+    if token:  # a final picture (no token) has no button: nobody would hear its click
+        number = live_button(
+            number, "wire-mark", token, prefix, item.number,
+            **({"data_ss_scroll": anchor} if anchor else {}),
+        )  # fmt: skip
     fragment = item.fragment
     if fragment is None:
         code = ""
@@ -144,14 +146,15 @@ def wire_page(
     prefix: str,
     token: str,
     anchor_of: dict[int, str],
-    cache: dict[tuple[int, bool], str],
+    cache: dict[tuple[int, bool, str], str],
 ) -> list[str]:
-    """The page's parts (each event rendered once: ``cache`` keeps them, by number)."""
+    """The page's parts (each event rendered once: ``cache`` keeps them, by number, mark
+    and token: a row rendered live is not reused once the picture is final)."""
     items, _, _ = log.page(view.page, index=view.index, kind=view.kind)
-    keep: dict[tuple[int, bool], str] = {}
+    keep: dict[tuple[int, bool, str], str] = {}
     parts = []
     for item in items:
-        key = (item.number, item.number == view.marked)
+        key = (item.number, item.number == view.marked, token)
         html = cache.get(key)
         if html is None:
             anchor = anchor_of.get(item.index) if item.index is not None else None
