@@ -605,6 +605,43 @@ def test_the_clock_runs_on_recorded_time_in_a_replay() -> None:
     assert now == pytest.approx(clock.now - 0.5 + 5.0)  # half a second at 10x: 5 s recorded
 
 
+def test_the_replay_clock_follows_pause_and_speed_and_the_page_ticks_at_that_rate() -> None:
+    """The header's clock is recorded time: a speed change takes effect at once (the page
+    ticks at ``data-ss-clock-rate``), a pause stops it, and play goes on from there."""
+    from streamscope.core.playback import Replay
+
+    view, rec, clock, initial = make_view()
+    events = text_stream("x" * 40)
+    view._replay = Replay([(0.0, e) for e in events], speed=1.0)
+    view._mode, view._consuming = "replay", True
+    view.state.set_request_time(clock.now)
+    view._replay_anchor = (clock.now, clock.now, 1.0)
+    view.apply(events[0], at=clock.now)
+    start = clock.now
+
+    def act(action: str, value: Any = None) -> None:
+        deliver(view, {"type": "action", "action": action, "value": value, "token": view.token})
+
+    def head() -> str:
+        return "".join(page_parts(initial, rec.patches).get("head", []))
+
+    clock.advance(1.0)
+    assert view._now() == pytest.approx(start + 1.0)
+    act("speed", "0.5")
+    clock.advance(2.0)
+    assert view._now() == pytest.approx(start + 2.0)  # two wall seconds at 0.5x: one
+    assert 'data-ss-clock-rate="0.5"' in head()
+    act("pause")
+    clock.advance(5.0)
+    assert view._now() is None and "data-ss-clock" not in head()  # paused: no running clock
+    assert view._recorded_now() == pytest.approx(start + 2.0)  # and recorded time stands
+    act("play")
+    clock.advance(1.0)
+    assert view._now() == pytest.approx(start + 2.5)
+    act("speed", "1")
+    assert "data-ss-clock-rate" not in head()  # 1x: the page's own rate
+
+
 def test_a_slow_replay_redraws_its_figures_once_a_second_of_wall_time() -> None:
     """At 0.25x a second of the recording takes four: figures paced by the recording's clock
     said "0 deltas" beside fields that had streamed for seconds (seen in a screenshot)."""

@@ -420,14 +420,25 @@ class StreamView(Surface):
         """The stream's clock now, while live: a replay runs on recorded time (at its speed)."""
         if not self._live():
             return None
-        anchor = self._replay_anchor
-        if self._mode == "replay" and anchor is not None:
-            at, wall, speed = anchor
-            return at if speed is None else at + (self._clock() - wall) * speed
+        if self._mode == "replay" and self._replay_anchor is not None:
+            return self._recorded_now()
         return self._clock()
 
+    def _recorded_now(self) -> float | None:
+        """Where a replay is in recorded time: the last anchor (an event, or a control),
+        moved on at the speed it had (None: frozen, paused or instant)."""
+        anchor = self._replay_anchor
+        if anchor is None:
+            return None
+        at, wall, speed = anchor
+        return at if speed is None else at + (self._clock() - wall) * speed
+
     def _render(self) -> list[Op]:
-        ops = self._picture.render(self._store, self._now(), wall=self._clock())
+        anchor = self._replay_anchor
+        rate = 1.0
+        if self._mode == "replay" and anchor is not None:
+            rate = anchor[2] if anchor[2] is not None else 0.0
+        ops = self._picture.render(self._store, self._now(), wall=self._clock(), rate=rate)
         op = self._store.update(self._picture.controls_id, self._controls())
         if op is not None:
             ops.append(op)
@@ -538,6 +549,10 @@ class StreamView(Surface):
             else:
                 return
             self._set_paused(replay.paused and not self._step_pending)
+            at = self._recorded_now()
+            if at is not None:  # the clock goes on from here, at the new pace (or stops)
+                moving = not replay.paused and not self._step_pending
+                self._replay_anchor = (at, self._clock(), replay.speed if moving else None)
             self._changed()
 
     # ------------------------------------------------------------------ export

@@ -139,6 +139,9 @@ def run_jupyter_lab(workdir: Path) -> Iterator[JupyterServer]:
         "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(workdir / "workspaces"),
         "JUPYTER_PLATFORM_DIRS": "1",
+        # the kernels' own IPython profile: no test cell lands in the user's history (which
+        # JupyterLab sends back to the page), none of theirs in the test
+        "IPYTHONDIR": str(workdir / "ipython"),
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("ANTHROPIC_API_KEY", None)

@@ -115,6 +115,7 @@ class StreamPicture:
         self._wire_cache: dict[tuple[int, bool, str], str] = {}
         self._now: float | None = None
         self._axis = 0.0
+        self._rate = 1.0
         self.show_request = True
         """Draw the request box (a conversation draws it on its latest turn only)."""
         self._request = RequestBox(prefix)
@@ -166,13 +167,19 @@ class StreamPicture:
         self._dirty.update(b.index for b in self.state.blocks if not b.complete)
 
     def render(
-        self, store: RegionStore, now: float | None = None, wall: float | None = None
+        self,
+        store: RegionStore,
+        now: float | None = None,
+        wall: float | None = None,
+        rate: float = 1.0,
     ) -> list[Op]:
         """Bring ``store`` up to date with the state; the ops that did it. ``now`` (the
         state's clock): while the stream is live, open blocks and the elapsed time run to it,
         so a long silence does not look frozen. ``wall``: the view's clock, which paces the
         figures (:data:`FIGURES_EVERY`) when the state's runs at another speed (a replay);
-        without it, the state's clock does."""
+        without it, the state's clock does. ``rate``: the state's seconds per wall second
+        (a replay's speed; 0 for an instant one), at which the page ticks the header's
+        clock between two frames."""
         ops: list[Op] = []
 
         def put(region_id: str, parts: list[str]) -> None:
@@ -186,6 +193,9 @@ class StreamPicture:
         if status != "streaming":
             now = None
         self._now = now
+        if rate != self._rate:  # the page's clock must tick at the new rate at once
+            self._rate = rate
+            self._structural = True
         look = (status, self.title, self.subtitle, self.collapse_final, self.show_request)
         if final and not self._dirty and not self._everything and look == self._look:
             return ops  # a finished stream that nothing touched: nothing to redraw
@@ -377,9 +387,10 @@ class StreamPicture:
         clock = ""
         if self._now is not None and state.started_at is not None:
             elapsed = self._now - state.started_at
+            rate = f' data-ss-clock-rate="{self._rate:g}"' if self._rate != 1.0 else ""
             clock = (
                 f' <span class="ss-elapsed" title="since the request"'
-                f' data-ss-clock="{elapsed:.3f}">{fmt_clock(elapsed)}</span>'
+                f' data-ss-clock="{elapsed:.3f}"{rate}>{fmt_clock(elapsed)}</span>'
             )
         return (
             f'<span class="ss-head"><span class="ss-title">{e(self.title)}</span>{model_html} '

@@ -268,8 +268,9 @@ class View {
     const now = performance.now();
     for (const el of this.mount.querySelectorAll("[data-ss-clock]")) {
       const base = parseFloat(el.getAttribute("data-ss-clock"));
-      if (Number.isFinite(base) && el.ssClockStart !== undefined) {
-        el.textContent = clockText(base + (now - el.ssClockStart) / 1000);
+      const rate = parseFloat(el.getAttribute("data-ss-clock-rate") ?? "1"); // a replay's speed
+      if (Number.isFinite(base) && Number.isFinite(rate) && el.ssClockStart !== undefined) {
+        el.textContent = clockText(base + (rate * (now - el.ssClockStart)) / 1000);
       }
     }
   }
