@@ -41,10 +41,14 @@ print(conversation.title, "·", conversation.description)
 # First the canned data the tools hand out (what the recorded conversation saw), then
 # the tools themselves: plain functions. The docstring becomes a tool's description and
 # the signature its JSON schema; the loop checks the model's arguments against it
-# before calling.
+# before calling. Each tool waits a little, as a call to a real CI server would
+# (`LATENCY`, in seconds), so that you can see what running them together buys.
 
 # %%
 import json
+import time
+
+LATENCY = {"list_ci_runs": 0.8, "get_team": 0.4, 4812: 1.2, 4815: 0.7, 4819: 1.0}
 
 RUNS = [
     {"id": 4812, "failed_job": "test-integration", "commit": "9f3c2e1"},
@@ -67,16 +71,19 @@ outbox = []
 # %%
 def list_ci_runs(pipeline: str, status: str, since: str, until: str) -> dict:
     """List the runs of a CI pipeline with a status, between two dates."""
+    time.sleep(LATENCY["list_ci_runs"])
     return {"runs": RUNS}
 
 
 def get_team(team: str) -> dict:
     """Contact details of a team."""
+    time.sleep(LATENCY["get_team"])
     return {"team": team, "email": f"{team}-team@acme.example", "lead": "Priya Raman"}
 
 
 def get_job_log(run_id: int, job: str, tail_lines: int = 80) -> str:
     """The last lines of a CI job's log."""
+    time.sleep(LATENCY.get(run_id, 0.5))
     return LOGS[run_id]
 
 
@@ -149,11 +156,21 @@ messages = await loop.arun(QUESTION)
 # Each turn is in `loop.turns`: its `StreamState`, its tool runs and what was sent
 # back. Turns 1 and 2 asked for several tools at once, and the loop ran them together.
 # (A turn cut by ■ Stop has no stop reason: it shows as "–".)
+#
+# **What did running them together buy?** Under the turns, *The loop over time* draws
+# each turn's streaming and each tool run as a bar: the three `get_job_log` runs of
+# turn 2 overlap, and the figure beside them compares the wall time with the tool time
+# one after another would have taken. The same from the records:
 
 # %%
 for turn in loop.turns:
     runs = ", ".join(f"{run.name} ({run.status})" for run in turn.runs) or "no tools"
     print(f"turn {turn.number}: stop {turn.stop_reason or '–':<9} {runs}")
+    timed = [r for r in turn.runs if r.started_at is not None and r.finished_at is not None]
+    if len(timed) > 1:
+        wall = max(r.finished_at for r in timed) - min(r.started_at for r in timed)
+        busy = sum(r.finished_at - r.started_at for r in timed)
+        print(f"  {len(timed)} tools together: {wall:.1f} s of wall time for {busy:.1f} s of work")
 print("stop reason of the loop:", loop.stop_reason)
 print("emails sent:", outbox)
 

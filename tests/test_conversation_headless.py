@@ -650,6 +650,8 @@ def test_parallel_figure() -> None:
         "3 tools: 1.80 s wall for 4.00 s of tool time (2.2x)"
     )
     assert parallel_figure([run(0, 1.0)]) is None
+    # canned tools that took no time: no ratio of rounding errors ("0 ms for 0 ms (0.9x)")
+    assert parallel_figure([run(0, 0.0004), run(0.0001, 0.0005)]) is None
 
 
 def test_a_loop_that_fails_says_why_in_the_view() -> None:

@@ -23,9 +23,13 @@ _TICKS = 5
 _DRAWN = ("queued", "awaiting approval", "running")
 
 
+INSTANT = 0.05
+"""Seconds of tool time below which a turn's runs get no figure (canned tools)."""
+
+
 def parallel_figure(runs: Sequence[ToolRun]) -> str | None:
     """``"3 tools: 1.60 s wall for 4.30 s of tool time (2.7x)"``, or None (fewer than two
-    runs that ran)."""
+    runs that ran, or runs that together took under :data:`INSTANT`)."""
     spans = [
         (run.started_at, run.finished_at)
         for run in runs
@@ -35,8 +39,8 @@ def parallel_figure(runs: Sequence[ToolRun]) -> str | None:
         return None
     wall = max(end for _, end in spans) - min(start for start, _ in spans)
     busy = sum(end - start for start, end in spans)
-    if wall <= 0:
-        return None
+    if wall <= 0 or busy < INSTANT:
+        return None  # tools that took no time: a ratio of rounding errors says nothing
     return (
         f"{plural(len(spans), 'tool')}: {fmt_seconds(wall)} wall for {fmt_seconds(busy)} of "
         f"tool time ({busy / wall:.1f}x)"
