@@ -11,7 +11,10 @@ given). Needs /usr/bin/chromium.
     .venv/bin/python scripts/screenshot.py                      # docs/streamview.png
     .venv/bin/python scripts/screenshot.py --at 3 --out docs/streamview-live.png
     .venv/bin/python scripts/screenshot.py --dark --width 800 --out docs/streamview-dark-800.png
-    .venv/bin/python scripts/screenshot.py --loop --out docs/conversation.png
+    .venv/bin/python scripts/screenshot.py --loop --out docs/conversation-approval.png
+    .venv/bin/python scripts/screenshot.py --loop --approve --part ".ss-conv-timeline" \\
+        --out docs/loop-timeline.png
+    .venv/bin/python scripts/screenshot.py --compare --out docs/compare.png
     .venv/bin/python scripts/screenshot.py --width 800 --hold 80 --open wire \\
         --click ".ss-tl-row[data-index='4'] rect.ss-tl-bar" \\
         --click "li.ss-wire-event:nth-child(6) button" \\
@@ -43,19 +46,23 @@ BOXES = {"wire": "details.ss-wire", "request": "details.ss-request"}
 
 LOOP_CELLS = [
     """
+import time
 from streamscope.core import AsyncReplayClient, ToolLoop, gallery
 from streamscope.widgets import ConversationView
 
 def list_ci_runs(pipeline: str, status: str, since: str, until: str) -> dict:
     \"\"\"Runs of a CI pipeline.\"\"\"
+    time.sleep(0.8)  # as a call to a CI server would
     return {"runs": [{"id": 4812}, {"id": 4815}, {"id": 4819}]}
 
 def get_team(team: str) -> dict:
     \"\"\"A team's contact details.\"\"\"
+    time.sleep(0.4)
     return {"team": team, "email": "platform-team@acme.example"}
 
 def get_job_log(run_id: int, job: str, tail_lines: int = 80) -> str:
     \"\"\"The end of a job's log.\"\"\"
+    time.sleep({4812: 1.2, 4815: 0.7}.get(run_id, 1.0))
     return f"run {run_id} {job}: exit code 1"
 
 def send_email(to: list[str], subject: str, body: str) -> dict:
@@ -113,6 +120,8 @@ def main() -> int:
     parser.add_argument("--at", type=float, default=None, help="seconds into the replay")
     parser.add_argument("--dark", action="store_true")
     parser.add_argument("--loop", action="store_true", help="the tool loop, at its approval")
+    parser.add_argument("--approve", action="store_true", help="--loop: approve, then the end")
+    parser.add_argument("--compare", action="store_true", help="weekend runs side by side")
     parser.add_argument("--hold", type=int, default=None, help="live, after this many events")
     parser.add_argument("--open", action="append", default=[], choices=sorted(BOXES))
     parser.add_argument("--click", action="append", default=[], help="CSS, in the live view")
@@ -126,6 +135,12 @@ def main() -> int:
 
     if args.loop:
         cells = LOOP_CELLS
+    elif args.compare:
+        cells = [
+            "from streamscope.core import gallery\nfrom streamscope.widgets import compare\n"
+            "compare(gallery.conversation('weekend_parallel'),"
+            " gallery.conversation('weekend_sequential'), labels=['parallel', 'one at a time'])"
+        ]
     elif args.hold is not None:  # a task, so that the cell ends and clicks are heard
         cells = [
             "import asyncio\nfrom streamscope.widgets import StreamView\n"
@@ -164,6 +179,13 @@ def main() -> int:
             if args.loop:
                 target = page.locator(".ss-conv").first
                 page.locator(".ss-conv-approval").first.wait_for()
+                if args.approve:
+                    page.locator(".ss-conv-approval [data-ss-action='approve']").first.click()
+                    target = page.locator(".ss-static > .ss-conv").first
+                    target.wait_for(timeout=120_000)
+            elif args.compare:
+                target = page.locator(".ss-static > .ss-compare").first
+                target.wait_for()
             elif args.hold is not None:
                 target = page.locator(LIVE).first
                 position = target.locator(".ss-controls .ss-position")

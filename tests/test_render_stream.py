@@ -36,7 +36,7 @@ from streamscope.core.cassette import read_events
 from streamscope.core.state import StreamState
 from streamscope.widgets.render import RegionStore, StreamPicture, render_stream_html
 from streamscope.widgets.render.arguments import json_pointer
-from streamscope.widgets.render.page import scope_css
+from streamscope.widgets.render.page import _selectors, scope_css
 
 Event = dict[str, Any]
 
@@ -164,7 +164,8 @@ def test_fragment_is_one_scoped_view(rich: str) -> None:
     root = tree(rich)
     assert len(root.select("ss-view")) == 1
     css = rich[rich.index("<style>") + 7 : rich.index("</style>")]
-    selectors = [s.strip() for block in re.findall(r"([^{}]+)\{", css) for s in block.split(",")]
+    # (split at top-level commas only: those inside :is(a, b) belong to one selector)
+    selectors = [s.strip() for block in re.findall(r"([^{}]+)\{", css) for s in _selectors(block)]
     assert all(
         s.startswith(".ss-static") or s.startswith("@") or "%" in s or s in ("from", "to")
         for s in selectors
@@ -555,6 +556,12 @@ def test_scope_css() -> None:
     assert "@media (max-width: 600px) {\n.ss-static .a {left: 0;}\n}" in out
     assert "@keyframes pulse { 50% { opacity: 0.3; } }" in out
     assert "comment" not in out
+    # commas inside :is(), :not(), attribute values are not selector-list commas
+    nested = scope_css(':is(.a, .b) :is(pre, code), .c[title="x, y"]:not(.d, .e) { x: y; }')
+    assert (
+        nested
+        == '.ss-static :is(.a, .b) :is(pre, code), .ss-static .c[title="x, y"]:not(.d, .e) {x: y;}'
+    )
 
 
 # ---------------------------------------------------------------- the work a frame costs

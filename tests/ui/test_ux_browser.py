@@ -81,6 +81,12 @@ def test_accessible_and_usable_by_keyboard(notebooks: NotebookSession) -> None:
     for selector in (".ss-static .ss-view", ".ss-mount .ss-view", ".ss-mount .ss-conv"):
         assert _violations(page, selector) == [], selector
 
+    # the email body is text in a <pre>: JupyterLab breaks an output's <pre> anywhere
+    # ("cau|ses"); ours break long tokens only
+    breaks = form.locator("pre").evaluate_all(
+        "(els) => els.map((e) => getComputedStyle(e).wordBreak)"
+    )
+    assert breaks and set(breaks) == {"normal"}, breaks
     # announced: the waiting count lives in a role="status" region of the header
     live = page.locator(".ss-conv-live[role='status']")
     expect(live).to_contain_text("1 approval waiting")
@@ -123,6 +129,10 @@ def test_narrow_output_in_notebook_7(notebooks: NotebookSession) -> None:
     assert (len(tops), len(lefts)) in ((2, 2), (1, 4)), (tops, lefts)  # never 3 + 1
     wrap = view.locator(".ss-lane").first.evaluate("(e) => getComputedStyle(e).overflowWrap")
     assert wrap == "break-word"  # a long token may break, a word never in its middle
+    breaks = view.locator("pre, code").evaluate_all(
+        "(els) => els.map((e) => getComputedStyle(e).wordBreak)"
+    )
+    assert breaks and set(breaks) == {"normal"}, breaks  # in the static picture too
 
 
 def test_a_scroll_box_shows_there_is_more(notebooks: NotebookSession) -> None:

@@ -52,7 +52,7 @@ def scope_css(css: str, scope: str = SCOPE) -> str:
             else:
                 out.append(f"{prelude} {{{body}}}")
         else:
-            selectors = ", ".join(_scope_selector(s.strip(), scope) for s in prelude.split(","))
+            selectors = ", ".join(_scope_selector(s.strip(), scope) for s in _selectors(prelude))
             out.append(f"{selectors} {{{body.strip()}}}")
         i = end + 1
     return "\n".join(out)
@@ -68,6 +68,27 @@ def _matching_brace(css: str, start: int) -> int:
             if depth == 0:
                 return j
     return len(css)
+
+
+def _selectors(prelude: str) -> list[str]:
+    """A selector list split at its top-level commas (not those inside ``:is(a, b)``,
+    ``:not(...)``, attribute values or strings)."""
+    out: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(prelude):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0:
+            out.append(prelude[start:i])
+            start = i + 1
+    out.append(prelude[start:])
+    return out
 
 
 def _scope_selector(selector: str, scope: str) -> str:
