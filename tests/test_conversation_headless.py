@@ -39,11 +39,14 @@ Event = dict[str, Any]
 class Tools:
     """The four tools the gallery's tool_loop conversation calls; records every call."""
 
-    def __init__(self) -> None:
+    def __init__(self, job_log_seconds: float = 0.0) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.job_log_seconds = job_log_seconds
+        """How long a log fetch takes (async: the three of turn 2 overlap)."""
 
     def functions(self) -> list[Callable[..., Any]]:
         calls = self.calls
+        seconds = self.job_log_seconds
 
         def list_ci_runs(pipeline: str, status: str, since: str, until: str) -> dict[str, Any]:
             """Failed runs of a pipeline."""
@@ -58,6 +61,8 @@ class Tools:
         async def get_job_log(run_id: int, job: str, tail_lines: int = 80) -> str:
             """The end of a job's log."""
             calls.append(("get_job_log", {"run_id": run_id}))
+            if seconds:
+                await asyncio.sleep(seconds)
             return f"log of run {run_id} ({job}): <b>exit code 1</b>"
 
         def send_email(to: list[str], subject: str, body: str) -> dict[str, Any]:
@@ -622,7 +627,7 @@ def test_the_header_sums_the_loop_and_earlier_panels_fold_away() -> None:
 
 
 def test_the_loop_timeline_shows_parallel_runs_overlapping() -> None:
-    tools = Tools()
+    tools = Tools(job_log_seconds=0.05)  # tools that take no time get no figure
     loop = make_loop(tools)
     view = ConversationView(loop, flush_timer=False)
     run_with_clicks(loop, view, {"action": "approve"})
@@ -631,7 +636,9 @@ def test_the_loop_timeline_shows_parallel_runs_overlapping() -> None:
     assert labels[:3] == ["Turn 1", "list_ci_runs", "get_team"]
     assert labels.count("get_job_log") == 3
     figures = [f.text() for f in timeline.select("ss-tl-figure")]
-    assert any(f.startswith("3 tools:") and "wall for" in f and "x)" in f for f in figures)
+    (logs,) = [f for f in figures if f.startswith("3 tools:")]
+    ratio = re.search(r"wall for .* of tool time \(([\d.]+)x\)$", logs)
+    assert ratio is not None and float(ratio.group(1)) > 1.5, logs  # they ran together
     # the send_email run waited for a person: its bar has an "awaiting approval" segment
     email = next(r for r in timeline.select("ss-tl-row") if "send_email" in r.text())
     assert email.select("ss-tl-seg", data_status="awaiting approval")
