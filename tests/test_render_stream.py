@@ -645,7 +645,7 @@ def test_figures_while_streaming_are_labelled_estimates_and_exact_at_the_end() -
     assert "(estimate)" not in done.text()
 
 
-def test_a_stream_with_no_events_ends_done_not_waiting() -> None:
+def test_a_stream_that_ended_with_no_event_is_cut_off_not_waiting() -> None:
     """Issue 9, item 6: a turn that ended with no event does not sit at "Waiting for the
     stream" forever: it ended without its message, so it is cut off, with no content."""
     state = StreamState()
