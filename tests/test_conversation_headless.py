@@ -626,6 +626,23 @@ def test_the_header_sums_the_loop_and_earlier_panels_fold_away() -> None:
     assert len(kept) == 1
 
 
+def test_every_run_status_is_a_word_from_the_one_list() -> None:
+    """Issue 9, item 13: a card shows its run's status, a word of ``RUN_STATUSES`` (as text,
+    not colour alone), the one the loop's record holds."""
+    from streamscope.core.status import RUN_STATUSES
+
+    loop = make_loop(Tools())
+    view = ConversationView(loop, flush_timer=False)
+    run_with_clicks(loop, view, {"action": "deny", "fields": {"reason": "not now"}})
+    cards = picture(view).select("ss-conv-run")
+    runs = [run for turn in loop.turns for run in turn.runs]
+    assert len(cards) == len(runs) == 6
+    for card, run in zip(cards, runs, strict=True):
+        assert card.attrs["data-status"] == run.status and run.status in RUN_STATUSES
+        assert card.one("ss-conv-run-status").text() == run.status
+    assert [run.status for run in runs].count("denied") == 1
+
+
 def test_the_loop_timeline_shows_parallel_runs_overlapping() -> None:
     tools = Tools(job_log_seconds=0.05)  # tools that take no time get no figure
     loop = make_loop(tools)

@@ -17,6 +17,7 @@ from streams import (
     HOSTILE_TEXT,
     RICH_CALLS,
     build_state,
+    error_event,
     generic_events,
     hostile_stream,
     message_end,
@@ -653,3 +654,31 @@ def test_a_stream_that_ended_with_no_event_is_cut_off_not_waiting() -> None:
     view = view_of(render_stream_html(state))
     assert view.one("ss-status").text() == view.attrs["data-status"] == "cut off"
     assert "No content." in view.text() and "Waiting for the stream" not in view.text()
+
+
+def test_every_stream_status_is_a_word_from_the_one_list() -> None:
+    """Issue 9, item 13: the badge shows ``StreamState.status``, a word of
+    ``STREAM_STATUSES``, and every word of the list can be reached and shown."""
+    from streamscope.core.status import STREAM_STATUSES
+
+    text = text_events(0, "hello")
+    states: dict[str, StreamState] = {}
+    states["waiting"] = StreamState()
+    states["streaming"] = build_state([message_start(), *text[:2]], finish=False)
+    paused = build_state([message_start(), *text[:2]], finish=False)
+    paused.paused = True
+    states["paused"] = paused
+    states["done"] = build_state([message_start(), *text, *message_end()])
+    stopped = build_state([message_start(), *text[:2]], finish=False)
+    stopped.stopped = True
+    stopped.finish()
+    states["stopped"] = stopped
+    states["cut off"] = build_state([message_start(), *text[:2]])
+    states["failed"] = build_state([message_start(), *text[:2], error_event()])
+    assert set(states) == set(STREAM_STATUSES)
+    for word, state in states.items():
+        assert state.status == word
+        view = view_of(render_stream_html(state))
+        badge = view.one("ss-status")
+        assert badge.text() == view.attrs["data-status"] == word  # a word, not a colour alone
+        assert badge.attrs.get("role") == "status"
