@@ -6,7 +6,6 @@ import copy
 import itertools
 import json
 import pickle
-import time
 from collections.abc import Iterable, Sequence
 
 import pytest
@@ -589,20 +588,17 @@ def test_nesting_is_capped_at_max_depth(size: int) -> None:
     assert parser.error is not None and "nested deeper" in parser.error
 
 
-def test_feeding_is_linear_in_long_strings() -> None:
-    # 400 KB in 8-character chunks: ~50k feeds. A parser that re-scans its buffer per feed
-    # does ~10^10 character steps here; a linear one takes well under a second.
+def test_a_long_string_fed_in_small_chunks_parses_exactly() -> None:
+    # 400 KB in 8-character chunks: ~50k feeds, escapes and non-ASCII cut anywhere. (How the
+    # time grows with the size is measured by benchmarks/bench_partial_json.py, not here.)
     body = ('abc\\n\\"é🚀 ' * 40_000)[:400_000]
     doc = '{"content": "' + body + '", "n": 1}'
     parser = PartialJSON()
-    start = time.perf_counter()
     for i in range(0, len(doc), 8):
         parser.feed(doc[i : i + 8])
     parser.finish()
-    elapsed = time.perf_counter() - start
     assert is_done(parser)
     assert parser.value == json.loads(doc)
-    assert elapsed < 5.0, elapsed
 
 
 # ---------------------------------------------------------------------------- properties

@@ -201,7 +201,7 @@ def test_real_clock_short_replay() -> None:
     events = list(replay([(0.0, ev(0)), (0.01, ev(1)), (0.02, ev(2))], speed=1.0))
     elapsed = time.monotonic() - start
     assert len(events) == 3
-    assert 0.02 <= elapsed < 1.0
+    assert elapsed >= 0.02  # it waited for the recorded times (a sleep is never shorter)
 
 
 def test_resume_after_partial_iteration() -> None:
