@@ -153,6 +153,7 @@ from streamscope.core.turns import (
     RunStatus,
     ToolRun,
     Turn,
+    apply_event,
     as_decision,
     failure_text,
     notify_observers,
@@ -553,11 +554,7 @@ class ToolLoop:
         return turn
 
     def _apply(self, turn: Turn, event: Any) -> None:
-        assert turn.state is not None
-        change = turn.state.apply(event)
-        self._notify("event", turn, event, change)
-        if self._stop.is_set():
-            turn.interrupted = True
+        apply_event(turn, event, self._notify, self._stop)
 
     def _close_turn(self, turn: Turn) -> str:
         """Append the assistant turn; returns its stop reason (``stopped`` if interrupted)."""

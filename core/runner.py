@@ -32,9 +32,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from streamscope.core._models import dump_model
+from streamscope.core.request import request_of
 from streamscope.core.sources import aiter_events, iter_events
 from streamscope.core.state import StreamState
-from streamscope.core.turns import ToolRun, Turn, failure_text, notify_observers, sum_usage
+from streamscope.core.turns import (
+    ToolRun,
+    Turn,
+    apply_event,
+    failure_text,
+    notify_observers,
+    sum_usage,
+)
 from streamscope.core.usage import Usage
 
 __all__ = ["RunnerWatch"]
@@ -111,6 +119,8 @@ class RunnerWatch:
         if observer is not None:
             self.observers.extend(observer if isinstance(observer, (list, tuple)) else [observer])
         self.turns: list[Turn] = []
+        self._tools: Any = None
+        """The tools of the run's requests (a thread's later requests omit them)."""
         self.stop_reason: str | None = None
         self.failure: str | None = None
         """Why the run failed (the exception, as text), or None (as ``ToolLoop.failure``)."""
@@ -173,6 +183,7 @@ class RunnerWatch:
         if self._running:
             raise RuntimeError("this RunnerWatch is already running")
         self.turns = []
+        self._tools = None
         self.stop_reason = None
         self.failure = None
         self.final_message = None
@@ -186,20 +197,22 @@ class RunnerWatch:
     def _open_turn(self, stream: Any, started: float) -> Turn:
         if not hasattr(stream, "get_final_message"):
             raise TypeError(NOT_STREAMING_MESSAGE)
-        turn = Turn(len(self.turns) + 1, StreamState(started_at=started))
+        # the request the SDK sent (from its HTTP response): the view checks the tool
+        # arguments against its tools and can show it to send again
+        request = request_of(stream)
+        state = StreamState(started_at=started, request=request)
+        if request is not None and request.get("tools"):
+            self._tools = request["tools"]
+        elif self._tools:  # a thread's later requests do not repeat the tools
+            state.set_tools(self._tools)
+        turn = Turn(len(self.turns) + 1, state, request)
         self.turns.append(turn)
         self._notify("turn_started", turn)
         return turn
 
     def _apply(self, turn: Turn, event: Any) -> bool:
         """Apply one event; True when the watch must stop reading."""
-        assert turn.state is not None
-        change = turn.state.apply(event)
-        self._notify("event", turn, event, change)
-        if self._stop.is_set():
-            turn.interrupted = True
-            return True
-        return False
+        return apply_event(turn, event, self._notify, self._stop)
 
     def _close_turn(self, turn: Turn) -> None:
         state = turn.state

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "RunStatus",
     "ToolRun",
     "Turn",
+    "apply_event",
     "as_decision",
     "failure_text",
     "notify_observers",
@@ -291,6 +293,18 @@ def notify_observers(
             logging.getLogger(type(owner).__module__).exception(
                 "%s observer %r failed in %s", type(owner).__name__, observer, method
             )
+
+
+def apply_event(turn: Turn, event: Any, notify: Callable[..., None], stop: threading.Event) -> bool:
+    """Apply one event to ``turn``'s state and tell the observers (``notify("event", ...)``);
+    True, with the turn marked interrupted, once ``stop`` is set: the reader stops there."""
+    assert turn.state is not None
+    change = turn.state.apply(event)
+    notify("event", turn, event, change)
+    if stop.is_set():
+        turn.interrupted = True
+        return True
+    return False
 
 
 def failure_text(exc: BaseException) -> str:

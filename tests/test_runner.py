@@ -166,6 +166,18 @@ def check_whole_run(watch: RunnerWatch, view: ConversationView, server: SSEServe
     assert email.name == "send_email" and email.is_error
     assert email.error == "SMTP relay refused the message"
     assert watch.stop_reason == "end_turn" and not watch.observer_errors
+    # each turn knows the request the SDK sent (its tools: the arguments are checked live;
+    # the newest turn's request box shows it to send again), with no key in it
+    for turn, body in zip(watch.turns, server.bodies, strict=True):
+        assert turn.state is not None and turn.state.request is not None
+        assert turn.state.request["messages"] == body["messages"]
+        assert turn.state.request.get("tools") == body.get("tools")  # (a thread sends them once)
+        assert all(not call.violations for call in turn.state.tool_calls)
+        assert set(turn.state.tool_schemas) >= {"get_job_log"}  # checked on every turn
+    first = watch.turns[0].state
+    assert first is not None and first.request is not None
+    names = {t["name"] for t in first.request["tools"]}
+    assert names == {"list_ci_runs", "get_team", "get_job_log", "send_email"}
 
     html = view.static_html()
     assert CONV_STATUS.findall(html) == ["done"]
