@@ -287,6 +287,38 @@ class Batch:
             f"the approver raised {type(exc).__name__}",
         )
 
+    def advance(self, stop: Any) -> set[Any] | None:
+        """Do what needs no waiting and ask what must be asked; the futures to wait on next
+        (with ``stop`` while no grace period runs), or None once every call has its result.
+        Both drivers loop on this; they differ only in how they wait."""
+        while True:
+            self.step()
+            if self.wants_decision():
+                self.ask()
+                continue
+            if self.finished:
+                return None
+            waits = set(self.pending())
+            if self.grace_ends is None:
+                waits.add(stop)
+            return waits
+
+    def ask(self) -> None:
+        """Ask the approver about the next call; each driver takes the answer its way
+        (:meth:`take_answer`)."""
+        run = self.next_approval()
+        approver = self.loop._approver()
+        assert approver is not None
+        try:
+            value = approver(run.call)
+        except Exception as exc:
+            self.approver_failed(run, exc)
+            return
+        self.take_answer(run, value)
+
+    def take_answer(self, run: ToolRun, value: Any) -> None:
+        raise NotImplementedError
+
     def pending(self) -> list[Any]:
         """The futures to wait on: running calls and a pending approval."""
         pending = list(self.active)
@@ -584,16 +616,7 @@ class SyncBatch(Batch):
     def drive(self) -> None:
         try:
             self.open()
-            while True:
-                self.step()
-                if self.wants_decision():
-                    self.ask()
-                    continue
-                if self.finished:
-                    return
-                waits = set(self.pending())
-                if self.grace_ends is None:
-                    waits.add(self.stop_signal)
+            while (waits := self.advance(self.stop_signal)) is not None:
                 done, _ = concurrent.futures.wait(
                     waits, timeout=self.timeout(), return_when=concurrent.futures.FIRST_COMPLETED
                 )
@@ -605,15 +628,7 @@ class SyncBatch(Batch):
             if self.async_tools is not None:
                 self.async_tools.close()
 
-    def ask(self) -> None:
-        run = self.next_approval()
-        approver = self.loop._approver()
-        assert approver is not None
-        try:
-            value = approver(run.call)
-        except Exception as exc:
-            self.approver_failed(run, exc)
-            return
+    def take_answer(self, run: ToolRun, value: Any) -> None:
         if isinstance(value, concurrent.futures.Future):
             self.waiting_for(run, value)
         elif inspect.isawaitable(value):
@@ -653,16 +668,7 @@ class AsyncBatch(Batch):
         stop_wait = asyncio.ensure_future(self.wake.wait())
         try:
             self.open()
-            while True:
-                self.step()
-                if self.wants_decision():
-                    self.ask()
-                    continue
-                if self.finished:
-                    return
-                waits = set(self.pending())
-                if self.grace_ends is None:
-                    waits.add(stop_wait)
+            while (waits := self.advance(stop_wait)) is not None:
                 done, _ = await asyncio.wait(
                     waits, timeout=self.timeout(), return_when=asyncio.FIRST_COMPLETED
                 )
@@ -673,15 +679,7 @@ class AsyncBatch(Batch):
         finally:
             stop_wait.cancel()
 
-    def ask(self) -> None:
-        run = self.next_approval()
-        approver = self.loop._approver()
-        assert approver is not None
-        try:
-            value = approver(run.call)
-        except Exception as exc:
-            self.approver_failed(run, exc)
-            return
+    def take_answer(self, run: ToolRun, value: Any) -> None:
         if isinstance(value, concurrent.futures.Future):
             self.waiting_for(run, asyncio.wrap_future(value))
         elif inspect.isawaitable(value):
