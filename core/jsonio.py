@@ -165,28 +165,25 @@ def copy_json(value: _T) -> _T:
         return value
     memo: dict[int, Any] = {id(value): root}
     stack: list[tuple[Any, Any]] = [(value, root)]
+
+    def copy_of(item: Any) -> Any:
+        """A container's copy (made once, filled later from the stack); a leaf as is."""
+        kind = type(item)
+        if kind is not dict and kind is not list:
+            return item
+        copied = memo.get(id(item))
+        if copied is None:
+            copied = memo[id(item)] = {} if kind is dict else []
+            stack.append((item, copied))
+        return copied
+
     while stack:
         source, target = stack.pop()
         if type(source) is dict:
             for key, item in source.items():
-                kind = type(item)
-                if kind is dict or kind is list:
-                    copied = memo.get(id(item))
-                    if copied is None:
-                        copied = memo[id(item)] = {} if kind is dict else []
-                        stack.append((item, copied))
-                    item = copied
-                target[key] = item
+                target[key] = copy_of(item)
         else:
-            for item in source:
-                kind = type(item)
-                if kind is dict or kind is list:
-                    copied = memo.get(id(item))
-                    if copied is None:
-                        copied = memo[id(item)] = {} if kind is dict else []
-                        stack.append((item, copied))
-                    item = copied
-                target.append(item)
+            target.extend(copy_of(item) for item in source)
     return root  # type: ignore[no-any-return]
 
 
