@@ -380,8 +380,9 @@ def test_tool_loop_turns_are_coherent(states: dict[str, StreamState]) -> None:
 
 
 def test_tool_loop_replays_through_the_projects_loop() -> None:
-    loop_module = pytest.importorskip("streamscope.core.loop")
-    replay_module = pytest.importorskip("streamscope.core.replay_client")
+    import streamscope.core.loop as loop_module
+    import streamscope.core.replay_client as replay_module
+
     cassettes = [gallery.load(f"tool_loop.turn{i}") for i in range(1, 5)]
     runs = json.loads(cassettes[1].meta["request"]["messages"][-1]["content"][0]["content"])
     logs = [r["content"] for r in cassettes[2].meta["request"]["messages"][-1]["content"]]

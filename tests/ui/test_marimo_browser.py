@@ -22,10 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import marimo  # noqa: F401  (installed by the test extra: missing, it fails, never skips)
 import pytest
-from ui_harness import REPO, UI_TIMEOUT_MS, free_port
-
-pytest.importorskip("marimo")
+from ui_harness import REPO, UI_TIMEOUT_MS, free_port, stop_process
 
 EXAMPLE = REPO / "examples" / "marimo_quickstart.py"
 MARIMO = REPO / ".venv" / "bin" / "marimo"
@@ -70,12 +69,7 @@ def marimo_run(notebook: Path, workdir: Path) -> Iterator[str]:
                 time.sleep(0.5)
         yield f"http://127.0.0.1:{port}/?access_token={token}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 def views(page: Any) -> list[tuple[str, str, int]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streams import text_stream
 from ui_harness import UI_TIMEOUT_MS, JupyterServer, NotebookSession
 
 from streamscope.core.cassette import write_cassette
@@ -36,38 +37,6 @@ OBSERVE = """
 """
 
 
-def _text_events(text: str) -> list[dict[str, Any]]:
-    start = {
-        "type": "message_start",
-        "message": {
-            "id": "msg_perf",
-            "type": "message",
-            "role": "assistant",
-            "model": "claude-sonnet-4-5",
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": {"input_tokens": 10, "output_tokens": 1},
-        },
-    }
-    deltas = [
-        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}}
-        for p in (text[i : i + 8] for i in range(0, len(text), 8))
-    ]
-    return [
-        start,
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        *deltas,
-        {"type": "content_block_stop", "index": 0},
-        {
-            "type": "message_delta",
-            "delta": {"stop_reason": "end_turn"},
-            "usage": {"output_tokens": 9},
-        },
-        {"type": "message_stop"},
-    ]
-
-
 def _write(root: Path, name: str, events: list[dict[str, Any]], seconds: float) -> None:
     step = seconds / len(events)
     write_cassette(root / name, events, [round(k * step, 6) for k in range(len(events))])
@@ -83,7 +52,7 @@ def cassettes(jupyter_server: JupyterServer) -> list[str]:
         "heading.jsonl": "# " + "a " * 20_000,
     }
     for name, text in patho.items():
-        _write(root, name, _text_events(text), 10.0)
+        _write(root, name, text_stream(text, chunk=8), 10.0)
     return ["heavy.jsonl", *patho]
 
 
