@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import anthropic
-import httpx2
 import pytest
+from mock_api import MockAPI
 from streams import (
     message_end,
     message_start,
@@ -18,7 +17,7 @@ from streams import (
     thinking_events,
     tool_events,
 )
-from test_request import KEY, sse_body
+from test_request import KEY
 
 from streamscope.core import ToolLoop, load_conversation
 from streamscope.core.conversation import CONVERSATION_SCHEMA, conversation_document
@@ -27,36 +26,6 @@ Event = dict[str, Any]
 MODEL = "claude-test"
 THINKING = "Plan: add them.  Then answer — briefly, in French: « d'accord » ☕ 𝄞\n\n  "
 SIGNATURE = "EqQBCkYIBxgCKkB" + "A1b2C3d4/+=" * 30
-
-
-class SSEServer:
-    """One recorded turn per request; keeps each request's exact bytes and headers."""
-
-    def __init__(self, turns: list[list[Event]]) -> None:
-        self.turns = list(turns)
-        self.bodies: list[bytes] = []
-        self.headers: list[httpx2.Headers] = []
-
-    def respond(self, request: httpx2.Request) -> httpx2.Response:
-        self.bodies.append(request.content)
-        self.headers.append(request.headers)
-        body = sse_body(self.turns.pop(0))
-        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
-
-    def sync_client(self) -> anthropic.Anthropic:
-        transport = httpx2.MockTransport(self.respond)
-        return anthropic.Anthropic(
-            api_key="sk-test", max_retries=0, http_client=httpx2.Client(transport=transport)
-        )
-
-    def async_client(self) -> anthropic.AsyncAnthropic:
-        async def handler(request: httpx2.Request) -> httpx2.Response:
-            return self.respond(request)
-
-        transport = httpx2.MockTransport(handler)
-        return anthropic.AsyncAnthropic(
-            api_key="sk-test", max_retries=0, http_client=httpx2.AsyncClient(transport=transport)
-        )
 
 
 def add(a: int, b: int) -> int:
@@ -82,7 +51,7 @@ def turns() -> list[list[Event]]:
     return [first, second, [message_start(MODEL), *text_events(0, "De rien."), *message_end()]]
 
 
-def run_loop(server: SSEServer, **kwargs: Any) -> ToolLoop:
+def run_loop(server: MockAPI, **kwargs: Any) -> ToolLoop:
     loop = ToolLoop(
         server.sync_client(),
         model=MODEL,
@@ -99,7 +68,7 @@ def run_loop(server: SSEServer, **kwargs: Any) -> ToolLoop:
 
 
 def test_the_document() -> None:
-    loop = run_loop(SSEServer(turns()))
+    loop = run_loop(MockAPI(turns()))
     doc = conversation_document(loop, created="2025-11-03T09:00:00.000Z")
     assert doc["schema"] == CONVERSATION_SCHEMA == "streamscope.conversation/1"
     assert doc["params"] == {
@@ -117,7 +86,7 @@ def test_the_document() -> None:
 
 
 def test_export_and_load_continue_the_conversation_byte_for_byte(tmp_path: Path) -> None:
-    original = SSEServer(turns())
+    original = MockAPI(turns())
     loop = run_loop(original)
     path = loop.export_json(tmp_path / "run.json")
     assert path == tmp_path / "run.json" and not (tmp_path / "run.json.partial").exists()
@@ -129,15 +98,15 @@ def test_export_and_load_continue_the_conversation_byte_for_byte(tmp_path: Path)
     )
     params, messages = load_conversation(path)
     assert messages == loop.messages
-    again = SSEServer([turns()[1], turns()[2]])
+    again = MockAPI([turns()[1], turns()[2]])
     client: Any = again.sync_client()
     # the second request of the run, sent again from the file: the very same bytes
     client.messages.create(**params, messages=messages[:3], stream=True).close()
-    assert again.bodies[0] == original.bodies[1]
+    assert again.raw[0] == original.raw[1]
     # and the conversation goes on: every earlier turn goes back exactly as it streamed
     more = [*messages, {"role": "user", "content": "Merci !"}]
     client.messages.create(**params, messages=more, stream=True).close()
-    sent = json.loads(again.bodies[1])
+    sent = again.bodies[1]
     assert sent["messages"] == more
     thinking = sent["messages"][1]["content"][0]
     assert thinking == {"type": "thinking", "thinking": THINKING, "signature": SIGNATURE}
@@ -146,12 +115,12 @@ def test_export_and_load_continue_the_conversation_byte_for_byte(tmp_path: Path)
 
 @pytest.mark.parametrize("beta", [False, True])
 def test_betas_as_a_header_or_for_the_beta_endpoint(beta: bool, tmp_path: Path) -> None:
-    original = SSEServer(turns())
+    original = MockAPI(turns())
     loop = run_loop(original, betas=["interleaved-thinking-2025-05-14"])
     path = loop.export_json(tmp_path / "run.json")
     assert json.loads(path.read_text())["params"]["betas"] == ["interleaved-thinking-2025-05-14"]
     params, messages = load_conversation(path, beta=beta)
-    again = SSEServer([turns()[1]])
+    again = MockAPI([turns()[1]])
     client: Any = again.sync_client()
     if beta:
         assert params["betas"] == ["interleaved-thinking-2025-05-14"]
@@ -159,15 +128,15 @@ def test_betas_as_a_header_or_for_the_beta_endpoint(beta: bool, tmp_path: Path) 
     else:
         assert params["extra_headers"] == {"anthropic-beta": "interleaved-thinking-2025-05-14"}
         client.messages.create(**params, messages=messages[:3], stream=True).close()
-    assert again.bodies[0] == original.bodies[1]
+    assert again.raw[0] == original.raw[1]
     assert again.headers[0]["anthropic-beta"] == original.headers[1]["anthropic-beta"]
 
 
 def test_the_async_client_continues_it_too(tmp_path: Path) -> None:
-    original = SSEServer(turns())
+    original = MockAPI(turns())
     loop = run_loop(original)
     params, messages = load_conversation(loop.export_json(tmp_path / "run.json"))
-    again = SSEServer([turns()[1]])
+    again = MockAPI([turns()[1]])
 
     async def main() -> None:
         client: Any = again.async_client()
@@ -175,11 +144,11 @@ def test_the_async_client_continues_it_too(tmp_path: Path) -> None:
         await stream.close()
 
     asyncio.run(main())
-    assert again.bodies[0] == original.bodies[1]
+    assert again.raw[0] == original.raw[1]
 
 
 def test_parameters_the_sdk_does_not_take_go_in_extra_body(tmp_path: Path) -> None:
-    loop = run_loop(SSEServer(turns()), extra_body={"top_k": 3})
+    loop = run_loop(MockAPI(turns()), extra_body={"top_k": 3})
     loop.request_kwargs["temperature"] = 0.5  # a field this SDK's create() does not name
     path = loop.export_json(tmp_path / "run.json")
     assert json.loads(path.read_text())["params"]["top_k"] == 3  # sent in the body

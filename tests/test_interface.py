@@ -11,6 +11,7 @@ import anthropic
 import httpx2
 import pytest
 from fixtures import recorded
+from mock_api import sse_body
 from streams import (
     error_event,
     message_end,
@@ -21,7 +22,6 @@ from streams import (
     thinking_events,
     tool_events,
 )
-from test_loop import sse_body
 from test_sources import sse_response
 
 from streamscope.core import StreamAPIError, StreamingInterface, gallery, read_events

@@ -12,9 +12,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any, Literal
 
-import anthropic
-import httpx2
 import pytest
+from mock_api import MockAPI
 from pydantic import BaseModel
 from streams import (
     block_stop,
@@ -1168,40 +1167,6 @@ def test_loop_is_not_reentrant_and_copies_the_input() -> None:
 # --------------------------------------------------------------------------- the real SDK
 
 
-def sse_body(events: list[Event]) -> bytes:
-    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
-
-
-class SSEServer:
-    """Serves one recorded turn per HTTP request and keeps the request bodies."""
-
-    def __init__(self, turns: list[list[Event]]) -> None:
-        self.turns = list(turns)
-        self.bodies: list[dict[str, Any]] = []
-        self.betas: list[str | None] = []
-
-    def respond(self, request: httpx2.Request) -> httpx2.Response:
-        self.bodies.append(json.loads(request.content))
-        self.betas.append(request.headers.get("anthropic-beta"))
-        body = sse_body(self.turns.pop(0))
-        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
-
-    def sync_client(self) -> anthropic.Anthropic:
-        transport = httpx2.MockTransport(self.respond)
-        return anthropic.Anthropic(
-            api_key="test", max_retries=0, http_client=httpx2.Client(transport=transport)
-        )
-
-    def async_client(self) -> anthropic.AsyncAnthropic:
-        async def handler(request: httpx2.Request) -> httpx2.Response:
-            return self.respond(request)
-
-        transport = httpx2.MockTransport(handler)
-        return anthropic.AsyncAnthropic(
-            api_key="test", max_retries=0, http_client=httpx2.AsyncClient(transport=transport)
-        )
-
-
 def sdk_turns() -> list[list[Event]]:
     return [
         calls_turn(("add", {"a": 2, "b": 3}), thinking="Adding.\n  ", text="Sure."),
@@ -1218,7 +1183,7 @@ def add(a: int, b: int) -> int:
     "mode", ["sync-create", "sync-stream", "async-create", "async-stream", "sync-in-arun"]
 )
 def test_with_the_anthropic_sdk_over_a_mock_transport(mode: str) -> None:
-    server = SSEServer(sdk_turns())
+    server = MockAPI(sdk_turns())
     client: Any = server.async_client() if mode.startswith("async") else server.sync_client()
     method: Literal["create", "stream"] = "stream" if mode.endswith("stream") else "create"
     loop = ToolLoop(client, model=MODEL, max_tokens=64, tools=[add], method=method)
@@ -1242,7 +1207,7 @@ def test_with_the_anthropic_sdk_over_a_mock_transport(mode: str) -> None:
 
 
 def test_betas_with_the_sdk() -> None:
-    server = SSEServer([text_stream("hi")])
+    server = MockAPI([text_stream("hi")])
     loop = ToolLoop(server.sync_client(), model=MODEL, max_tokens=8, betas=["files-api-2025-04-14"])
     loop.run("x")
     assert server.betas == ["files-api-2025-04-14"]
@@ -1373,7 +1338,7 @@ def test_a_tools_own_timeout_wins_over_the_loops(driver: Driver, release: thread
 @pytest.mark.parametrize("mode", ["sync-create", "async-create"])
 def test_a_hung_tool_times_out_with_the_anthropic_sdk(mode: str, release: threading.Event) -> None:
     hung = Hung(release)
-    server = SSEServer(hang_turns())
+    server = MockAPI(hang_turns())
     client: Any = server.sync_client() if mode == "sync-create" else server.async_client()
     loop = ToolLoop(
         client,

@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import anthropic
-import httpx2
 import pytest
+from mock_api import MockAPI
 from streams import message_end, message_start, text_events, text_stream, tool_events
 
 from streamscope.core import gallery
@@ -25,46 +24,6 @@ from streamscope.core.state import StreamState
 
 Event = dict[str, Any]
 KEY = "sk-ant-api03-" + "x" * 40
-
-
-def sse_body(events: list[Event]) -> bytes:
-    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
-
-
-class Server:
-    """Answers every request with one stream and keeps the bytes each request sent."""
-
-    def __init__(self, events: list[Event] | None = None) -> None:
-        self.events = events or text_stream("Hello there.")
-        self.bodies: list[bytes] = []
-        self.headers: list[httpx2.Headers] = []
-
-    def respond(self, request: httpx2.Request) -> httpx2.Response:
-        self.bodies.append(request.content)
-        self.headers.append(request.headers)
-        content = sse_body(self.events)
-        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=content)
-
-    def sync_client(self) -> anthropic.Anthropic:
-        transport = httpx2.MockTransport(self.respond)
-        return anthropic.Anthropic(
-            api_key=KEY, max_retries=0, http_client=httpx2.Client(transport=transport)
-        )
-
-    def async_client(self) -> anthropic.AsyncAnthropic:
-        async def handler(request: httpx2.Request) -> httpx2.Response:
-            return self.respond(request)
-
-        transport = httpx2.MockTransport(handler)
-        return anthropic.AsyncAnthropic(
-            api_key=KEY, max_retries=0, http_client=httpx2.AsyncClient(transport=transport)
-        )
-
-    def sent(self, n: int = -1) -> dict[str, Any]:
-        """The JSON body of request ``n`` as the SDK sent it, minus ``stream``."""
-        body = json.loads(self.bodies[n])
-        body.pop("stream", None)
-        return dict(body)
 
 
 TOOLS = [
@@ -119,7 +78,7 @@ def test_clean_request_keeps_the_body_and_drops_what_is_not_sent() -> None:
 
 
 def test_the_request_of_sdk_managers_and_streams_is_what_the_sdk_sends() -> None:
-    server = Server()
+    server = MockAPI(every=text_stream("Hello there."), key=KEY)
     client = server.sync_client()
     manager = client.messages.stream(**PARAMS, extra_headers={"x-api-key": KEY})
     assert request_of(manager) == PARAMS  # known before the manager sends it
@@ -139,7 +98,7 @@ def test_the_request_of_sdk_managers_and_streams_is_what_the_sdk_sends() -> None
 
 
 def test_the_request_of_an_async_manager_before_it_is_awaited() -> None:
-    server = Server()
+    server = MockAPI(every=text_stream("Hello there."), key=KEY)
 
     async def main() -> tuple[Any, Any]:
         manager = server.async_client().messages.stream(**PARAMS)
@@ -154,7 +113,7 @@ def test_the_request_of_an_async_manager_before_it_is_awaited() -> None:
 
 
 def test_an_event_iterator_knows_its_request() -> None:
-    server = Server()
+    server = MockAPI(every=text_stream("Hello there."), key=KEY)
     events = iter_events(server.sync_client().messages.stream(**PARAMS))
     assert events.request == PARAMS
     list(events)
@@ -176,7 +135,7 @@ class Clock:
 def test_record_opens_a_manager_and_writes_the_request_and_when_it_was_sent(
     tmp_path: Path,
 ) -> None:
-    server = Server()
+    server = MockAPI(every=text_stream("Hello there."), key=KEY)
     path = tmp_path / "run.jsonl"
     manager = server.sync_client().messages.stream(**PARAMS, extra_headers={"x-api-key": KEY})
     recording = record(manager, path, meta={"title": "demo"}, clock=Clock())
@@ -196,7 +155,7 @@ def test_record_opens_a_manager_and_writes_the_request_and_when_it_was_sent(
 
 
 def test_record_of_an_open_stream_knows_the_request_but_not_when(tmp_path: Path) -> None:
-    server = Server()
+    server = MockAPI(every=text_stream("Hello there."), key=KEY)
     with server.sync_client().messages.stream(**PARAMS) as stream:
         list(record(stream, tmp_path / "a.jsonl", meta={"request": {"model": "mine"}}))
     cassette = read_cassette(tmp_path / "a.jsonl")

@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 import anthropic
 import httpx2
 import pytest
+from mock_api import MockAPI, sse_body
 from streams import message_end, message_start, text_events, text_stream, tool_events
-from test_request import KEY, PARAMS, Server, sse_body
+from test_request import KEY, PARAMS
 
 from streamscope.core import StreamState, ToolLoop, gallery, record, request_code
 from streamscope.core.cassette import read_cassette
@@ -33,7 +34,7 @@ TRICKY = {
 }
 
 
-def run_code(code: str, server: Server, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def run_code(code: str, server: MockAPI, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Execute generated Python with the real SDK, its HTTP going to ``server``."""
     real = anthropic.Anthropic
 
@@ -52,7 +53,7 @@ def run_code(code: str, server: Server, monkeypatch: pytest.MonkeyPatch) -> dict
 def test_the_python_code_sends_the_same_bytes(
     betas: list[str] | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    original = Server()
+    original = MockAPI(every=text_stream("Hello there."), key=KEY)
     client = original.sync_client()
     manager = (
         client.beta.messages.stream(**TRICKY, betas=betas)
@@ -63,9 +64,9 @@ def test_the_python_code_sends_the_same_bytes(
     code = request_code(tmp_path / "run.jsonl")
     assert KEY not in code and "api_key" not in code
     assert ("client.beta.messages.stream(" in code) == bool(betas)
-    again = Server()
+    again = MockAPI(every=text_stream("Hello there."), key=KEY)
     scope = run_code(code, again, monkeypatch)
-    assert again.bodies == original.bodies  # byte for byte
+    assert again.raw == original.raw  # byte for byte
     assert again.headers[0].get("anthropic-beta") == original.headers[0].get("anthropic-beta")
     assert again.headers[0]["authorization"] == "Bearer sk-ant-from-the-environment"
     assert scope["message"].content[0].text == "Hello there."
@@ -76,7 +77,7 @@ def test_fields_the_sdk_does_not_take_go_in_extra_body(monkeypatch: pytest.Monke
     request = {**PARAMS, "temperature": 0.2, "top_k": 5}
     code = request_code(StreamState(request=request))
     assert "extra_body={'temperature': 0.2, 'top_k': 5}" in code
-    server = Server()
+    server = MockAPI(every=text_stream("Hello there."), key=KEY)
     run_code(code, server, monkeypatch)
     assert server.sent() == {k: v for k, v in request.items()}
 
@@ -99,7 +100,7 @@ def test_which_turn_of_a_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     first, last = run_request(loop, 0), run_request(loop)
     assert len(first["messages"]) == 1 and len(last["messages"]) == 3
     assert request_code(loop) != request_code(loop, turn=0)
-    server = Server()
+    server = MockAPI(every=text_stream("Hello there."), key=KEY)
     run_code(request_code(loop), server, monkeypatch)
     assert server.sent()["messages"] == json.loads(json.dumps(last["messages"]))
     assert server.sent()["tools"] == loop.tool_params
@@ -151,7 +152,7 @@ def local_api() -> Iterator[str]:
 def test_the_curl_command_sends_the_same_request(
     betas: list[str] | None, local_api: str, tmp_path: Path
 ) -> None:
-    original = Server()
+    original = MockAPI(every=text_stream("Hello there."), key=KEY)
     client = original.sync_client()
     manager = (
         client.beta.messages.stream(**TRICKY, betas=betas)
@@ -176,7 +177,7 @@ def test_the_curl_command_sends_the_same_request(
     assert b"message_stop" in result.stdout
     [(path, headers, body)] = Capture.seen
     assert path == "/v1/messages"
-    assert json.loads(body) == json.loads(original.bodies[0])  # the same request, stream too
+    assert json.loads(body) == original.bodies[0]  # the same request, stream too
     lower = {k.lower(): v for k, v in headers.items()}
     assert lower["x-api-key"] == "sk-ant-env"
     assert lower["anthropic-version"] == original.headers[0]["anthropic-version"]

@@ -19,7 +19,7 @@ import anthropic
 import pytest
 from anthropic import beta_async_tool, beta_tool
 from anthropic.lib.tools import ToolError
-from test_loop import SSEServer
+from mock_api import MockAPI
 from view_harness import deliver
 
 from streamscope.core import gallery
@@ -105,13 +105,13 @@ def async_tools(calls: list[str], hang: asyncio.Event | None = None) -> list[Any
     return [list_ci_runs, get_team, get_job_log, send_email]
 
 
-def async_runner(server: SSEServer, tools: list[Any]) -> Any:
+def async_runner(server: MockAPI, tools: list[Any]) -> Any:
     return server.async_client().beta.messages.tool_runner(
         model=MODEL, max_tokens=8192, tools=tools, messages=QUESTION, stream=True
     )
 
 
-def sync_runner(server: SSEServer, tools: list[Any]) -> Any:
+def sync_runner(server: MockAPI, tools: list[Any]) -> Any:
     return server.sync_client().beta.messages.tool_runner(
         model=MODEL, max_tokens=8192, tools=tools, messages=QUESTION, stream=True
     )
@@ -131,7 +131,7 @@ class Observer:
         raise AttributeError(name)
 
 
-def sent_results(server: SSEServer) -> list[list[dict[str, Any]]]:
+def sent_results(server: MockAPI) -> list[list[dict[str, Any]]]:
     """The tool_result blocks of each request after the first (what the SDK sent back)."""
     out = []
     for body in server.bodies[1:]:
@@ -141,7 +141,7 @@ def sent_results(server: SSEServer) -> list[list[dict[str, Any]]]:
     return out
 
 
-def check_whole_run(watch: RunnerWatch, view: ConversationView, server: SSEServer) -> None:
+def check_whole_run(watch: RunnerWatch, view: ConversationView, server: MockAPI) -> None:
     turns = recorded_turns()
     assert len(server.bodies) == 4 and all(body["stream"] is True for body in server.bodies)
     assert [len(t.runs) for t in watch.turns] == [2, 3, 1, 0]
@@ -189,7 +189,7 @@ def check_whole_run(watch: RunnerWatch, view: ConversationView, server: SSEServe
 
 
 def test_ashow_runner_shows_every_turn_and_the_results_the_sdk_sent() -> None:
-    server = SSEServer(recorded_turns())
+    server = MockAPI(recorded_turns())
     calls: list[str] = []
     view = ConversationView(flush_timer=False)
     observer = Observer()
@@ -224,7 +224,7 @@ def test_show_runner_with_a_sync_runner(monkeypatch: pytest.MonkeyPatch) -> None
 
     shown: list[Any] = []
     monkeypatch.setattr(IPython.display, "display", lambda view: shown.append(view))
-    server = SSEServer(recorded_turns())
+    server = MockAPI(recorded_turns())
     calls: list[str] = []
 
     message = show_runner(sync_runner(server, sync_tools(calls)), flush_timer=False)
@@ -242,7 +242,7 @@ def test_show_runner_with_a_sync_runner(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_stop_clicked_while_the_sdk_runs_the_tools_closes_the_runner() -> None:
-    server = SSEServer(recorded_turns())
+    server = MockAPI(recorded_turns())
     calls: list[str] = []
 
     async def main() -> tuple[Any, ConversationView, RunnerWatch]:
@@ -268,7 +268,7 @@ def test_stop_clicked_while_the_sdk_runs_the_tools_closes_the_runner() -> None:
 
 
 def test_stop_while_a_turn_streams_keeps_what_arrived() -> None:
-    server = SSEServer(recorded_turns())
+    server = MockAPI(recorded_turns())
 
     class StopInTurnTwo:
         def event(self, turn: Any, event: Any, change: Any) -> None:
@@ -294,7 +294,7 @@ def test_stop_while_a_turn_streams_keeps_what_arrived() -> None:
 
 
 def test_wrong_kind_of_runner_is_refused_before_any_request() -> None:
-    server = SSEServer(recorded_turns())
+    server = MockAPI(recorded_turns())
     client = server.async_client()
     not_streaming = client.beta.messages.tool_runner(
         model=MODEL, max_tokens=64, tools=async_tools([]), messages=QUESTION
@@ -313,7 +313,7 @@ def test_wrong_kind_of_runner_is_refused_before_any_request() -> None:
 def test_a_runner_that_fails_says_why_in_the_view() -> None:
     """The second request finds no answer (the transport raises): the run fails, the view
     keeps the first turn and says why, as a ToolLoop's does."""
-    server = SSEServer(recorded_turns()[:1])
+    server = MockAPI(recorded_turns()[:1])
     view = ConversationView(flush_timer=False)
     watch = watch_runner(async_runner(server, async_tools([])), view)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from html_checks import VIEW_TAGS, assert_inert, tree
+from mock_api import MockAPI
 from streams import (
     HOSTILE,
     error_event,
@@ -461,23 +462,9 @@ def test_show_returns_the_final_message(monkeypatch: pytest.MonkeyPatch) -> None
 # --------------------------------------------------------------------------- SDK streams
 
 
-def _sse(events: list[Event]) -> bytes:
-    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
-
-
 def _client(events: list[Event]) -> Any:
-    import anthropic
-    import httpx2
-
-    body = _sse(events)
-    transport = httpx2.MockTransport(
-        lambda request: httpx2.Response(
-            200, headers={"content-type": "text/event-stream"}, content=body
-        )
-    )
-    return anthropic.Anthropic(
-        api_key="test", max_retries=0, http_client=httpx2.Client(transport=transport)
-    )
+    """The real SDK client, its HTTP answered with ``events`` (key: ``sk-test``)."""
+    return MockAPI(every=events).sync_client()
 
 
 REQUEST: dict[str, Any] = {
