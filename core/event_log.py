@@ -90,7 +90,8 @@ class EventLog:
         kind = _get(event, "type")
         kind = kind if isinstance(kind, str) else "(no type)"
         index = _get(event, "index")
-        index = index if isinstance(index, int) and not isinstance(index, bool) else None
+        plausible = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 2**31
+        index = index if plausible else None  # a hostile 10**5000 is no block anyone can show
         self.types[kind] += 1
         if index is not None:
             self.blocks.add(index)

@@ -153,13 +153,13 @@ from streamscope.core.turns import (
     RunStatus,
     ToolRun,
     Turn,
+    TurnHistory,
     apply_event,
     as_decision,
     failure_text,
     notify_observers,
     sum_usage,
 )
-from streamscope.core.usage import Usage
 
 __all__ = [
     "Decision",
@@ -247,7 +247,7 @@ Approver = Callable[[ToolCall], Any]
 # --------------------------------------------------------------------------- the loop
 
 
-class ToolLoop:
+class ToolLoop(TurnHistory):
     """Runs a tool-using conversation with the Messages API (see the module docstring).
 
     Parameters
@@ -423,16 +423,6 @@ class ToolLoop:
         ``client.messages.create(**params, messages=messages)`` goes on from here, thinking
         blocks and signatures byte for byte (see :mod:`streamscope.core.conversation`)."""
         return export_conversation(self, path)
-
-    @property
-    def usage(self) -> Usage:
-        """Usage summed over every streamed turn of the last run."""
-        return sum_usage(t.usage for t in self.turns if t.state is not None)
-
-    @property
-    def runs(self) -> list[ToolRun]:
-        """Every tool run of the last run, in order."""
-        return [run for turn in self.turns for run in turn.runs]
 
     @property
     def new_messages(self) -> list[Any]:

@@ -38,12 +38,11 @@ from streamscope.core.state import StreamState
 from streamscope.core.turns import (
     ToolRun,
     Turn,
+    TurnHistory,
     apply_event,
     failure_text,
     notify_observers,
-    sum_usage,
 )
-from streamscope.core.usage import Usage
 
 __all__ = ["RunnerWatch"]
 
@@ -89,7 +88,7 @@ def _check_streaming(runner: object) -> None:
         raise TypeError(NOT_STREAMING_MESSAGE)
 
 
-class RunnerWatch:
+class RunnerWatch(TurnHistory):
     """Drive an SDK tool runner (``stream=True``) and tell loop observers what it does.
 
     Quacks like the :class:`~streamscope.core.loop.ToolLoop` a view watches: ``observers``,
@@ -133,15 +132,6 @@ class RunnerWatch:
         self._task: asyncio.Future[Any] | None = None
 
     # ------------------------------------------------------------------ reading
-
-    @property
-    def usage(self) -> Usage:
-        """Usage summed over every turn watched."""
-        return sum_usage(t.usage for t in self.turns if t.state is not None)
-
-    @property
-    def runs(self) -> list[ToolRun]:
-        return [run for turn in self.turns for run in turn.runs]
 
     @property
     def running(self) -> bool:

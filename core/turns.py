@@ -37,6 +37,7 @@ __all__ = [
     "RunStatus",
     "ToolRun",
     "Turn",
+    "TurnHistory",
     "apply_event",
     "as_decision",
     "failure_text",
@@ -274,6 +275,22 @@ class LoopObserver:
     def tool_finished(self, run: ToolRun) -> None:
         """The call has its result: ``done``, ``failed``, ``denied``, ``timed out`` or
         ``stopped``."""
+
+
+class TurnHistory:
+    """What a driver of turns (a ToolLoop, a RunnerWatch) says of its last run's ``turns``."""
+
+    turns: list[Turn]
+
+    @property
+    def usage(self) -> Usage:
+        """Usage summed over every streamed turn of the last run."""
+        return sum_usage(t.usage for t in self.turns if t.state is not None)
+
+    @property
+    def runs(self) -> list[ToolRun]:
+        """Every tool run of the last run, in order."""
+        return [run for turn in self.turns for run in turn.runs]
 
 
 def notify_observers(

@@ -63,6 +63,15 @@ def make_loop(turns: list[list[Event]], tools: list[Any], **kwargs: Any) -> Tool
     return ToolLoop(ReplayClient(turns), model=MODEL, max_tokens=512, tools=tools, **kwargs)
 
 
+def approval_loop(
+    counter: Counter, turns: list[list[Event]] | None = None, **kwargs: Any
+) -> ToolLoop:
+    """The approval scenario: ``delete_file`` needs approval (``approval_turns()`` by
+    default); ``loop.client`` is its ReplayClient."""
+    turns = approval_turns() if turns is None else turns
+    return make_loop(turns, approval_tools(counter), require_approval=["delete_file"], **kwargs)
+
+
 def results_of(message: dict[str, Any]) -> list[dict[str, Any]]:
     assert message["role"] == "user"
     blocks: list[dict[str, Any]] = message["content"]
@@ -462,9 +471,7 @@ def test_approval_decisions(decision: Any, expected_content: str, runs: bool) ->
         asked.append(call)
         return decision
 
-    loop = make_loop(
-        approval_turns(), approval_tools(counter), require_approval=["delete_file"], approve=approve
-    )
+    loop = approval_loop(counter, approve=approve)
     conversation = loop.run("clean up")
     assert [(c.id, c.name, c.input) for c in asked] == [
         ("toolu_00_delete_file", "delete_file", {"path": "/tmp/a"})
@@ -489,10 +496,8 @@ def test_approval_decisions(decision: Any, expected_content: str, runs: bool) ->
 
 def test_approval_with_edited_arguments() -> None:
     counter = Counter()
-    loop = make_loop(
-        approval_turns(),
-        approval_tools(counter),
-        require_approval=["delete_file"],
+    loop = approval_loop(
+        counter,
         approve=lambda call: (True, {"path": "/tmp/safe"}),
     )
     conversation = loop.run("clean up")
@@ -538,7 +543,7 @@ def test_approval_configuration_errors() -> None:
             [{"type": "web_search_20250305", "name": "web_search"}],
             require_approval=["web_search"],
         )
-    loop = make_loop(approval_turns(), approval_tools(counter), require_approval=["delete_file"])
+    loop = approval_loop(counter)
     with pytest.raises(ValueError, match="no approve= callable"):
         loop.run("x")
     with pytest.raises(TypeError, match="expected True, False"):
@@ -551,15 +556,8 @@ def test_async_approver_in_run_raises_a_clear_error_before_any_request() -> None
     async def approve(call: ToolCall) -> bool:
         return True
 
-    client = ReplayClient(approval_turns())
-    loop = ToolLoop(
-        client,
-        model=MODEL,
-        max_tokens=10,
-        tools=approval_tools(counter),
-        require_approval=["delete_file"],
-        approve=approve,
-    )
+    loop = approval_loop(counter, approve=approve)
+    client = loop.client
     with pytest.raises(TypeError, match=r"await loop\.arun\(messages\)"):
         loop.run("x")
     assert client.requests == [] and counter.calls == []
@@ -572,9 +570,7 @@ def test_observer_returning_a_future_in_run_raises() -> None:
             return asyncio.Future(loop=asyncio.new_event_loop())
 
     counter = Counter()
-    loop = make_loop(
-        approval_turns(), approval_tools(counter), require_approval=["delete_file"], observer=View()
-    )
+    loop = approval_loop(counter, observer=View())
     with pytest.raises(TypeError, match=r"await loop\.arun"):
         loop.run("x")
     assert ("delete_file", {"path": "/tmp/a"}) not in counter.calls
@@ -601,10 +597,8 @@ def test_async_approver_in_arun_keeps_the_event_loop_responsive() -> None:
             await asyncio.wait_for(decided.wait(), 5)  # a blocked event loop never gets here
             return (False, "too risky")
 
-        loop = make_loop(
-            approval_turns(),
-            approval_tools(counter),
-            require_approval=["delete_file"],
+        loop = approval_loop(
+            counter,
             approve=approve,
         )
         task = asyncio.ensure_future(ticker())
@@ -667,9 +661,7 @@ class RecordingView(LoopObserver):
 def test_observer_sees_every_step_and_answers_approvals_with_futures() -> None:
     counter = Counter()
     view = RecordingView()
-    loop = make_loop(
-        approval_turns(), approval_tools(counter), require_approval=["delete_file"], observer=view
-    )
+    loop = approval_loop(counter, observer=view)
     asyncio.run(loop.arun("x"))
     assert ("delete_file", {"path": "/x"}) in counter.calls
     names = [name for name, _ in view.log]
@@ -967,10 +959,8 @@ def test_stop_before_a_sync_approval_denies_without_asking() -> None:
         asked.append(call.id)
         return True
 
-    loop = make_loop(
-        approval_turns(),
-        approval_tools(counter),
-        require_approval=["delete_file"],
+    loop = approval_loop(
+        counter,
         approve=approve,
         on_tool_run=on_tool_run,
     )
@@ -1056,10 +1046,8 @@ def test_stop_while_awaiting_approval_denies_the_call() -> None:
             if run.status == "awaiting approval":
                 loop.stop()
 
-        loop = make_loop(
-            approval_turns(),
-            approval_tools(counter),
-            require_approval=["delete_file"],
+        loop = approval_loop(
+            counter,
             approve=lambda call: never,
             on_tool_run=on_tool_run,
         )
@@ -1426,10 +1414,8 @@ def test_stop_after_a_tool_turn_ends_answers_every_call(driver: Driver) -> None:
         if change.kind == "message_stop":
             loop.stop()  # the turn is whole; its calls must not run, but need results
 
-    loop = make_loop(
-        approval_turns(),
-        approval_tools(counter),
-        require_approval=["delete_file"],
+    loop = approval_loop(
+        counter,
         approve=lambda call: True,
         on_event=on_event,
     )
@@ -1467,10 +1453,8 @@ def test_an_approver_that_fails_fails_its_call_and_the_loop_goes_on(
     async def aapprove(call: ToolCall) -> Any:
         raise ConnectionError("approval service down")
 
-    loop = make_loop(
-        approval_turns(),
-        approval_tools(counter),
-        require_approval=["delete_file"],
+    loop = approval_loop(
+        counter,
         approve=aapprove if style == "async-raises" else approve,
     )
     conversation = drive(loop, "x", driver)
@@ -1505,10 +1489,8 @@ def test_an_approval_not_decided_in_time_is_denied(driver: Driver) -> None:
         pending.append(future)
         return future
 
-    loop = make_loop(
-        approval_turns(),
-        approval_tools(counter),
-        require_approval=["delete_file"],
+    loop = approval_loop(
+        counter,
         approve=approve,
         approval_timeout=0.05,
     )
@@ -1532,10 +1514,8 @@ def test_a_decision_that_comes_in_time_is_used() -> None:
         threading.Thread(target=future.set_result, args=(True,)).start()  # another thread
         return future
 
-    loop = make_loop(
-        approval_turns(),
-        approval_tools(counter),
-        require_approval=["delete_file"],
+    loop = approval_loop(
+        counter,
         approve=approve,
         approval_timeout=30,
     )
@@ -1575,15 +1555,8 @@ def test_run_and_arun_ask_in_the_same_order_and_send_the_same_conversation() -> 
             asyncio.get_running_loop().call_soon(decide)
             return future
 
-        client = ReplayClient(turns())
-        loop = ToolLoop(
-            client,
-            model=MODEL,
-            max_tokens=10,
-            tools=approval_tools(counter),
-            require_approval=["delete_file"],
-            approve=approve,
-        )
+        loop = approval_loop(counter, turns(), approve=approve)
+        client = loop.client
         drive(loop, "clean up", driver)
         return loop.messages, log, client
 
@@ -1793,9 +1766,7 @@ def test_keyboard_interrupt_in_a_sync_approver_interrupts_run(release: threading
     def approve(call: ToolCall) -> bool:
         raise KeyboardInterrupt  # Ctrl-C while input() waits for an answer
 
-    loop = make_loop(
-        approval_turns(), approval_tools(counter), require_approval=["delete_file"], approve=approve
-    )
+    loop = approval_loop(counter, approve=approve)
     loop.stop_grace = 30.0
     with pytest.raises(KeyboardInterrupt):
         loop.run("x")
@@ -1902,10 +1873,8 @@ def test_resumed_calls_with_repeated_ids_fix_a_copy_of_the_conversation() -> Non
 
 def test_run_history_records_every_status_in_order() -> None:
     counter = Counter()
-    loop = make_loop(
-        approval_turns(),
-        approval_tools(counter),
-        require_approval=["delete_file"],
+    loop = approval_loop(
+        counter,
         approve=lambda call: True,
     )
     loop.run("x")

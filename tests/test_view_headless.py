@@ -967,3 +967,15 @@ def test_a_request_too_long_to_show_names_request_code() -> None:
     static = view.static_html()
     assert "too long to show here" in static and "request_code(view)" in static
     assert "x" * 1000 not in static
+
+
+def test_the_wire_shows_an_event_with_an_absurd_index() -> None:
+    """Found by hypothesis: an index of 10**5000 broke the wire's page (Python will not
+    turn such an int into text). The event is listed, with no block."""
+    view, rec, clock, initial = make_view()
+    feed(
+        view, clock, [message_start(), {"type": "content_block_stop", "index": 10**5000}], step=0.01
+    )
+    deliver(view, {"type": "want", "region": "lazy:wire/list"})
+    rows = page_parts(initial, rec.patches)["lazy:wire/list"]
+    assert len(rows) == 2 and "content_block_stop · –" in tree(rows[1]).text()
