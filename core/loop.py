@@ -156,6 +156,7 @@ from streamscope.core.turns import (
     TurnHistory,
     apply_event,
     as_decision,
+    await_stoppable,
     failure_text,
     notify_observers,
     sum_usage,
@@ -843,13 +844,8 @@ class ToolLoop(TurnHistory):
         task = asyncio.ensure_future(self._consume_async(turn))
         self._consume_task = task
         try:
-            await task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            outer_cancelled = bool(getattr(current, "cancelling", lambda: 0)())
-            if not (task.cancelled() and self._stop.is_set()) or outer_cancelled:
-                raise
-            turn.interrupted = True  # stop() cancelled the read
+            if await await_stoppable(task, self._stop):
+                turn.interrupted = True  # stop() cancelled the read
         finally:
             self._consume_task = None
             assert turn.state is not None

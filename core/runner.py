@@ -40,6 +40,7 @@ from streamscope.core.turns import (
     Turn,
     TurnHistory,
     apply_event,
+    await_stoppable,
     failure_text,
     notify_observers,
 )
@@ -344,13 +345,7 @@ class RunnerWatch(TurnHistory):
         try:
             if self._stop.is_set():
                 task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                outer_cancelled = bool(getattr(current, "cancelling", lambda: 0)())
-                if not (task.cancelled() and self._stop.is_set()) or outer_cancelled:
-                    raise
+            await await_stoppable(task, self._stop)
             whole = not self._stop.is_set()
             if whole:
                 self.stop_reason = self._last_reason()

@@ -10,6 +10,7 @@ failed, denied, timed out, stopped), with the time each was entered, its timing 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import threading
@@ -40,6 +41,7 @@ __all__ = [
     "TurnHistory",
     "apply_event",
     "as_decision",
+    "await_stoppable",
     "failure_text",
     "notify_observers",
     "sum_usage",
@@ -320,6 +322,20 @@ def apply_event(turn: Turn, event: Any, notify: Callable[..., None], stop: threa
     notify("event", turn, event, change)
     if stop.is_set():
         turn.interrupted = True
+        return True
+    return False
+
+
+async def await_stoppable(task: asyncio.Future[Any], stop: threading.Event) -> bool:
+    """Await ``task``; True when ``stop()`` cancelled it (the caller carries on, stopped).
+    Any other cancellation (the kernel's Interrupt, an outer ``cancel()``) propagates."""
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        outer_cancelled = bool(getattr(current, "cancelling", lambda: 0)())
+        if not (task.cancelled() and stop.is_set()) or outer_cancelled:
+            raise
         return True
     return False
 
