@@ -49,18 +49,25 @@ def run_code(code: str, server: MockAPI, monkeypatch: pytest.MonkeyPatch) -> dic
     return scope
 
 
-@pytest.mark.parametrize("betas", [None, ["interleaved-thinking-2025-05-14"]])
-def test_the_python_code_sends_the_same_bytes(
-    betas: list[str] | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    original = MockAPI(every=text_stream("Hello there."), key=KEY)
-    client = original.sync_client()
+def record_tricky(path: Path, betas: list[str] | None) -> MockAPI:
+    """Record the TRICKY request through the real SDK (beta endpoint when ``betas``); the
+    API it reached keeps what was sent."""
+    api = MockAPI(every=text_stream("Hello there."), key=KEY)
+    client = api.sync_client()
     manager = (
         client.beta.messages.stream(**TRICKY, betas=betas)
         if betas
         else client.messages.stream(**TRICKY)
     )
-    list(record(manager, tmp_path / "run.jsonl"))
+    list(record(manager, path))
+    return api
+
+
+@pytest.mark.parametrize("betas", [None, ["interleaved-thinking-2025-05-14"]])
+def test_the_python_code_sends_the_same_bytes(
+    betas: list[str] | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    original = record_tricky(tmp_path / "run.jsonl", betas)
     code = request_code(tmp_path / "run.jsonl")
     assert KEY not in code and "api_key" not in code
     assert ("client.beta.messages.stream(" in code) == bool(betas)
@@ -147,20 +154,13 @@ def local_api() -> Iterator[str]:
         server.server_close()
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 @pytest.mark.parametrize("betas", [None, ["b1", "b2"]])
 def test_the_curl_command_sends_the_same_request(
     betas: list[str] | None, local_api: str, tmp_path: Path
 ) -> None:
-    original = MockAPI(every=text_stream("Hello there."), key=KEY)
-    client = original.sync_client()
-    manager = (
-        client.beta.messages.stream(**TRICKY, betas=betas)
-        if betas
-        else client.messages.stream(**TRICKY)
-    )
-    list(record(manager, tmp_path / "run.jsonl"))
+    original = record_tricky(tmp_path / "run.jsonl", betas)
     command = request_code(tmp_path / "run.jsonl", "curl")
+    assert shutil.which("curl"), "curl is needed to run the command (scripts/test installs it)"
     assert KEY not in command and "$ANTHROPIC_API_KEY" in command
     result = subprocess.run(
         ["bash", "-c", command],
