@@ -27,7 +27,8 @@ from anthropic.types import RawMessageStreamEvent
 sys.path.insert(0, str(Path(__file__).parent))
 from heavy_message import heavy_message_events
 
-from streamscope.core import StreamState, ToolUseBlock
+from streamscope.core import StreamState
+from streamscope.core.stream.blocks import ToolUseBlock
 
 FRAME_SECONDS = 0.05
 

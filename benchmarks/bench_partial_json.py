@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import jiter
 
-from streamscope.core.partial_json import PartialJSON
+from streamscope.core.json.partial import PartialJSON
 
 CHUNK = 8
 

@@ -27,8 +27,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 from heavy_message import heavy_message_events
 
-from streamscope.core import StreamState, ToolUseBlock, gallery
-from streamscope.core.cassette import read_cassette
+from streamscope.core import StreamState, gallery
+from streamscope.core.io.cassette import read_cassette
+from streamscope.core.stream.blocks import ToolUseBlock
 
 EDIT_SCHEMA: dict[str, Any] = {
     "type": "object",

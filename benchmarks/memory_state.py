@@ -16,7 +16,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from streamscope.core.state import StreamState
+from streamscope.core.stream.state import StreamState
 
 Event = dict[str, Any]
 

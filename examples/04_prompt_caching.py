@@ -26,7 +26,7 @@
 
 # %%
 from streamscope.core import StreamState, estimate_cost, gallery
-from streamscope.core.loop import sum_usage
+from streamscope.core.loop.tool_loop import sum_usage
 from streamscope.widgets import replay
 
 # %% [markdown]

@@ -164,9 +164,9 @@ messages = await loop.arun(QUESTION)
 
 # %%
 for turn in loop.turns:
-    runs = ", ".join(f"{run.name} ({run.status})" for run in turn.runs) or "no tools"
+    runs = ", ".join(f"{run.name} ({run.status})" for run in turn.executions) or "no tools"
     print(f"turn {turn.number}: stop {turn.stop_reason or '–':<9} {runs}")
-    timed = [r for r in turn.runs if r.started_at is not None and r.finished_at is not None]
+    timed = [r for r in turn.executions if r.started_at is not None and r.finished_at is not None]
     if len(timed) > 1:
         wall = max(r.finished_at for r in timed) - min(r.started_at for r in timed)
         busy = sum(r.finished_at - r.started_at for r in timed)

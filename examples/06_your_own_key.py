@@ -35,7 +35,7 @@ from pathlib import Path
 
 from IPython.display import display
 
-from streamscope.core import ReplayClient, gallery, read_cassette, record, replay
+from streamscope.core import ReplayClient, gallery, read_cassette, record, replay_events
 from streamscope.widgets import StreamView
 from streamscope.widgets import replay as replay_in_view
 
@@ -65,7 +65,7 @@ CASSETTE = cassettes / "capacity.jsonl"
 #
 # * **With a key**: `client.messages.stream(...)` opens the stream (the SDK's
 #   `MessageStream`).
-# * **Without**: `replay(path, speed=...)` yields the gallery's events with their
+# * **Without**: `replay_events(path, speed=...)` yields the gallery's events with their
 #   recorded timing (here at 4×), as if they were arriving now.
 #
 # `view.consume(...)` blocks the cell until the stream ends, so the ■ Stop button is
@@ -83,7 +83,7 @@ if LIVE:
     with anthropic.Anthropic().messages.stream(**REQUEST) as stream:
         view.consume(record(stream, CASSETTE, meta=meta))
 else:
-    events = replay(gallery.path("thinking_summarized"), speed=4)
+    events = replay_events(gallery.path("thinking_summarized"), speed=4)
     view.consume(record(events, CASSETTE, meta=meta))
 
 # %% [markdown]

@@ -27,8 +27,8 @@
 # when it was sent, so the times count from the request, as a real client would see them.
 
 # %%
-from streamscope.core import gallery
-from streamscope.core.resend import request_code
+from streamscope.core.io import gallery
+from streamscope.core.io.resend import request_code
 from streamscope.widgets import compare, replay
 
 # %% [markdown]

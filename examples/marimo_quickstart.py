@@ -106,7 +106,7 @@ async def _(AsyncReplayClient, ConversationView, ToolLoop, gallery, mo, tools):
 
 @app.cell
 def _(loop, mo):
-    _runs = ", ".join(f"{run.name} ({run.status})" for run in loop.runs)
+    _runs = ", ".join(f"{run.name} ({run.status})" for run in loop.executions)
     mo.md(f"Stop reason of the loop: `{loop.stop_reason}`. Tool runs: {_runs}.")
     return
 

@@ -1,4 +1,4 @@
-"""Regenerate the gallery: every recording in core/recordings/ and its index.json.
+"""Regenerate the gallery: every recording in core/io/recordings/ and its index.json.
 
 Each recording is written by tests/synthetic.py from a recipe below (content,
 seed, model, prompt-side usage), so the output is the same bytes on every run. Every
@@ -12,7 +12,7 @@ conversation carries the earlier assistant turns exactly as they streamed, and t
 results) and when it was sent (``meta.request_at``: minus the time to first event, since
 ``t`` counts from the first event).
 
-    .venv/bin/python scripts/make_gallery.py            # rewrite core/recordings/
+    .venv/bin/python scripts/make_gallery.py            # rewrite core/io/recordings/
     .venv/bin/python scripts/make_gallery.py --out DIR  # write elsewhere
     .venv/bin/python scripts/make_gallery.py --check    # compare with the committed files
 """
@@ -40,8 +40,8 @@ from synthetic import (  # noqa: E402
     write_synthetic_cassette,
 )
 
-from streamscope.core.blocks import ToolUseBlock  # noqa: E402
-from streamscope.core.state import StreamState  # noqa: E402
+from streamscope.core.stream.blocks import ToolUseBlock  # noqa: E402
+from streamscope.core.stream.state import StreamState  # noqa: E402
 
 DEFAULT_OUT = REPO / "core" / "recordings"
 CREATED = "2025-11-03T09:00:00.000Z"

@@ -137,7 +137,7 @@ def main() -> int:
         cells = LOOP_CELLS
     elif args.compare:
         cells = [
-            "from streamscope.core import gallery\nfrom streamscope.widgets import compare\n"
+            "from streamscope.core.io import gallery\nfrom streamscope.widgets import compare\n"
             "compare(gallery.conversation('weekend_parallel'),"
             " gallery.conversation('weekend_sequential'), labels=['parallel', 'one at a time'])"
         ]
@@ -149,7 +149,7 @@ def main() -> int:
         ]
     else:
         cells = [
-            "from streamscope.widgets import replay\nfrom streamscope.core import gallery\n"
+            "from streamscope.widgets import replay\nfrom streamscope.core.io import gallery\n"
             f"view = await replay(gallery.path({args.recording!r}), speed={args.speed})"
         ]
     with (

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from streamscope.core import gallery
-from streamscope.core.cassette import read_cassette, write_cassette
-from streamscope.core.state import StreamState
+from streamscope.core.io import gallery
+from streamscope.core.io.cassette import read_cassette, write_cassette
+from streamscope.core.stream.state import StreamState
 
 Event = dict[str, Any]
 

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from streamscope.core.cassette import PathArg, write_cassette
+from streamscope.core.io.cassette import PathArg, write_cassette
 
 __all__ = [
     "CHARS_PER_TOKEN",

@@ -16,9 +16,10 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
+from conftest import skip_or_fail
 from notebook_run import ROOT, SECRET_VARIABLES, execute, text_of, widget_outputs
 from packaging.requirements import Requirement
 
@@ -109,13 +110,6 @@ def _python_for(version: tuple[int, int]) -> str | None:
     return shutil.which(f"python{version[0]}.{version[1]}")
 
 
-def skip_or_fail(reason: str) -> NoReturn:
-    """Skip on a developer's machine; in CI (``CI`` set) the test must run, so fail."""
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-        pytest.fail(f"{reason} (CI is set: this test may not skip)")
-    pytest.skip(reason)
-
-
 # pip's words for "the package index cannot be reached" (then skip: no network, no test)
 OFFLINE = (
     "Failed to establish a new connection",
@@ -170,7 +164,7 @@ def test_binder_environment_runs_the_quickstart(tmp_path: Path) -> None:
         [
             str(venv_python),
             "-c",
-            "import streamscope.core.gallery as g, streamscope.widgets as w; "
+            "import streamscope.core.io.gallery as g, streamscope.widgets as w; "
             "print(g.path('parallel_tools')); print(w.__file__)",
         ],
         tmp_path,

@@ -21,12 +21,12 @@ from anthropic.types import (
     RawMessageStopEvent,
 )
 from anthropic.types.beta import BetaRawContentBlockDeltaEvent
+from conftest import RECORDED, skip_or_fail
 from pydantic import BaseModel
 
-from streamscope.core.cassette import (
+from streamscope.core.io.cassette import (
     CassetteWriter,
     arecord,
-    event_to_dict,
     read_cassette,
     read_events,
     read_timed_events,
@@ -34,10 +34,9 @@ from streamscope.core.cassette import (
     sanitize_meta,
     write_cassette,
 )
-from streamscope.core.files import partial_path
-from streamscope.core.sse import INVALID_SSE_DATA, parse_sse_events
-
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "recorded"
+from streamscope.core.io.files import partial_path
+from streamscope.core.wire.sdk import event_to_dict
+from streamscope.core.wire.sse import INVALID_SSE_DATA, parse_sse_events
 
 EVENTS: list[dict[str, Any]] = [
     {"type": "message_start", "message": {"id": "msg_1", "content": [], "usage": {}}},
@@ -320,9 +319,9 @@ def test_read_events_by_suffix(tmp_path: Path) -> None:
 
 
 def test_fixture_to_cassette_and_back(tmp_path: Path) -> None:
-    src = FIXTURES / "llm-anthropic" / "test_tools.0.sse"
+    src = RECORDED / "llm-anthropic" / "test_tools.0.sse"
     if not src.exists():
-        pytest.skip("shared fixtures not present")
+        skip_or_fail("../shared/fixtures absent")
     events = read_events(src)
     assert events == parse_sse_events(src.read_bytes())
     write_cassette(tmp_path / "tools.jsonl", events, times=[i / 10 for i in range(len(events))])

@@ -8,20 +8,19 @@ import pytest
 from streams import message_end, message_start, text_events, text_stream, tool_events
 
 from streamscope.core import StreamState, ToolLoop, compare_runs, gallery
-from streamscope.core.compare import (
+from streamscope.core.comparison.runs import (
     ArgumentChange,
     CallSummary,
     Comparison,
     diff_arguments,
     diff_calls,
     diff_text,
-    state_of,
-    states_of,
     summarize,
 )
-from streamscope.core.pricing import estimate_cost
-from streamscope.core.replay_client import ReplayClient
-from streamscope.core.turns import sum_usage
+from streamscope.core.io.replay_client import ReplayClient
+from streamscope.core.io.runs import state_of, states_of
+from streamscope.core.pricing.prices import estimate_cost
+from streamscope.core.stream.usage import sum_usage
 
 
 @pytest.fixture(scope="module")

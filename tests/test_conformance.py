@@ -16,7 +16,7 @@ from anthropic._models import construct_type
 from anthropic.lib.streaming._beta_messages import accumulate_event
 from anthropic.types import RawMessageStreamEvent
 from anthropic.types.beta import BetaRawMessageStreamEvent
-from fixtures import recorded, recorded_params
+from conftest import recorded, recorded_params
 
 from streamscope.core import StreamState, read_events
 

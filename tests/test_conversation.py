@@ -20,7 +20,7 @@ from streams import (
 from test_request import KEY
 
 from streamscope.core import ToolLoop, load_conversation
-from streamscope.core.conversation import CONVERSATION_SCHEMA, conversation_document
+from streamscope.core.loop.export import CONVERSATION_SCHEMA, conversation_document
 
 Event = dict[str, Any]
 MODEL = "claude-test"

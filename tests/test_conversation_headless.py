@@ -21,15 +21,15 @@ from html_checks import VIEW_TAGS, Node, assert_inert, tree
 from streams import HOSTILE_TEXT, message_end, message_start, parallel_tools_stream, text_events
 from view_harness import Recorder, deliver, page_parts
 
-from streamscope.core import gallery
-from streamscope.core.loop import ToolLoop
-from streamscope.core.replay_client import AsyncReplayClient, ReplayClient
-from streamscope.core.state import StreamState
-from streamscope.core.tool_call import ToolCall
-from streamscope.core.turns import ToolRun
+from streamscope.core.io import gallery
+from streamscope.core.io.replay_client import AsyncReplayClient, ReplayClient
+from streamscope.core.loop.records import ToolExecution
+from streamscope.core.loop.tool_loop import ToolLoop
+from streamscope.core.stream.state import StreamState
+from streamscope.core.stream.tool_call import ToolCall
 from streamscope.widgets import ConversationView
-from streamscope.widgets.conversation import CLICKS_NEED_AWAIT, NOBODY
-from streamscope.widgets.render.conversation import ConversationPicture
+from streamscope.widgets.loop_view import CLICKS_NEED_AWAIT, NOBODY
+from streamscope.widgets.render.loop import ConversationPicture
 from streamscope.widgets.render.page import stylesheet
 
 TIMEOUT = 20.0
@@ -89,7 +89,7 @@ def make_loop(tools: Tools, *, sync: bool = False, **kwargs: Any) -> ToolLoop:
     )
 
 
-def click(view: ConversationView, run: ToolRun, action: str, **fields: Any) -> None:
+def click(view: ConversationView, run: ToolExecution, action: str, **fields: Any) -> None:
     """A click on the approval form of ``run``, as surface.js sends it."""
     deliver(
         view,
@@ -103,7 +103,7 @@ def click(view: ConversationView, run: ToolRun, action: str, **fields: Any) -> N
     )
 
 
-async def when_asked(view: ConversationView, count: int = 1) -> list[ToolRun]:
+async def when_asked(view: ConversationView, count: int = 1) -> list[ToolExecution]:
     """Wait (events, not time) until ``count`` runs wait for a click; fail after TIMEOUT."""
 
     async def wait() -> None:
@@ -448,7 +448,7 @@ def test_sync_run_uses_the_fallback_approver() -> None:
         asked.append(call.name)
         return (False, "answered without clicks")
 
-    view = ConversationView(loop, approve=fallback, flush_timer=False)
+    view = ConversationView(loop, unattended=fallback, flush_timer=False)
     messages = run_in_thread(lambda: loop.run("go"))
     assert asked == ["send_email"]
     assert last_results(messages)[0]["content"] == (
@@ -461,7 +461,7 @@ def test_a_nested_event_loop_cannot_hear_clicks() -> None:
     """``nest_asyncio``-style: an inner loop run inside a task of the outer one."""
     tools = Tools()
     loop = make_loop(tools)
-    view = ConversationView(loop, approve=lambda call: True, flush_timer=False)
+    view = ConversationView(loop, unattended=lambda call: True, flush_timer=False)
 
     async def outer() -> list[Any]:
         inner = asyncio.new_event_loop()
@@ -627,18 +627,18 @@ def test_the_header_sums_the_loop_and_earlier_panels_fold_away() -> None:
 
 
 def test_every_run_status_is_a_word_from_the_one_list() -> None:
-    """Issue 9, item 13: a card shows its run's status, a word of ``RUN_STATUSES`` (as text,
+    """Issue 9, item 13: a card shows its run's status, a word of ``EXECUTION_STATUSES`` (as text,
     not colour alone), the one the loop's record holds."""
-    from streamscope.core.status import RUN_STATUSES
+    from streamscope.core.stream.status import EXECUTION_STATUSES
 
     loop = make_loop(Tools())
     view = ConversationView(loop, flush_timer=False)
     run_with_clicks(loop, view, {"action": "deny", "fields": {"reason": "not now"}})
     cards = picture(view).select("ss-conv-run")
-    runs = [run for turn in loop.turns for run in turn.runs]
+    runs = [run for turn in loop.turns for run in turn.executions]
     assert len(cards) == len(runs) == 6
     for card, run in zip(cards, runs, strict=True):
-        assert card.attrs["data-status"] == run.status and run.status in RUN_STATUSES
+        assert card.attrs["data-status"] == run.status and run.status in EXECUTION_STATUSES
         assert card.one("ss-conv-run-status").text() == run.status
     assert [run.status for run in runs].count("denied") == 1
 
@@ -662,11 +662,11 @@ def test_the_loop_timeline_shows_parallel_runs_overlapping() -> None:
 
 
 def test_parallel_figure() -> None:
-    from streamscope.core.tool_call import ToolCall
+    from streamscope.core.stream.tool_call import ToolCall
     from streamscope.widgets.render.loop_timeline import parallel_figure
 
-    def run(start: float, end: float) -> ToolRun:
-        r = ToolRun(call=ToolCall(id="t", name="n", input={}, index=0), turn=1)
+    def run(start: float, end: float) -> ToolExecution:
+        r = ToolExecution(call=ToolCall(id="t", name="n", input={}, index=0), turn=1)
         r.started_at, r.finished_at = start, end
         return r
 

@@ -24,10 +24,15 @@ from typing import Any
 import pytest
 from synthetic import StreamBuilder, estimate_tokens, write_synthetic_cassette
 
-from streamscope.core import gallery
-from streamscope.core.blocks import RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolUseBlock
-from streamscope.core.cassette import read_cassette
-from streamscope.core.state import StreamState
+from streamscope.core.io import gallery
+from streamscope.core.io.cassette import read_cassette
+from streamscope.core.stream.blocks import (
+    RedactedThinkingBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+)
+from streamscope.core.stream.state import StreamState
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "make_gallery.py"
@@ -380,8 +385,8 @@ def test_tool_loop_turns_are_coherent(states: dict[str, StreamState]) -> None:
 
 
 def test_tool_loop_replays_through_the_projects_loop() -> None:
-    import streamscope.core.loop as loop_module
-    import streamscope.core.replay_client as replay_module
+    import streamscope.core.io.replay_client as replay_module
+    import streamscope.core.loop.tool_loop as loop_module
 
     cassettes = [gallery.load(f"tool_loop.turn{i}") for i in range(1, 5)]
     runs = json.loads(cassettes[1].meta["request"]["messages"][-1]["content"][0]["content"])
@@ -423,8 +428,8 @@ def test_tool_loop_replays_through_the_projects_loop() -> None:
     loop.run("Why did the nightly pipeline fail last week?")
     assert loop.stop_reason == "end_turn" and len(loop.turns) == 4
     assert asked == ["send_email"] and sent[0]["to"] == ["platform-team@acme.example"]
-    assert [r.name for r in loop.runs].count("get_job_log") == 3
-    assert not any(r.is_error for r in loop.runs)
+    assert [r.name for r in loop.executions].count("get_job_log") == 3
+    assert not any(r.is_error for r in loop.executions)
 
 
 # --------------------------------------------------------------------------- the whole request

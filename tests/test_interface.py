@@ -10,7 +10,7 @@ from typing import Any
 import anthropic
 import httpx2
 import pytest
-from fixtures import recorded
+from conftest import recorded
 from mock_api import sse_body
 from streams import (
     error_event,
@@ -25,7 +25,7 @@ from streams import (
 from test_sources import sse_response
 
 from streamscope.core import StreamAPIError, StreamingInterface, gallery, read_events
-from streamscope.core.interface import (
+from streamscope.core.letta import (
     AssistantMessage,
     HiddenReasoningMessage,
     ReasoningContent,
@@ -35,7 +35,7 @@ from streamscope.core.interface import (
     StreamMessage,
     TextContent,
 )
-from streamscope.core.sse import parse_sse_events
+from streamscope.core.wire.sse import parse_sse_events
 
 Event = dict[str, Any]
 

@@ -13,18 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from streamscope.core.jsonio import (
-    MAX_DEPTH,
-    NestingTooDeepError,
-    coerce_json,
-    copy_json,
-    dumps_exact,
-    json_depth,
-    limit_depth,
-    loads,
-    text_depth,
-)
-from streamscope.core.state import StreamState
+from streamscope.core.json.codec import coerce_json, copy_json, dumps_exact, limit_depth, loads
+from streamscope.core.json.depth import MAX_DEPTH, NestingTooDeepError, json_depth, text_depth
+from streamscope.core.stream.state import StreamState
 
 
 def deep_list(depth: int, leaf: Any = None) -> Any:

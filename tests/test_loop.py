@@ -31,25 +31,24 @@ from streams import (
     tool_events,
 )
 
-from streamscope.core.changes import Change
-from streamscope.core.errors import StreamAPIError
-from streamscope.core.loop import (
+from streamscope.core.io.replay_client import AsyncReplayClient, ReplayClient
+from streamscope.core.loop.tool_loop import (
     ASYNC_APPROVER_MESSAGE,
     STOPPED_BEFORE_APPROVAL,
     Decision,
     IncompleteStreamError,
     LoopObserver,
+    ToolExecution,
     ToolLoop,
-    ToolRun,
     Turn,
     as_decision,
-    sum_usage,
 )
-from streamscope.core.replay_client import AsyncReplayClient, ReplayClient
-from streamscope.core.status import RUN_STATUSES
-from streamscope.core.tool_call import ToolCall
-from streamscope.core.tools import Tool, ToolResult, result_content, tool
-from streamscope.core.usage import Usage
+from streamscope.core.stream.changes import Change
+from streamscope.core.stream.errors import StreamAPIError
+from streamscope.core.stream.status import EXECUTION_STATUSES
+from streamscope.core.stream.tool_call import ToolCall
+from streamscope.core.stream.usage import Usage, sum_usage
+from streamscope.core.tools.tool import Tool, ToolResult, result_content, tool
 
 Event = dict[str, Any]
 MODEL = "claude-test"
@@ -237,7 +236,7 @@ def test_reserved_and_bad_arguments() -> None:
         ({"max_workers": 2.0}, TypeError, "max_workers must be a positive int or None"),
         ({"approve": "yes"}, TypeError, "approve must be a callable or None"),
         ({"on_event": 3}, TypeError, "on_event must be a callable or None"),
-        ({"on_tool_run": "print"}, TypeError, "on_tool_run must be a callable or None"),
+        ({"on_tool_execution": "print"}, TypeError, "on_tool_execution must be a callable or None"),
         ({"note_edits": "no"}, TypeError, "note_edits must be True or False"),
         ({"tools": "get_weather"}, TypeError, "tools must be a list"),
         ({"tools": 5}, TypeError, "tools must be a list"),
@@ -337,7 +336,7 @@ def test_two_sync_tools_run_in_parallel() -> None:
         [calls_turn(("meet", {"name": "a"}), ("meet", {"name": "b"})), text_stream("ok")], [meet]
     )
     conversation = loop.run("go")
-    runs = loop.runs
+    runs = loop.executions
     assert [r.status for r in runs] == ["done", "done"]
     assert [c["content"] for c in results_of(conversation[2])] == ["a", "b"]
     assert all(r.duration is not None for r in runs)
@@ -414,13 +413,13 @@ def test_results_keep_call_order_not_finish_order() -> None:
     )
     finished: list[str] = []
 
-    def on_tool_run(run: ToolRun) -> None:
+    def on_tool_execution(run: ToolExecution) -> None:
         if run.done:
             finished.append(run.id)
             if run.id == "toolu_01_wait":
                 second_finished.set()
 
-    loop.observers.append(type("O", (), {"tool_finished": lambda self, r: on_tool_run(r)})())
+    loop.observers.append(type("O", (), {"tool_finished": lambda self, r: on_tool_execution(r)})())
     conversation = loop.run("go")
     blocks = results_of(conversation[2])
     assert [b["tool_use_id"] for b in blocks] == ["toolu_00_wait", "toolu_01_wait"]
@@ -487,7 +486,7 @@ def test_approval_decisions(decision: Any, expected_content: str, runs: bool) ->
     }
     names = [name for name, _ in counter.calls]
     assert ("delete_file" in names) is runs and "read_file" in names
-    run = loop.runs[0]
+    run = loop.executions[0]
     assert run.status == ("done" if runs else "denied")
     assert run.decision == as_decision(decision)
     if not runs:
@@ -503,7 +502,7 @@ def test_approval_with_edited_arguments() -> None:
     conversation = loop.run("clean up")
     assert ("delete_file", {"path": "/tmp/safe"}) in counter.calls
     assert ("delete_file", {"path": "/tmp/a"}) not in counter.calls
-    run = loop.runs[0]
+    run = loop.executions[0]
     assert run.approved_input == {"path": "/tmp/safe"} and run.input == {"path": "/tmp/safe"}
     assert run.call.input == {"path": "/tmp/a"}
     content = results_of(conversation[2])[0]["content"]
@@ -639,16 +638,16 @@ class RecordingView(LoopObserver):
     def turn_finished(self, turn: Turn) -> None:
         self.log.append(("turn_finished", turn.number))
 
-    def tool_queued(self, run: ToolRun) -> None:
+    def tool_queued(self, run: ToolExecution) -> None:
         self.log.append(("queued", (run.name, run.status)))
 
-    def tool_awaiting_approval(self, run: ToolRun) -> None:
+    def tool_awaiting_approval(self, run: ToolExecution) -> None:
         self.log.append(("awaiting", run.name))
 
-    def tool_started(self, run: ToolRun) -> None:
+    def tool_started(self, run: ToolExecution) -> None:
         self.log.append(("started", run.name))
 
-    def tool_finished(self, run: ToolRun) -> None:
+    def tool_finished(self, run: ToolExecution) -> None:
         self.log.append(("finished", (run.name, run.status)))
 
     def approval_needed(self, call: ToolCall) -> asyncio.Future[Any]:
@@ -690,7 +689,7 @@ def test_callbacks_and_observer_errors_do_not_break_the_loop() -> None:
     def on_turn_start(turn: Turn) -> None:
         seen["turn"] += 1
 
-    def on_tool_run(run: ToolRun) -> None:
+    def on_tool_execution(run: ToolExecution) -> None:
         seen["tool"] += 1
 
     class Broken:
@@ -703,7 +702,7 @@ def test_callbacks_and_observer_errors_do_not_break_the_loop() -> None:
         observer=Broken(),
         on_event=on_event,
         on_turn_start=on_turn_start,
-        on_tool_run=on_tool_run,
+        on_tool_execution=on_tool_execution,
     )
     loop.run("go")
     assert loop.stop_reason == "end_turn"
@@ -762,7 +761,7 @@ def test_tool_errors_become_is_error_results() -> None:
     assert "no local implementation" in remote
     assert soft == "quota exceeded, try tomorrow"
     assert counter.calls == [("divide", {"a": 1.0, "b": 0.0})]  # only the valid call ran
-    runs = loop.runs
+    runs = loop.executions
     assert runs[0].exception is not None and "ZeroDivisionError" in (runs[0].traceback or "")
     assert runs[0].duration is not None
     assert [r.status for r in runs] == ["failed"] * 6
@@ -873,7 +872,7 @@ def test_pause_turn_is_continued_without_tool_results() -> None:
     }
     assert second[1]["content"][1]["type"] == "web_search_tool_result"
     assert [m["role"] for m in conversation] == ["user", "assistant", "assistant"]
-    assert loop.runs == [] and loop.stop_reason == "end_turn"
+    assert loop.executions == [] and loop.stop_reason == "end_turn"
 
 
 def test_max_turns_stops_and_a_new_run_resumes_the_pending_calls() -> None:
@@ -944,14 +943,14 @@ def test_stop_during_tools_keeps_results_that_come_within_the_grace() -> None:
     conversation = loop.run("go")
     assert len(client.requests) == 1 and loop.stop_reason == "stopped"
     assert [b["content"] for b in results_of(conversation[-1])] == ["1", "2"]
-    assert [r.status for r in loop.runs] == ["done", "done"]
+    assert [r.status for r in loop.executions] == ["done", "done"]
 
 
 def test_stop_before_a_sync_approval_denies_without_asking() -> None:
     counter = Counter()
     asked: list[str] = []
 
-    def on_tool_run(run: ToolRun) -> None:
+    def on_tool_execution(run: ToolExecution) -> None:
         if run.name == "read_file" and run.status == "running":
             loop.stop()  # non-gated calls start first; the approval comes after
 
@@ -962,14 +961,14 @@ def test_stop_before_a_sync_approval_denies_without_asking() -> None:
     loop = approval_loop(
         counter,
         approve=approve,
-        on_tool_run=on_tool_run,
+        on_tool_execution=on_tool_execution,
     )
     loop.stop_grace = 30.0  # read_file returns at once; the batch does not wait the grace out
     conversation = loop.run("x")
     assert asked == [] and loop.stop_reason == "stopped"
     first, second = results_of(conversation[-1])
-    assert first["content"] == STOPPED_BEFORE_APPROVAL and loop.runs[0].status == "stopped"
-    assert loop.runs[0].detail == "stopped before approval"
+    assert first["content"] == STOPPED_BEFORE_APPROVAL and loop.executions[0].status == "stopped"
+    assert loop.executions[0].detail == "stopped before approval"
     assert second["content"] == "contents of /tmp/b"
 
 
@@ -1042,14 +1041,14 @@ def test_stop_while_awaiting_approval_denies_the_call() -> None:
     async def main() -> list[Any]:
         never: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
-        def on_tool_run(run: ToolRun) -> None:
+        def on_tool_execution(run: ToolExecution) -> None:
             if run.status == "awaiting approval":
                 loop.stop()
 
         loop = approval_loop(
             counter,
             approve=lambda call: never,
-            on_tool_run=on_tool_run,
+            on_tool_execution=on_tool_execution,
         )
         loop.stop_grace = 30.0  # read_file returns at once; the grace is not waited out
         conversation = await loop.arun("x")
@@ -1296,7 +1295,7 @@ def test_a_hung_tool_times_out_and_the_loop_goes_on(
         "is_error": False,
     }
     assert timed_out["is_error"] is True
-    run = loop.runs[0]
+    run = loop.executions[0]
     assert run.status == "timed out" and run.is_error
     if kind == "sync":  # a thread cannot be killed: it is abandoned, and that is said
         assert timed_out["content"] == (
@@ -1347,10 +1346,10 @@ def test_an_abandoned_call_frees_its_worker(release: threading.Event) -> None:
     loop.max_workers = 1  # echo waits for the one worker, which the hung call gives back
     conversation = loop.run("go")
     assert [b["content"] for b in results_of(conversation[2])][1] == "echo 2"
-    echo = loop.runs[1]
+    echo = loop.executions[1]
     assert [status for status, _ in echo.history] == ["queued", "running", "done"]
-    assert echo.started_at is not None and loop.runs[0].finished_at is not None
-    assert echo.started_at >= loop.runs[0].finished_at
+    assert echo.started_at is not None and loop.executions[0].finished_at is not None
+    assert echo.started_at >= loop.executions[0].finished_at
 
 
 @pytest.mark.parametrize("driver", DRIVERS)
@@ -1361,13 +1360,17 @@ def test_stop_ends_the_loop_whatever_a_tool_is_doing(
     hung = Hung(release)
     hang = hung.sync_tool() if kind == "sync" else hung.async_tool()
 
-    def on_tool_run(run: ToolRun) -> None:
+    def on_tool_execution(run: ToolExecution) -> None:
         if run.name == "echo" and run.done:  # hang is running, and will never return
             loop.stop()
 
     client = ReplayClient(hang_turns())
     loop = ToolLoop(
-        client, model=MODEL, max_tokens=10, tools=[hang, hung.echo()], on_tool_run=on_tool_run
+        client,
+        model=MODEL,
+        max_tokens=10,
+        tools=[hang, hung.echo()],
+        on_tool_execution=on_tool_execution,
     )
     loop.stop_grace = 0.05
     conversation = drive(loop, "go", driver)
@@ -1377,7 +1380,7 @@ def test_stop_ends_the_loop_whatever_a_tool_is_doing(
     stopped, echoed = results_of(conversation[2])
     assert echoed["content"] == "echo 2" and echoed["is_error"] is False
     assert stopped["is_error"] is True
-    run = loop.runs[0]
+    run = loop.executions[0]
     assert run.status == "stopped"
     if kind == "sync":
         assert stopped["content"] == (
@@ -1424,7 +1427,7 @@ def test_stop_after_a_tool_turn_ends_answers_every_call(driver: Driver) -> None:
     first, second = results_of(conversation[2])
     assert first["content"] == STOPPED_BEFORE_APPROVAL
     assert second["content"] == "Not run: the loop was stopped before this call started."
-    assert [r.status for r in loop.runs] == ["stopped", "stopped"]
+    assert [r.status for r in loop.executions] == ["stopped", "stopped"]
 
 
 # --------------------------------------------------------------------------- approvers
@@ -1468,7 +1471,7 @@ def test_an_approver_that_fails_fails_its_call_and_the_loop_goes_on(
             "Not run: asking for approval failed (ConnectionError: approval service down)."
         )
     assert second["content"] == "contents of /tmp/b"
-    run = loop.runs[0]
+    run = loop.executions[0]
     assert run.status == "failed" and run.exception is not None
     assert run.detail in ("the approver raised ConnectionError", "the approver raised TypeError")
     assert [status for status, _ in run.history] == ["queued", "awaiting approval", "failed"]
@@ -1499,7 +1502,7 @@ def test_an_approval_not_decided_in_time_is_denied(driver: Driver) -> None:
     first, second = results_of(conversation[2])
     assert first["content"] == "Not run: no decision within 0.05 s (the approval timed out)."
     assert first["is_error"] is True and second["content"] == "contents of /tmp/b"
-    run = loop.runs[0]
+    run = loop.executions[0]
     assert run.status == "denied" and run.detail == "no decision within 0.05 s"
     assert run.decision == Decision(False, "no decision within 0.05 s")
     assert pending[0].cancelled()  # the question was withdrawn
@@ -1612,7 +1615,7 @@ class Interrupting:
         finished = self.a_finished
 
         class Observer(LoopObserver):
-            def tool_finished(self, run: ToolRun) -> None:
+            def tool_finished(self, run: ToolExecution) -> None:
                 if run.name == "a":
                     finished.set()  # the loop has a's result: only now does boom raise
 
@@ -1657,7 +1660,7 @@ def test_a_tool_raising_a_base_exception_interrupts_then_resume_runs_nothing_twi
         f"Interrupted ({exc.__name__}) while this call was running. The call was abandoned, "
         "not killed: it may still finish, and have its effects, later."
     )
-    runs = loop.runs
+    runs = loop.executions
     assert [r.status for r in runs] == ["done", "stopped", "stopped"]
     assert runs[1].detail == f"interrupted ({exc.__name__} raised by the tool)"
     assert runs[2].detail == f"interrupted ({exc.__name__}); abandoned, may still finish"
@@ -1666,7 +1669,7 @@ def test_a_tool_raising_a_base_exception_interrupts_then_resume_runs_nothing_twi
     conversation = drive(loop, loop.messages, driver)  # resume
     assert conversation[-1]["content"] == [{"type": "text", "text": "resumed"}]
     assert client.requests[-1]["messages"] == conversation[:3]
-    assert loop.runs == []  # nothing was left to run
+    assert loop.executions == []  # nothing was left to run
     assert sorted(name for name, _ in case.counter.calls) == ["a", "boom", "hang"]
     assert never_retrieved(caplog) == []
 
@@ -1689,7 +1692,7 @@ def test_cancelling_arun_interrupts_then_resume_runs_nothing_twice(
         never: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         seen: set[str] = set()
 
-        def on_tool_run(run: ToolRun) -> None:
+        def on_tool_execution(run: ToolExecution) -> None:
             if run.done or run.status in ("running", "awaiting approval"):
                 seen.add(f"{run.name}:{run.status}")
             wanted = {"quick:done", "hang:running", "ahang:running"}
@@ -1719,7 +1722,7 @@ def test_cancelling_arun_interrupts_then_resume_runs_nothing_twice(
             tools=tools,
             require_approval=["gated"],
             approve=approve,
-            on_tool_run=on_tool_run,
+            on_tool_execution=on_tool_execution,
         )
         task = asyncio.ensure_future(loop.arun("go"))
         await asyncio.wait_for(ready.wait(), 5)
@@ -1746,12 +1749,12 @@ def test_cancelling_arun_interrupts_then_resume_runs_nothing_twice(
             )
             assert never.cancelled()  # the question was withdrawn
         assert all(b["is_error"] for b in blocks[1:])
-        assert [r.status for r in loop.runs][1:] == ["stopped"] * (len(blocks) - 1)
-        assert all(r.detail and r.detail.startswith("interrupted (") for r in loop.runs[1:])
+        assert [r.status for r in loop.executions][1:] == ["stopped"] * (len(blocks) - 1)
+        assert all(r.detail and r.detail.startswith("interrupted (") for r in loop.executions[1:])
 
         conversation = await loop.arun(loop.messages)  # resume
         assert conversation[-1]["content"] == [{"type": "text", "text": "resumed"}]
-        assert loop.runs == []
+        assert loop.executions == []
 
     asyncio.run(main())
     names = sorted(name for name, _ in hung.counter.calls)
@@ -1832,9 +1835,9 @@ def test_repeated_and_invalid_tool_ids_are_answered_once_each(driver: Driver) ->
         ("invalid_tool_id", 3, {"id": "bad id!", "sent_as": ids[3], "name": "echo"}),
     ]
     assert "not run" in turn.problems[0].message
-    assert [r.status for r in turn.runs] == ["done", "failed", "failed", "failed", "done"]
-    assert turn.runs[1].detail == "repeated id; not run"
-    assert turn.runs[2].detail == "no valid id; not run"
+    assert [r.status for r in turn.executions] == ["done", "failed", "failed", "failed", "done"]
+    assert turn.executions[1].detail == "repeated id; not run"
+    assert turn.executions[2].detail == "no valid id; not run"
     assert turn.state is not None  # the stream is kept as it came
     assert [c.id for c in turn.state.tool_calls] == ["toolu_a", "toolu_a", "", "bad id!", "toolu_b"]
     assert client.requests[1]["messages"] == conversation[:3]
@@ -1878,12 +1881,12 @@ def test_run_history_records_every_status_in_order() -> None:
         approve=lambda call: True,
     )
     loop.run("x")
-    gated, plain = loop.runs
+    gated, plain = loop.executions
     assert [s for s, _ in gated.history] == ["queued", "awaiting approval", "running", "done"]
     assert [s for s, _ in plain.history] == ["queued", "running", "done"]
     times = [t for _, t in gated.history]
     assert times == sorted(times)
-    assert all(s in RUN_STATUSES for run in loop.runs for s, _ in run.history)
+    assert all(s in EXECUTION_STATUSES for run in loop.executions for s, _ in run.history)
 
 
 def test_an_approved_call_waiting_for_a_worker_is_queued_again() -> None:
@@ -1897,7 +1900,7 @@ def test_an_approved_call_waiting_for_a_worker_is_queued_again() -> None:
     def delete_file(path: str) -> str:
         return f"deleted {path}"
 
-    def on_tool_run(run: ToolRun) -> None:
+    def on_tool_execution(run: ToolExecution) -> None:
         log.append((run.name, run.status))
         if run.name == "delete_file" and run.status == "queued" and run.decision is not None:
             requeued.set()
@@ -1908,13 +1911,13 @@ def test_an_approved_call_waiting_for_a_worker_is_queued_again() -> None:
         require_approval=["delete_file"],
         approve=lambda call: True,
         max_workers=1,
-        on_tool_run=on_tool_run,
+        on_tool_execution=on_tool_execution,
     )
     conversation = loop.run("x")
     assert [b["content"] for b in results_of(conversation[2])] == [
         "deleted /tmp/a",
         "contents of /tmp/b",
     ]
-    statuses = [s for s, _ in loop.runs[0].history]
+    statuses = [s for s, _ in loop.executions[0].history]
     assert statuses == ["queued", "awaiting approval", "queued", "running", "done"]
     assert log.count(("delete_file", "queued")) == 2  # tool_queued again, for the same run

@@ -22,7 +22,7 @@ from view_harness import FakeClock, Recorder, deliver, page_parts
 import streamscope.widgets.surface
 from streamscope.widgets import ConversationView, StreamView
 from streamscope.widgets._hosts import MARIMO_CLICKS, in_marimo
-from streamscope.widgets.conversation import NOBODY
+from streamscope.widgets.loop_view import NOBODY
 
 TIMEOUT = 20.0
 
@@ -122,7 +122,7 @@ def test_conversation_lets_its_policy_decide_at_once(marimo: None) -> None:
     view.front_ends = 1  # a page said hello before this run: still, no click can come
     messages = asyncio.run(asyncio.wait_for(view.arun("Why did the nightly build fail?"), TIMEOUT))
     assert "send_email" not in tools.names()  # denied by the policy, not waited for
-    (email,) = [run for run in loop.runs if run.name == "send_email"]
+    (email,) = [run for run in loop.executions if run.name == "send_email"]
     assert email.status == "denied" and email.content is not None and NOBODY in str(email.content)
     assert view.status == "done" and messages[-1]["role"] == "assistant"
     html = view.static_html()

@@ -7,10 +7,10 @@ from typing import Any
 from anthropic.types import RawContentBlockDeltaEvent, ToolUseBlock
 from pydantic import BaseModel, Field
 
-from streamscope.core._models import dump_model
-from streamscope.core.cassette import event_to_dict
-from streamscope.core.jsonio import coerce_json
-from streamscope.core.tools import json_default
+from streamscope.core.json.codec import coerce_json
+from streamscope.core.json.plain import dump_model
+from streamscope.core.tools.tool import json_default
+from streamscope.core.wire.sdk import event_to_dict
 
 
 class Point(BaseModel):

@@ -130,7 +130,7 @@ def test_quickstart_describes_the_layout_the_renderer_draws() -> None:
 def test_notebook_02_says_what_the_wire_shows() -> None:
     """Its claim about the wire holds on the recording it plays: each block's events come
     whole (no interleaving), and the finished picture keeps the first 50 events."""
-    from streamscope.core.event_log import PAGE
+    from streamscope.core.stream.event_log import PAGE
 
     text = " ".join(_markdown("02_parallel_tools.ipynb").split())
     assert "each call's `content_block_delta` events come whole" in text
@@ -197,7 +197,7 @@ def test_notebook_runs_headless(name: str, tmp_path: Path, monkeypatch: pytest.M
 # the tool loop's second turn (prepended to each notebook as its first cell).
 STOP_EVERY_STREAM = """
 import streamscope.widgets.view as _view
-from streamscope.core.loop import ToolLoop as _ToolLoop
+from streamscope.core.loop.tool_loop import ToolLoop as _ToolLoop
 
 _view_apply = _view.StreamView.apply
 

@@ -1,4 +1,4 @@
-"""Tests for streamscope.core.partial_json: agreement with json.loads, live partial values."""
+"""Tests for streamscope.core.json.partial: agreement with json.loads, live partial values."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamscope.core.jsonio import MAX_DEPTH, json_depth
-from streamscope.core.partial_json import MISSING, PartialJSON
+from streamscope.core.json.depth import MAX_DEPTH, json_depth
+from streamscope.core.json.partial import MISSING, PartialJSON
 
 # ---------------------------------------------------------------------------- helpers
 

@@ -11,11 +11,16 @@ from typing import Any
 import pytest
 from anthropic.lib.streaming import TextEvent
 from anthropic.types import RawContentBlockStopEvent
+from conftest import RECORDED, skip_or_fail
 
-from streamscope.core.cassette import read_cassette, write_cassette
-from streamscope.core.playback import Replay, Stepper, areplay, load_timed_events, replay
-
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "recorded"
+from streamscope.core.io.cassette import read_cassette, write_cassette
+from streamscope.core.io.playback import (
+    Replay,
+    Stepper,
+    areplay_events,
+    load_timed_events,
+    replay_events,
+)
 
 
 def ev(i: int) -> dict[str, Any]:
@@ -68,7 +73,7 @@ def test_gaps_scaled_by_speed(speed: float) -> None:
 
 def test_replay_function_yields_the_events() -> None:
     clock = FakeClock()
-    events = list(replay(TIMED, 1.0, clock.sleep, clock=clock))
+    events = list(replay_events(TIMED, 1.0, clock.sleep, clock=clock))
     assert events == [e for _, e in TIMED]
     assert clock.now - 1000.0 == pytest.approx(2.25)
 
@@ -76,7 +81,7 @@ def test_replay_function_yields_the_events() -> None:
 @pytest.mark.parametrize("speed", [None, math.inf])
 def test_instant(speed: float | None) -> None:
     clock = FakeClock()
-    assert len(list(replay(TIMED, speed, clock.sleep, clock=clock))) == 5
+    assert len(list(replay_events(TIMED, speed, clock.sleep, clock=clock))) == 5
     assert clock.sleeps == []
 
 
@@ -180,7 +185,9 @@ def test_areplay_with_fake_sleep() -> None:
     clock = FakeClock()
 
     async def main() -> list[float]:
-        return [clock.now - 1000.0 async for _ in areplay(TIMED, 2.0, clock.asleep, clock=clock)]
+        return [
+            clock.now - 1000.0 async for _ in areplay_events(TIMED, 2.0, clock.asleep, clock=clock)
+        ]
 
     assert asyncio.run(main()) == pytest.approx([t / 2 for t in TIMES])
 
@@ -198,7 +205,7 @@ def test_async_iteration_of_replay_object() -> None:
 
 def test_real_clock_short_replay() -> None:
     start = time.monotonic()
-    events = list(replay([(0.0, ev(0)), (0.01, ev(1)), (0.02, ev(2))], speed=1.0))
+    events = list(replay_events([(0.0, ev(0)), (0.01, ev(1)), (0.02, ev(2))], speed=1.0))
     elapsed = time.monotonic() - start
     assert len(events) == 3
     assert elapsed >= 0.02  # it waited for the recorded times (a sleep is never shorter)
@@ -237,11 +244,11 @@ def test_sources_path_cassette_and_models(tmp_path: Path) -> None:
 
 
 def test_replay_sse_fixture_instantly() -> None:
-    src = FIXTURES / "llm-anthropic" / "test_prompt.0.sse"
+    src = RECORDED / "llm-anthropic" / "test_prompt.0.sse"
     if not src.exists():
-        pytest.skip("shared fixtures not present")
+        skip_or_fail("../shared/fixtures absent")
     clock = FakeClock()
-    events = list(replay(src, 1.0, clock.sleep, clock=clock))
+    events = list(replay_events(src, 1.0, clock.sleep, clock=clock))
     assert len(events) == 10
     assert clock.sleeps == []
 

@@ -1,4 +1,4 @@
-"""Tests for streamscope.core.pricing: costs against genai-prices' own calculation, the cost
+"""Tests for streamscope.core.pricing.prices: costs against genai-prices' own calculation, the cost
 arithmetic on fixed rates, model id lookup, where prices come from, overrides, no network."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from genai_prices import data_snapshot
 from genai_prices.types import ClauseStartsWith, ModelInfo, Provider, Tier, TieredPrices
 from genai_prices.types import ModelPrice as GenaiModelPrice
 
-from streamscope.core import _price_database as database
-from streamscope.core.pricing import (
+from streamscope.core.pricing import database
+from streamscope.core.pricing.prices import (
     _SUPPLEMENT,
     DEFAULT_PRICES,
     PRICES_AS_OF,
@@ -27,7 +27,7 @@ from streamscope.core.pricing import (
     PriceTable,
     estimate_cost,
 )
-from streamscope.core.usage import Usage
+from streamscope.core.stream.usage import Usage
 
 GENAI = f"genai-prices {genai_prices.__version__}"
 # "genai-prices 0.2.3 (data as of 2026-11-10)" for the release these tests were written on;
@@ -590,7 +590,7 @@ socket.create_connection = refuse
 socket.getaddrinfo = refuse
 
 from streamscope.core import StreamState, estimate_cost, gallery
-from streamscope.core.pricing import DEFAULT_PRICES
+from streamscope.core.pricing.prices import DEFAULT_PRICES
 from genai_prices import data_snapshot
 
 costs = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streamscope.core.redaction import (
+from streamscope.core.wire.redaction import (
     REDACTED,
     is_credential_name,
     is_secret_name,

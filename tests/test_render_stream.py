@@ -32,9 +32,9 @@ from streams import (
     tool_events,
 )
 
-from streamscope.core import gallery
-from streamscope.core.cassette import read_events
-from streamscope.core.state import StreamState
+from streamscope.core.io import gallery
+from streamscope.core.io.cassette import read_events
+from streamscope.core.stream.state import StreamState
 from streamscope.widgets.render import RegionStore, StreamPicture, render_stream_html
 from streamscope.widgets.render.arguments import json_pointer
 from streamscope.widgets.render.page import _selectors, scope_css
@@ -421,7 +421,8 @@ def test_timing_and_stop(rich: str) -> None:
 
 def test_problems_and_failure_are_listed() -> None:
     state = build_state(text_stream("cut short")[:-2])
-    view = view_of(render_stream_html(state, failure="ConnectionError: reset"))
+    state.failure = "ConnectionError: reset"
+    view = view_of(render_stream_html(state))
     assert view.attrs["data-status"] == "failed"
     assert view.one("ss-error-text").text() == "ConnectionError: reset"
     kinds = [p.attrs["data-kind"] for p in view.one("ss-problems").select("ss-problem")]
@@ -430,7 +431,8 @@ def test_problems_and_failure_are_listed() -> None:
 
 def test_a_stopped_stream_is_stopped_not_a_problem() -> None:
     state = build_state(text_stream("stopped by the user")[:-2])
-    view = view_of(render_stream_html(state, stopped=True))
+    state.stopped = True
+    view = view_of(render_stream_html(state))
     assert view.one("ss-status").text() == "stopped"
     assert view.select("ss-problems") == []
 
@@ -659,7 +661,7 @@ def test_a_stream_that_ended_with_no_event_is_cut_off_not_waiting() -> None:
 def test_every_stream_status_is_a_word_from_the_one_list() -> None:
     """Issue 9, item 13: the badge shows ``StreamState.status``, a word of
     ``STREAM_STATUSES``, and every word of the list can be reached and shown."""
-    from streamscope.core.status import STREAM_STATUSES
+    from streamscope.core.stream.status import STREAM_STATUSES
 
     text = text_events(0, "hello")
     states: dict[str, StreamState] = {}

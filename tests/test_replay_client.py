@@ -10,17 +10,18 @@ from typing import Any
 import pytest
 from anthropic.types import Message
 from anthropic.types.beta import BetaMessage
+from conftest import RECORDED, skip_or_fail
 from streams import parallel_tools_stream, text_stream, thinking_stream, timed
 
-from streamscope.core.cassette import read_cassette, write_cassette
-from streamscope.core.replay_client import (
+from streamscope.core.io.cassette import read_cassette, write_cassette
+from streamscope.core.io.replay_client import (
     AsyncReplayClient,
     ReplayClient,
     ReplayExhaustedError,
+    _Recording,
 )
-from streamscope.core.sources import aiter_events, iter_events
+from streamscope.core.io.sources import aiter_events, iter_events
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "recorded"
 REQUEST: dict[str, Any] = {
     "model": "claude-test",
     "max_tokens": 64,
@@ -124,9 +125,9 @@ def test_cassette_paths_and_bad_arguments(tmp_path: Path) -> None:
 
 
 def test_recorded_sse_fixture() -> None:
-    path = FIXTURES / "anthropic-sdk-python" / "tool_use_response.txt"
+    path = RECORDED / "anthropic-sdk-python" / "tool_use_response.txt"
     if not path.is_file():
-        pytest.skip("../shared/fixtures absent")
+        skip_or_fail("../shared/fixtures absent")
     client = ReplayClient([path])
     with client.messages.stream(**REQUEST) as stream:
         final = stream.get_final_message()
@@ -134,16 +135,17 @@ def test_recorded_sse_fixture() -> None:
     assert any(block.type == "tool_use" for block in final.content)
 
 
-def test_speed_paces_with_recorded_times() -> None:
+def test_speed_paces_with_recorded_times(monkeypatch: pytest.MonkeyPatch) -> None:
     events = text_stream("ab", chunk=1)
     paced = ReplayClient([timed(events, step=0.05)], speed=1.0)
     start = time.monotonic()
     list(paced.messages.create(stream=True, **REQUEST))
     assert time.monotonic() - start >= 0.05 * (len(events) - 1) * 0.9
+    slept: list[float] = []
+    monkeypatch.setattr(_Recording, "_sleep", lambda self, seconds: slept.append(seconds))
     instant = ReplayClient([timed(events, step=10.0)])
-    start = time.monotonic()
-    list(instant.messages.create(stream=True, **REQUEST))
-    assert time.monotonic() - start < 0.5
+    assert list(instant.messages.create(stream=True, **REQUEST)) == events
+    assert slept == []  # an instant replay never waits
 
 
 def test_async_client() -> None:
@@ -176,7 +178,16 @@ def test_async_client() -> None:
     ]
 
 
-def test_async_close_interrupts_a_paced_wait() -> None:
+def test_async_close_interrupts_a_paced_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After close, the 5 s wait for the next event is never started."""
+    waits: list[float] = []
+    real = _Recording._asleep
+
+    async def asleep(self: _Recording, seconds: float) -> None:
+        waits.append(seconds)
+        await real(self, min(seconds, 0.0))
+
+    monkeypatch.setattr(_Recording, "_asleep", asleep)
     client = AsyncReplayClient([timed(text_stream("ab"), step=5.0)], speed=1.0)
 
     async def main() -> list[Any]:
@@ -185,9 +196,8 @@ def test_async_close_interrupts_a_paced_wait() -> None:
         await stream.close()
         return [first, *[e async for e in stream]]
 
-    start = time.monotonic()
-    got = asyncio.run(main())
-    assert len(got) == 1 and time.monotonic() - start < 1.0
+    assert len(asyncio.run(main())) == 1
+    assert all(w < 5.0 for w in waits)
 
 
 def test_a_recording_with_deeply_nested_events_replays(tmp_path: Path) -> None:

@@ -12,15 +12,15 @@ import pytest
 from mock_api import MockAPI
 from streams import message_end, message_start, text_events, text_stream, tool_events
 
-from streamscope.core import gallery
-from streamscope.core.cassette import read_cassette, read_timed_events, record, write_cassette
-from streamscope.core.loop import ToolLoop
-from streamscope.core.loop_recorder import TurnRecorder
-from streamscope.core.playback import Replay
-from streamscope.core.replay_client import AsyncReplayClient, ReplayClient
-from streamscope.core.request import betas_of, clean_request, request_of
-from streamscope.core.sources import aiter_events, iter_events
-from streamscope.core.state import StreamState
+from streamscope.core.io import gallery
+from streamscope.core.io.cassette import read_cassette, read_timed_events, record, write_cassette
+from streamscope.core.io.playback import Replay
+from streamscope.core.io.replay_client import AsyncReplayClient, ReplayClient
+from streamscope.core.io.sources import aiter_events, iter_events
+from streamscope.core.loop.recorder import TurnRecorder
+from streamscope.core.loop.tool_loop import ToolLoop
+from streamscope.core.stream.state import StreamState
+from streamscope.core.wire.request import betas_of, clean_request, request_of
 
 Event = dict[str, Any]
 KEY = "sk-ant-api03-" + "x" * 40
@@ -180,7 +180,7 @@ def test_record_of_the_replay_clients_streams(tmp_path: Path) -> None:
 
 
 def test_arecord_opens_an_async_manager(tmp_path: Path) -> None:
-    from streamscope.core.cassette import arecord
+    from streamscope.core.io.cassette import arecord
 
     async def main() -> None:
         client = AsyncReplayClient([text_stream("hi")])

@@ -19,9 +19,9 @@ from streams import message_end, message_start, text_events, text_stream, tool_e
 from test_request import KEY, PARAMS
 
 from streamscope.core import StreamState, ToolLoop, gallery, record, request_code
-from streamscope.core.cassette import read_cassette
-from streamscope.core.replay_client import ReplayClient
-from streamscope.core.resend import run_request
+from streamscope.core.io.cassette import read_cassette
+from streamscope.core.io.replay_client import ReplayClient
+from streamscope.core.io.resend import run_request
 
 TRICKY = {
     **PARAMS,

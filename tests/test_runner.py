@@ -22,9 +22,9 @@ from anthropic.lib.tools import ToolError
 from mock_api import MockAPI
 from view_harness import deliver
 
-from streamscope.core import gallery
-from streamscope.core.runner import BLOCKING_NOTICE, STOPPED, RunnerWatch
-from streamscope.core.state import StreamState
+from streamscope.core.io import gallery
+from streamscope.core.loop.runner_watch import BLOCKING_NOTICE, STOPPED, RunnerWatch
+from streamscope.core.stream.state import StreamState
 from streamscope.widgets import ConversationView, ashow_runner, show_runner, watch_runner
 
 MODEL = "claude-test"
@@ -144,7 +144,7 @@ def sent_results(server: MockAPI) -> list[list[dict[str, Any]]]:
 def check_whole_run(watch: RunnerWatch, view: ConversationView, server: MockAPI) -> None:
     turns = recorded_turns()
     assert len(server.bodies) == 4 and all(body["stream"] is True for body in server.bodies)
-    assert [len(t.runs) for t in watch.turns] == [2, 3, 1, 0]
+    assert [len(t.executions) for t in watch.turns] == [2, 3, 1, 0]
     # Each turn's events were applied once: the state equals one fed the recording.
     for turn, events in zip(watch.turns, turns, strict=True):
         reference = StreamState()
@@ -155,14 +155,14 @@ def check_whole_run(watch: RunnerWatch, view: ConversationView, server: MockAPI)
         assert turn.state.to_message() == reference.to_message()
     # The results the SDK sent are exactly what the runs hold, in call order.
     for turn, sent in zip(watch.turns, sent_results(server), strict=False):
-        assert [b["tool_use_id"] for b in sent] == [run.id for run in turn.runs]
-        for run, block in zip(turn.runs, sent, strict=True):
+        assert [b["tool_use_id"] for b in sent] == [run.id for run in turn.executions]
+        for run, block in zip(turn.executions, sent, strict=True):
             assert run.content == block["content"]
             assert run.is_error == bool(block.get("is_error"))
             assert run.status == ("failed" if run.is_error else "done")
             assert run.started_at is not None and run.finished_at is not None
         assert turn.tool_results is not None and turn.tool_results["content"] == sent
-    (email,) = watch.turns[2].runs
+    (email,) = watch.turns[2].executions
     assert email.name == "send_email" and email.is_error
     assert email.error == "SMTP relay refused the message"
     assert watch.stop_reason == "end_turn" and not watch.observer_errors
@@ -252,7 +252,7 @@ def test_stop_clicked_while_the_sdk_runs_the_tools_closes_the_runner() -> None:
         task = asyncio.ensure_future(watch.arun())
         while "get_team" not in calls:  # the SDK is inside the hanging tool
             await asyncio.sleep(0.002)
-        assert [run.status for run in watch.runs] == ["running", "running"]
+        assert [run.status for run in watch.executions] == ["running", "running"]
         deliver(view, {"type": "action", "action": "stop", "token": view.token})
         return await asyncio.wait_for(task, TIMEOUT), view, watch
 
@@ -261,7 +261,7 @@ def test_stop_clicked_while_the_sdk_runs_the_tools_closes_the_runner() -> None:
     assert len(server.bodies) == 1  # no request after Stop
     assert message is watch.final_message and message.stop_reason == "tool_use"
     assert watch.stop_reason == "stopped" and watch.runner._closed
-    assert [(run.status, run.detail) for run in watch.runs] == [("stopped", STOPPED)] * 2
+    assert [(run.status, run.detail) for run in watch.executions] == [("stopped", STOPPED)] * 2
     html = view.static_html()
     assert CONV_STATUS.findall(html) == ["stopped"]
     assert RUN_STATUS.findall(html) == ["stopped", "stopped"]
@@ -286,7 +286,7 @@ def test_stop_while_a_turn_streams_keeps_what_arrived() -> None:
     assert len(server.bodies) == 2 and watch.stop_reason == "stopped"
     first, second = watch.turns
     assert message is watch.final_message and message.id == first.state.message_id  # type: ignore[union-attr]
-    assert second.message is None and second.interrupted and second.runs == []
+    assert second.message is None and second.interrupted and second.executions == []
     assert second.state is not None and second.state.event_count == 10
     html = view.static_html()
     assert CONV_STATUS.findall(html) == ["stopped"]

@@ -17,21 +17,21 @@ import httpx2
 import pytest
 from anthropic.lib.streaming import ParsedMessageStopEvent, TextEvent
 from anthropic.types import RawContentBlockStopEvent, RawMessageStopEvent
+from conftest import RECORDED, skip_or_fail
 
-from streamscope.core.cassette import event_to_dict, write_cassette
-from streamscope.core.sources import (
+from streamscope.core.io.cassette import write_cassette
+from streamscope.core.io.sources import (
     AsyncEventIterator,
     AsyncSourceLoopError,
     EventIterator,
     SourceBusyError,
     SourceExhaustedError,
     aiter_events,
-    is_derived_event,
     iter_events,
 )
-from streamscope.core.sse import parse_sse_events
+from streamscope.core.wire.sdk import event_to_dict, is_derived_event
+from streamscope.core.wire.sse import parse_sse_events
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "recorded"
 REQUEST: dict[str, Any] = {
     "model": "claude-test",
     "max_tokens": 64,
@@ -51,17 +51,17 @@ SELECTED = [
 
 
 def all_fixtures() -> list[str]:
-    if not FIXTURES.is_dir():
+    if not RECORDED.is_dir():
         return []
-    return sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.rglob("*") if p.is_file())
+    return sorted(str(p.relative_to(RECORDED)) for p in RECORDED.rglob("*") if p.is_file())
 
 
 def selected_fixtures() -> list[str]:
-    return [name for name in SELECTED if (FIXTURES / name).is_file()]
+    return [name for name in SELECTED if (RECORDED / name).is_file()]
 
 
 def fixture_body(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return (RECORDED / name).read_bytes()
 
 
 def expected(body: bytes) -> list[dict[str, Any]]:
@@ -218,8 +218,8 @@ def test_sync_over_async_sdk_inside_running_loop(name: str) -> None:
 
 def test_early_close_exits_sdk_manager() -> None:
     name = "llm-anthropic/test_tools.0.sse"
-    if not (FIXTURES / name).is_file():
-        pytest.skip("shared fixtures not present")
+    if not (RECORDED / name).is_file():
+        skip_or_fail("../shared/fixtures absent")
     body = fixture_body(name)
     it = iter_events(sync_client(body).messages.stream(**REQUEST))
     next(it)
@@ -452,8 +452,8 @@ def test_sdk_stream_opened_on_callers_loop_gives_clear_error() -> None:
     """The real case, over loopback: a stream opened by `await client.messages.create(...)`
     on the notebook's loop cannot be read from sync code on another loop."""
     name = "llm-anthropic/test_prompt.0.sse"
-    if not (FIXTURES / name).is_file():
-        pytest.skip("shared fixtures not present")
+    if not (RECORDED / name).is_file():
+        skip_or_fail("../shared/fixtures absent")
     body = fixture_body(name)
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -604,9 +604,9 @@ def test_a_spent_source_is_refused_with_a_message_that_says_so() -> None:
 
 
 def test_an_exhausted_sdk_stream_is_refused() -> None:
-    body = fixture_body(SELECTED[0]) if FIXTURES.is_dir() else None
+    body = fixture_body(SELECTED[0]) if RECORDED.is_dir() else None
     if body is None:
-        pytest.skip("shared fixtures not present")
+        skip_or_fail("../shared/fixtures absent")
     client = sync_client(body)
     stream = client.messages.create(stream=True, **REQUEST)
     assert as_dicts(list(iter_events(stream))) == expected(body)
@@ -634,7 +634,7 @@ def test_sources_that_can_be_read_again_are_not_refused(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     write_cassette(path, FEW)
     assert list(iter_events(path)) == list(iter_events(path)) == FEW
-    if FIXTURES.is_dir():
+    if RECORDED.is_dir():
         client = sync_client(fixture_body(SELECTED[0]))
         manager = client.messages.stream(**REQUEST)  # entering it makes a new request
         assert list(iter_events(manager)) and list(iter_events(manager))

@@ -13,8 +13,8 @@ from anthropic._streaming import SSEDecoder as SDKDecoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamscope.core.cassette import read_events
-from streamscope.core.sse import (
+from streamscope.core.io.cassette import read_events
+from streamscope.core.wire.sse import (
     INVALID_SSE_DATA,
     SSEDecoder,
     SSEMessage,

@@ -32,14 +32,10 @@ from streams import (
     tool_events,
 )
 
-from streamscope.core import (
-    GenericBlock,
-    StreamState,
-    TextBlock,
-    ThinkingBlock,
-    ToolUseBlock,
-)
-from streamscope.core.jsonio import MAX_DEPTH, dumps_exact, loads, text_depth
+from streamscope.core import StreamState
+from streamscope.core.json.codec import dumps_exact, loads
+from streamscope.core.json.depth import MAX_DEPTH, text_depth
+from streamscope.core.stream.blocks import GenericBlock, TextBlock, ThinkingBlock, ToolUseBlock
 
 Event = dict[str, Any]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Optional
 import pytest
 from pydantic import BaseModel, Field
 
-from streamscope.core.tools import Tool, ToolInputError, normalize_tools, parse_docstring, tool
+from streamscope.core.tools.tool import Tool, ToolInputError, normalize_tools, parse_docstring, tool
 
 
 class Address(BaseModel):

@@ -12,18 +12,20 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 from streams import message_end, message_start, text_events, tool_events
 
-import streamscope.core.validation as validation
-from streamscope.core import StreamState, ToolLoop, ToolUseBlock, Violation, tool
-from streamscope.core.partial_json import PartialJSON
-from streamscope.core.replay_client import ReplayClient
-from streamscope.core.tools import Tool, ToolInputError
-from streamscope.core.validation import (
+import streamscope.core.schema.validation as validation
+from streamscope.core import StreamState, ToolLoop, tool
+from streamscope.core.io.replay_client import ReplayClient
+from streamscope.core.json.partial import PartialJSON
+from streamscope.core.schema.validation import (
     SchemaChecker,
+    Violation,
     format_path,
     json_equal,
-    tool_schemas,
     validate_arguments,
 )
+from streamscope.core.stream.blocks import ToolUseBlock
+from streamscope.core.tools.schemas import tool_schemas
+from streamscope.core.tools.tool import Tool, ToolInputError
 
 WEATHER = {
     "type": "object",
@@ -485,7 +487,7 @@ def test_the_live_marks_and_the_loop_agree() -> None:
     exactly when there are none."""
     loop = ToolLoop(ReplayClient(agreement_turns()), model="m", max_tokens=100, tools=[book])
     loop.run("book it")
-    seen_runs = loop.runs
+    seen_runs = loop.executions
     state = loop.turns[0].state
     assert state is not None
     blocks = [b for b in state.blocks if isinstance(b, ToolUseBlock)]

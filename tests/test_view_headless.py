@@ -33,11 +33,11 @@ from streams import (
 )
 from view_harness import FakeClock, Recorder, deliver, node_page_parts, page_parts
 
-from streamscope.core import gallery
-from streamscope.core.cassette import read_cassette, read_events, read_timed_events
-from streamscope.core.errors import StreamAPIError
-from streamscope.core.pricing import DEFAULT_PRICES, ModelPrice
-from streamscope.core.state import StreamState
+from streamscope.core.io import gallery
+from streamscope.core.io.cassette import read_cassette, read_events, read_timed_events
+from streamscope.core.pricing.prices import DEFAULT_PRICES, ModelPrice
+from streamscope.core.stream.errors import StreamAPIError
+from streamscope.core.stream.state import StreamState
 from streamscope.widgets import StreamView
 from streamscope.widgets.render import render_stream_html
 
@@ -595,7 +595,7 @@ def test_the_clock_runs_on_recorded_time_in_a_replay() -> None:
 def test_the_replay_clock_follows_pause_and_speed_and_the_page_ticks_at_that_rate() -> None:
     """The header's clock is recorded time: a speed change takes effect at once (the page
     ticks at ``data-ss-clock-rate``), a pause stops it, and play goes on from there."""
-    from streamscope.core.playback import Replay
+    from streamscope.core.io.playback import Replay
 
     view, rec, clock, initial = make_view()
     events = text_stream("x" * 40)
@@ -813,7 +813,7 @@ def test_a_finished_views_wire_list_has_no_buttons() -> None:
 
 
 def test_the_event_log_is_bounded() -> None:
-    from streamscope.core.event_log import CAP, EventLog
+    from streamscope.core.stream.event_log import CAP, EventLog
 
     log = EventLog()
     for k in range(CAP + 500):
@@ -891,7 +891,7 @@ def test_a_missing_required_field_is_said_once_the_object_closes() -> None:
 
 
 def test_a_violation_that_lands_in_a_rendered_field_rerenders_it() -> None:
-    from streamscope.core.validation import Violation
+    from streamscope.core.schema.validation import Violation
     from streamscope.widgets.render.arguments import ArgumentTree
 
     value: dict[str, Any] = {"a": [1, 2, 3], "b": "x"}

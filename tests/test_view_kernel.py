@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures import RECORDED
+from conftest import RECORDED
 
 pytestmark = pytest.mark.kernel
 

@@ -9,14 +9,11 @@ Python; :func:`node_page_parts` runs surface.js itself under Node on the same me
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import threading
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SURFACE_JS = REPO / "widgets" / "static" / "surface.js"
@@ -106,12 +103,11 @@ def node_missing() -> str | None:
 
 def require_node() -> None:
     """Skip without Node, but fail in CI (``CI`` set), where the JS must be checked."""
+    from conftest import skip_or_fail
+
     reason = node_missing()
-    if reason is None:
-        return
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-        pytest.fail(f"Node.js is needed in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    if reason is not None:
+        skip_or_fail(f"Node.js is needed to check the page script: {reason}")
 
 
 _NODE_SCRIPT = """

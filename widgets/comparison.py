@@ -1,8 +1,8 @@
 """``compare(*runs)``: runs side by side in a notebook (the view of a Comparison).
 
-The data is :func:`streamscope.core.compare.compare_runs`'s; this module shows it. A
+The data is :func:`streamscope.core.comparison.runs.compare_runs`'s; this module shows it. A
 comparison is of finished runs, so its picture is static HTML from the one renderer
-(:mod:`streamscope.widgets.render.compare`): no widget, nothing to keep alive, and a saved
+(:mod:`streamscope.widgets.render.comparison`): no widget, nothing to keep alive, and a saved
 notebook shows it as it was.
 """
 
@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from streamscope.core.compare import Comparison, compare_runs
-from streamscope.core.files import write_atomic
-from streamscope.core.pricing import PriceTable
-from streamscope.widgets.render.compare import comparison_body
+from streamscope.core.comparison.runs import Comparison, compare_runs
+from streamscope.core.io.files import write_atomic
+from streamscope.core.pricing.prices import PriceTable
+from streamscope.widgets.render.comparison import comparison_body
 from streamscope.widgets.render.page import standalone_document, static_fragment
 
 __all__ = ["ComparisonView", "compare"]
@@ -59,5 +59,5 @@ def compare(
 ) -> ComparisonView:
     """Runs side by side. A run is a StreamState, a view, a recording's path, a ToolLoop,
     or a list of these (the turns of one conversation: ``gallery.conversation(name)``);
-    see :func:`~streamscope.core.compare.compare_runs`. ``labels`` name the columns."""
+    see :func:`~streamscope.core.comparison.runs.compare_runs`. ``labels`` name the columns."""
     return ComparisonView(compare_runs(*runs, labels=labels, prices=prices), prices=prices)

@@ -1,30 +1,21 @@
 """Watch the SDK's own tool runner in a ConversationView: ``show_runner`` / ``ashow_runner``.
 
-For code that already drives its tools with ``client.beta.messages.tool_runner(...)``::
-
-    runner = client.beta.messages.tool_runner(
-        model=..., max_tokens=..., tools=[get_weather], messages=[...], stream=True
-    )
-    message = await ashow_runner(runner)      # AsyncAnthropic: the Stop button works
-    message = show_runner(runner)             # Anthropic: blocks the cell, Stop cannot be heard
-
-The view is the one a :class:`~streamscope.core.loop.ToolLoop` gets, fed by a
-:class:`~streamscope.core.runner.RunnerWatch`: each turn live, then the turn's tool runs with
-the results the runner sends back (``done``, or ``failed`` for an ``is_error`` result). The
-SDK runs the tools; Stop stops watching and closes the runner. There are no Approve / Deny
-buttons: the runner has no approvals (``ToolLoop(require_approval=[...])`` with a
-``ConversationView`` has them).
+How it works: ``docs/internals.md``, section ``streamscope.widgets.runner``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from streamscope.core.runner import ASYNC_RUNNER_MESSAGE, SYNC_RUNNER_MESSAGE, RunnerWatch
-from streamscope.widgets.conversation import ConversationView
+from streamscope.core.loop.runner_watch import (
+    ASYNC_RUNNER_MESSAGE,
+    SYNC_RUNNER_MESSAGE,
+    RunnerWatch,
+)
+from streamscope.widgets.loop_view import ConversationView
 
 if TYPE_CHECKING:
-    from streamscope.core.loop import ToolLoop
+    from streamscope.core.loop.tool_loop import ToolLoop
 
 __all__ = ["ashow_runner", "show_runner", "watch_runner"]
 
@@ -59,7 +50,7 @@ def show_runner(runner: Any, **options: Any) -> Any:
     The SDK runs the tools; the view shows each turn and the results the runner sends back.
     This blocks the cell, so the Stop button cannot be heard (the view says so): use
     :func:`ashow_runner` with an ``AsyncAnthropic`` runner for that. There are no
-    approvals: they are a :class:`~streamscope.core.loop.ToolLoop` feature. ``options`` go
+    approvals: they are a :class:`~streamscope.core.loop.tool_loop.ToolLoop` feature. ``options`` go
     to :class:`ConversationView` (``prices=``...). Failures re-raise, with what arrived
     still on screen.
     """

@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from streamscope.core.playback import ReplaySource
+from streamscope.core.io.playback import ReplaySource
 from streamscope.widgets.view import StreamView
 
 __all__ = ["ashow", "replay", "show"]

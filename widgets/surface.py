@@ -1,21 +1,6 @@
 """Surface: the one widget class every view is, and how a picture reaches the page.
 
-A view renders its picture into a :class:`~streamscope.widgets.render.regions.RegionStore`;
-the surface sends the ops that changed it as one ``patch`` message per frame, at most every
-``frame_interval`` seconds (50 ms: ~20 per second), because, measured in a real JupyterLab,
-one comm message per delta makes Jupyter drop messages (iopub's high-water mark is 1,000)
-and re-sending whole values costs the square of the text. A patch carries splices, so a
-growing text costs only its new characters.
-
-The front end (``static/surface.js``) only patches the DOM. It says ``hello`` when it
-renders and ``resync`` when it missed a patch; the surface then puts the whole store in the
-synced ``picture`` trait. Buttons rendered by a view carry ``data-ss-action`` and this
-surface's token; a click arrives as an ``action`` message for the view to handle.
-
-Display: while live, the output holds the widget and a static ``text/html`` copy; once the
-view is final, the output (its display id) is updated to the static picture alone, so a
-saved notebook reopens with the picture (measured: a bundle that still names the widget
-shows "model not found" once the kernel is gone).
+How it works: ``docs/internals.md``, section ``streamscope.widgets.surface``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """StreamView: the live Jupyter view of one streamed Messages API response.
 
-Events go through :class:`~streamscope.core.state.StreamState`; each
-:class:`~streamscope.core.changes.Change` tells the view's
+Events go through :class:`~streamscope.core.stream.state.StreamState`; each
+:class:`~streamscope.core.stream.changes.Change` tells the view's
 :class:`~streamscope.widgets.render.stream.StreamPicture` what to re-render, and the
 :class:`~streamscope.widgets.surface.Surface` sends what changed, at most ~20 times a
 second. The header's controls (Stop; Play/Pause, Step and speed while replaying) are
@@ -17,21 +17,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from streamscope.core.changes import Change
-from streamscope.core.errors import StreamAPIError
-from streamscope.core.files import write_atomic
-from streamscope.core.jsonio import dumps_exact
-from streamscope.core.playback import Replay, ReplaySource
-from streamscope.core.pricing import PriceTable
-from streamscope.core.sources import (
+from streamscope.core.io.files import write_atomic
+from streamscope.core.io.playback import Replay, ReplaySource
+from streamscope.core.io.sources import (
     AsyncEventIterator,
     EventIterator,
     aiter_events,
     iter_events,
 )
-from streamscope.core.state import StreamState
+from streamscope.core.json.codec import dumps_exact
+from streamscope.core.pricing.prices import PriceTable
+from streamscope.core.stream.changes import Change
+from streamscope.core.stream.errors import StreamAPIError
+from streamscope.core.stream.state import StreamState
 from streamscope.widgets._hosts import MARIMO_CLICKS
-from streamscope.widgets.render.markup import e
+from streamscope.widgets.render.controls import Button, ReplayControls, control_bar
 from streamscope.widgets.render.page import standalone_document
 from streamscope.widgets.render.regions import Op
 from streamscope.widgets.render.stream import StreamPicture
@@ -52,10 +52,6 @@ MARIMO_STOP = MARIMO_CLICKS + " Interrupt the kernel to stop."
 def _describe(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _speed_label(speed: float | None) -> str:
-    return "instant" if speed is None else f"{speed:g}×"
 
 
 class StreamView(Surface):
@@ -162,7 +158,7 @@ class StreamView(Surface):
             if self._static_shown:  # more came after the view settled: live again
                 self._show_live()
             change = self._state.apply(event, at)
-            self._picture.record(event, self._state.last_event_at)
+            self._picture.inspector.record(event, self._state.last_event_at)
             self._picture.note(change)
             if change.kind in _IMMEDIATE and not self._consuming:
                 self._settle()  # a consumption settles once, when its source ends
@@ -190,7 +186,8 @@ class StreamView(Surface):
         ``await view.consume_async(source)``.
 
         A stream that fails keeps what arrived on screen, marks the view failed and
-        re-raises; an ``error`` event raises :class:`~streamscope.core.errors.StreamAPIError`.
+        re-raises; an ``error`` event raises
+        :class:`~streamscope.core.stream.errors.StreamAPIError`.
         """
         self._refuse_if_busy()
         events = iter_events(source)
@@ -457,51 +454,30 @@ class StreamView(Surface):
         bits.append(f"{d['output_tokens']:,} output tokens")
         return f"<StreamView {' · '.join(bits)}>"
 
-    def _button(self, action: str, label: str, *, title: str, disabled: bool = False) -> str:
-        off = " disabled" if disabled else ""
-        return (
-            f'<button type="button" class="ss-btn" data-ss-action="{action}"'
-            f' data-ss-token="{self.token}" title="{e(title)}"{off}>{e(label)}</button>'
-        )
-
     def _controls(self) -> list[str]:
         if self._mode == "idle":
             return []
-        parts = []
         replay = self._replay
+        shown: ReplayControls | None = None
         if self._mode == "replay" and replay is not None:
-            playing = not replay.paused and not self._step_pending
             speed = self._speed_after_step if self._step_pending else replay.speed
-            options = list(SPEEDS) if speed in SPEEDS else [*SPEEDS[:-1], speed, None]
-            opts = "".join(
-                f'<option value="{"" if s is None else f"{s:g}"}"'
-                f"{' selected' if s == speed else ''}>{_speed_label(s)}</option>"
-                for s in options
-            )
-            off = self.in_marimo  # marimo: heard only after the cell, so not offered
-            toggle = "Pause the replay" if playing else "Play the replay"
-            parts.append(
-                self._button(
-                    "pause" if playing else "play",
-                    "❚❚ Pause" if playing else "▶ Play",
-                    title=MARIMO_CLICKS if off else toggle,
-                    disabled=off,
-                )
-                + self._button(
-                    "step",
-                    "Step ›",
-                    title=MARIMO_CLICKS if off else "Apply the next event",
-                    disabled=off,
-                )
-                + f'<select class="ss-speed" data-ss-action="speed" data-ss-token="{self.token}"'
-                f' aria-label="Replay speed" title="Replay speed"{" disabled" * off}>'
-                f"{opts}</select>"
-                + f'<span class="ss-position">event {replay.position:,} of {len(replay):,}</span>'
+            shown = ReplayControls(
+                playing=not replay.paused and not self._step_pending,
+                speeds=list(SPEEDS) if speed in SPEEDS else [*SPEEDS[:-1], speed, None],
+                speed=speed,
+                position=replay.position,
+                length=len(replay),
+                # marimo hears a click only after the cell, so replay controls are not offered
+                disabled_why=MARIMO_CLICKS if self.in_marimo else None,
             )
         blocked = MARIMO_STOP if self.in_marimo else BLOCKED_STOP
-        stop_title = blocked if self._blocking else "Stop (everything received stays)"
-        parts.append(self._button("stop", "■ Stop", title=stop_title, disabled=self._blocking))
-        return [f'<div class="ss-control-bar">{"".join(parts)}</div>']
+        stop = Button(
+            "stop",
+            "■ Stop",
+            blocked if self._blocking else "Stop (everything received stays)",
+            self._blocking,
+        )
+        return [control_bar(self.token, [stop], shown)]
 
     def _refresh_controls(self, position_only: bool = False) -> None:
         """The controls changed (mode, play state, speed): draw them at the next frame."""
@@ -519,7 +495,7 @@ class StreamView(Surface):
     def _on_action(self, action: str, key: str | None, value: Any, fields: dict[str, Any]) -> None:
         if action.startswith("wire-"):
             with self._lock:
-                if self._picture.wire_action(action, value):
+                if self._picture.inspector.click(action, value):
                     self._changed()
             return
         replay = self._replay

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 DONE = "compare-cells-done"
 CELLS = [
-    "from streamscope.core import gallery\nfrom streamscope.widgets import compare, replay",
+    "from streamscope.core.io import gallery\nfrom streamscope.widgets import compare, replay",
     "compare(gallery.conversation('weekend_parallel'), gallery.conversation('weekend_sequential'),"
     " labels=['parallel', 'one at a time'])",
     "hit = await replay(gallery.path('cache_hit'), speed=4)",

@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import expect
 from ui_harness import UI, UI_TIMEOUT_MS, NotebookSession
 
-from streamscope.widgets.conversation import NOBODY
+from streamscope.widgets.loop_view import NOBODY
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +39,9 @@ CLICK_BUDGET_S = 5.0
 SETUP = f"""
 import json
 from IPython.display import display
-from streamscope.core import gallery
-from streamscope.core.loop import ToolLoop
-from streamscope.core.replay_client import AsyncReplayClient, ReplayClient
+from streamscope.core.io import gallery
+from streamscope.core.loop.tool_loop import ToolLoop
+from streamscope.core.io.replay_client import AsyncReplayClient, ReplayClient
 from streamscope.widgets import ConversationView
 
 sent = []
@@ -109,7 +109,7 @@ BLOCKING_CELL = (
     "    error = type(exc).__name__\n"
     "print('OUTCOME-c', json.dumps({'error': error, 'sent': len(sent),\n"
     "      'stop_reason': loop_c.stop_reason,\n"
-    "      'emails': [[r.status, r.content] for t in loop_c.turns for r in t.runs\n"
+    "      'emails': [[r.status, r.content] for t in loop_c.turns for r in t.executions\n"
     "                 if r.name == 'send_email']}))"
 )
 CELLS = [

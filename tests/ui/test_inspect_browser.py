@@ -31,8 +31,8 @@ from ui_harness import (
     static_and_twin,
 )
 
-from streamscope.core import gallery
-from streamscope.core.event_log import PAGE
+from streamscope.core.io import gallery
+from streamscope.core.stream.event_log import PAGE
 
 pytestmark = pytest.mark.browser
 

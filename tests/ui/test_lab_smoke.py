@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import ui_harness
+from conftest import require_browser
 from ui_harness import UI, NotebookSession
 
 pytestmark = pytest.mark.browser
@@ -35,4 +36,4 @@ def test_missing_chromium_skips_locally_and_fails_in_ci(
     monkeypatch.setenv("CI", ci)
     expected = pytest.fail.Exception if outcome == "fail" else pytest.skip.Exception
     with pytest.raises(expected, match="no-chromium"):
-        ui_harness.require_chromium()
+        require_browser()

@@ -17,7 +17,7 @@ import pytest
 from streams import text_stream
 from ui_harness import UI_TIMEOUT_MS, JupyterServer, NotebookSession
 
-from streamscope.core.cassette import write_cassette
+from streamscope.core.io.cassette import write_cassette
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_no_long_task_while_heavy_streams_replay_at_10x(
 ) -> None:
     cells = [
         "import asyncio\nfrom streamscope.widgets import replay\n"
-        "from streamscope.core import gallery\n"
+        "from streamscope.core.io import gallery\n"
         f"print('{READY}')\nawait asyncio.sleep(4)",
         *[f"_ = await replay({name!r}, speed=10)" for name in cassettes],
         "_ = await replay(gallery.path('write_file_200kb'), speed=10)",

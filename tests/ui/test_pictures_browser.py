@@ -28,7 +28,7 @@ from ui_harness import (
     static_and_twin,
 )
 
-from streamscope.core import gallery
+from streamscope.core.io import gallery
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ DONE = "pictures-cells-done"
 
 def test_every_recording_live_equals_static(notebooks: NotebookSession) -> None:
     cells = [
-        "from streamscope.widgets import StreamView\nfrom streamscope.core import gallery\n"
+        "from streamscope.widgets import StreamView\nfrom streamscope.core.io import gallery\n"
         + TWIN_CELL
     ]
     cells += [
@@ -60,7 +60,7 @@ def test_every_recording_live_equals_static(notebooks: NotebookSession) -> None:
 
 
 PERSIST_CELLS = [
-    "from streamscope.widgets import replay\nfrom streamscope.core import gallery",
+    "from streamscope.widgets import replay\nfrom streamscope.core.io import gallery",
     "v = await replay(gallery.path('parallel_tools'), speed=None)",
     "w = await replay(gallery.path('thinking_redacted'), speed=None)",
     f"print('{DONE}')",

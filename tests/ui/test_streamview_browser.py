@@ -27,7 +27,7 @@ from ui_harness import (
     static_and_twin,
 )
 
-from streamscope.core.cassette import write_cassette
+from streamscope.core.io.cassette import write_cassette
 
 pytestmark = pytest.mark.browser
 

@@ -113,7 +113,7 @@ def test_narrow_output_in_notebook_7(notebooks: NotebookSession) -> None:
     page = notebooks.page
     page.set_viewport_size({"width": 800, "height": 1000})
     cells = [
-        "from streamscope.widgets import replay\nfrom streamscope.core import gallery\n"
+        "from streamscope.widgets import replay\nfrom streamscope.core.io import gallery\n"
         "v = await replay(gallery.path('parallel_tools'), speed=None)\nprint('NARROW')"
     ]
     notebooks.run("narrow.ipynb", cells, ui="notebook", wait_for=".ss-static .ss-view")
@@ -137,7 +137,7 @@ def test_narrow_output_in_notebook_7(notebooks: NotebookSession) -> None:
 
 def test_a_scroll_box_shows_there_is_more(notebooks: NotebookSession) -> None:
     cells = [
-        "from streamscope.widgets import StreamView\nfrom streamscope.core import gallery\n"
+        "from streamscope.widgets import StreamView\nfrom streamscope.core.io import gallery\n"
         "v = StreamView()\ndisplay(v)\n"
         "v.consume(gallery.path('write_file_200kb'))\nprint('SCROLL-READY')"
     ]

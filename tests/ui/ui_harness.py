@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import nbformat
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -73,11 +72,6 @@ _KERNEL_IDLE = """
   return !!k && k.status === 'idle';
 }
 """
-
-
-def in_ci() -> bool:
-    """True when the environment says this is CI (a missing browser must fail there)."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def free_port() -> int:
@@ -203,17 +197,6 @@ def chromium_missing_reason() -> str | None:
     if not os.access(CHROMIUM, os.X_OK):
         return f"{CHROMIUM} is not executable"
     return None
-
-
-def require_chromium() -> None:
-    """Skip when Chromium is missing, but fail in CI (``CI`` set): there the browser tests
-    must run, not silently vanish."""
-    reason = chromium_missing_reason()
-    if reason is None:
-        return
-    if in_ci():
-        pytest.fail(f"browser tests must run in CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def launch_chromium(playwright: Any) -> Any:

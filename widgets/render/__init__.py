@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from streamscope.core.pricing import PriceTable
-from streamscope.core.state import StreamState
-from streamscope.widgets.render.conversation import ConversationPicture
+from streamscope.core.pricing.prices import PriceTable
+from streamscope.core.stream.state import StreamState
+from streamscope.widgets.render.loop import ConversationPicture
 from streamscope.widgets.render.page import standalone_document, static_fragment
 from streamscope.widgets.render.regions import RegionStore
 from streamscope.widgets.render.stream import StreamPicture
@@ -29,14 +29,12 @@ def render_stream_html(
     prices: PriceTable | None = None,
     title: str = "streamscope",
     standalone: bool = False,
-    stopped: bool = False,
-    failure: str | None = None,
 ) -> str:
-    """The static picture of ``state``: a notebook fragment, or a whole HTML document."""
+    """The static picture of ``state``: a notebook fragment, or a whole HTML document.
+
+    The picture reads the state and never writes it (a stopped or failed stream says so in
+    ``state.stopped`` / ``state.failure``)."""
     picture = StreamPicture(state, prices=prices, title=title)
-    state.stopped = state.stopped or stopped
-    if failure is not None:
-        state.failure = failure
     store = RegionStore()
     picture.render(store)
     body = store.expand(picture.root_id)

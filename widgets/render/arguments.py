@@ -1,23 +1,6 @@
 """The argument builder of a tool call: its fields as they stream in, and its raw JSON.
 
-:class:`ArgumentTree` renders the parsed (partial) input as a list with one part per
-top-level field. JSON arrives in order, so every field before the one being written is
-final: it is rendered once and kept. Each frame re-renders only the open field. Arrays are
-``<ol start="0">`` (the list numbers are the indices), strings carry their quotes as text,
-a string with newlines shows them as lines (an email body, a file), and the field being
-written is marked ``data-state="streaming"``. Nesting deeper than :data:`MAX_DEPTH` is
-summarized, and so is a container of more than :data:`MAX_LEAVES` values (the raw JSON
-beside it keeps every byte), so rendering never recurses without bound and the markup
-stays near the size of the content.
-
-When the tool's schema is known, a value that breaks it is marked where it stands
-(``data-bad`` and a visible ``⚠`` note with the reason, not colour alone) as soon as the
-reducer finds it; a violation of the arguments object itself (a missing required field) is
-a line at the end of the list. A violation that lands in a field already rendered re-renders
-that field only.
-
-:class:`TextChunks` renders a growing text (raw JSON, thinking) as fixed-size chunks, so a
-frame re-renders only the last one however long the text gets.
+How it works: ``docs/internals.md``, section ``streamscope.widgets.render.arguments``.
 """
 
 from __future__ import annotations
@@ -26,8 +9,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from streamscope.core.partial_json import MISSING
-from streamscope.core.validation import Violation
+from streamscope.core.json.partial import MISSING
+from streamscope.core.schema.validation import Violation
 from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.markup import e, pre
 from streamscope.widgets.render.regions import slot

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streamscope.core.blocks import (
+from streamscope.core.stream.blocks import (
     Block,
     GenericBlock,
     RedactedThinkingBlock,

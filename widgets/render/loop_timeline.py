@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from streamscope.core.turns import ToolRun, Turn
+from streamscope.core.loop.records import ToolExecution, Turn
 from streamscope.widgets.render.format import fmt_seconds, plural
 from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.timeline import axis_end, tick_label
@@ -27,7 +27,7 @@ INSTANT = 0.05
 """Seconds of tool time below which a turn's runs get no figure (canned tools)."""
 
 
-def parallel_figure(runs: Sequence[ToolRun]) -> str | None:
+def parallel_figure(runs: Sequence[ToolExecution]) -> str | None:
     """``"3 tools: 1.60 s wall for 4.30 s of tool time (2.7x)"``, or None (fewer than two
     runs that ran, or runs that together took under :data:`INSTANT`)."""
     spans = [
@@ -60,7 +60,9 @@ def _track(segments: list[tuple[float, float, str]], end: float) -> str:
     )
 
 
-def _run_segments(run: ToolRun, origin: float, now: float | None) -> list[tuple[float, float, str]]:
+def _run_segments(
+    run: ToolExecution, origin: float, now: float | None
+) -> list[tuple[float, float, str]]:
     history = list(run.history)
     out: list[tuple[float, float, str]] = []
     for k, (status, at) in enumerate(history):
@@ -88,14 +90,14 @@ def loop_timeline(turns: Sequence[Turn], origin: float | None, now: float | None
                 ends.append(span[1])
                 times = f"{fmt_seconds(span[0])} → {fmt_seconds(span[1])}"
                 rows.append((f"Turn {turn.number}", "turn", [span], times))
-        for run in turn.runs:
+        for run in turn.executions:
             segments = _run_segments(run, origin, now)
             ends.extend(stop for _, stop, _ in segments)
             times = run.status
             if run.duration is not None:
                 times = f"{run.status}, ran {fmt_seconds(run.duration)}"
             rows.append((f"  {run.name}", "run", segments, times))
-        figure = parallel_figure(turn.runs)
+        figure = parallel_figure(turn.executions)
         if figure:
             rows.append((figure, "figure", [], ""))
     if now is not None:

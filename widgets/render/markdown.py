@@ -1,20 +1,6 @@
 """Assistant text as HTML: markdown-it-py, configured once, rendered one top-level block at a time.
 
-The configuration: CommonMark with GFM tables and strikethrough, raw HTML off (it shows as
-text), links only for http(s) and mailto (anything else stays literal text), images never
-loaded (an image becomes a link to it, labelled with its alt text), headings shifted down
-two levels (a reply's ``#`` is an ``<h3>`` inside a notebook), tables in a scroll box.
-
-:class:`MarkdownStream` renders a growing text the way Textual's MarkdownStream does:
-appending text can only change the last top-level block (a paragraph may turn into a
-table), so the blocks before it are rendered once and frozen, and each frame re-parses from
-the start of the open block only. When the text is complete it is rendered whole once, so
-the final picture is exactly markdown-it-py's render of the whole text (reference links
-defined late included).
-
-A block nested deeper than markdown-it's nesting limit would lose its innermost content
-(markdown-it drops it); such a block is shown as its source text instead, so nothing the
-model wrote is lost.
+How it works: ``docs/internals.md``, section ``streamscope.widgets.render.markdown``.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from streamscope.core.blocks import ThinkingBlock
-from streamscope.core.pricing import DEFAULT_PRICES, PriceTable, estimate_cost
-from streamscope.core.state import StreamState
-from streamscope.core.usage import Usage
+from streamscope.core.pricing.prices import DEFAULT_PRICES, PriceTable, estimate_cost
+from streamscope.core.stream.blocks import ThinkingBlock
+from streamscope.core.stream.state import StreamState
+from streamscope.core.stream.usage import Usage
 from streamscope.widgets.render.format import (
     DASH,
     fmt_int,

@@ -1,20 +1,6 @@
 """Regions: a picture as named pieces, and the smallest message that brings a page up to date.
 
-A picture is a tree of regions. A region is an ordered list of *parts*, each an HTML string
-sanitized whole (one top-level Markdown block, one tool argument, one chunk of raw JSON,
-one panel section...). A part may hold *slots*: empty elements whose last attribute is
-``data-ss-region="ID"``, which the region ``ID`` fills. Region ids starting with ``ctl:``
-hold controls (buttons, selects): the live page shows them, the static picture leaves them
-out.
-
-The :class:`RegionStore` remembers what the page was sent. :meth:`RegionStore.update`
-compares a region's new parts with the old ones and returns an *op*: each part that changed
-is sent as a splice of its old text (how many UTF-16 code units to drop from its end, and
-the new tail). A growing paragraph therefore costs only its new characters, four parallel
-tool calls cost their four tails, and the page re-parses only the parts that changed.
-
-:meth:`RegionStore.expand` joins the tree into one HTML string: the static picture is that
-string, so it shows exactly what the live page shows, controls aside.
+How it works: ``docs/internals.md``, section ``streamscope.widgets.render.regions``.
 """
 
 from __future__ import annotations

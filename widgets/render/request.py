@@ -1,7 +1,7 @@
 """The request box of a stream's picture: the request that opened it, as code to send again.
 
 A closed ``<details>`` under the wire inspector: opened, it shows the request as a Python
-SDK call and as a curl command (:func:`streamscope.core.resend.request_code`; the key is read
+SDK call and as a curl command (:func:`streamscope.core.io.resend.request_code`; the key is read
 from the environment, never written), each with a Copy button while the view is live. The
 static picture keeps the code as text to select. A request larger than :data:`SHOWN_LIMIT`
 (a long conversation) is not drawn: the box says so and names ``request_code``.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streamscope.core.resend import request_code
-from streamscope.core.state import StreamState
+from streamscope.core.io.resend import request_code
+from streamscope.core.stream.state import StreamState
 from streamscope.widgets.render.format import fmt_bytes
 from streamscope.widgets.render.markup import SEP, e, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot

@@ -1,18 +1,6 @@
 """The picture of one stream: every region of a StreamView, re-rendered where a Change landed.
 
-:class:`StreamPicture` is the only place that knows what a stream looks like. Its regions
-(ids under its ``prefix``):
-
-- ``view``: the frame: header (title, model, status, the controls' slot) and the body's
-  slots;
-- ``lanes``: one part per lane (consecutive tool calls share a row, side by side);
-- ``lane/N`` and below: each block's body (see :mod:`.lanes`);
-- ``timeline`` and ``final``: the timeline and the final panel.
-
-:meth:`StreamPicture.note` takes each :class:`~streamscope.core.changes.Change` (cheap: a
-set insertion); :meth:`StreamPicture.render` re-renders only the lanes of blocks that
-changed, plus the small regions, into a :class:`~.regions.RegionStore` and returns the ops
-that bring a page up to date. The static picture is the store expanded.
+How it works: ``docs/internals.md``, section ``streamscope.widgets.render.stream``.
 """
 
 from __future__ import annotations
@@ -21,12 +9,12 @@ import re
 import uuid
 from typing import Any
 
-from streamscope.core.blocks import Block, ToolUseBlock
-from streamscope.core.changes import Change
-from streamscope.core.event_log import EventLog
-from streamscope.core.pricing import PriceTable
-from streamscope.core.state import StreamState
-from streamscope.core.status import FINAL_STREAM_STATUSES, StreamStatus
+from streamscope.core.pricing.prices import PriceTable
+from streamscope.core.stream.blocks import Block, ToolUseBlock
+from streamscope.core.stream.changes import Change
+from streamscope.core.stream.state import StreamState
+from streamscope.core.stream.status import FINAL_STREAM_STATUSES, StreamStatus
+from streamscope.widgets.inspector import WireFilter, WireInspector
 from streamscope.widgets.render.format import fmt_clock, plural
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
@@ -41,7 +29,6 @@ from streamscope.widgets.render.timeline import (
     timeline_span,
 )
 from streamscope.widgets.render.wire import (
-    WireFilter,
     wire_controls,
     wire_frame,
     wire_ids,
@@ -84,6 +71,7 @@ class StreamPicture:
         prices: PriceTable | None = None,
         title: str = "streamscope",
         uid: str | None = None,
+        inspector: WireInspector | None = None,
     ) -> None:
         self.state = state
         self.prefix = prefix
@@ -107,9 +95,9 @@ class StreamPicture:
         self._structural = True
         self._figures_at: float | None = None
         self._figures_dirty: set[int] = set()
-        self.log = EventLog()
-        """Every event as it arrived (bounded), for the wire inspector."""
-        self.wire = WireFilter()
+        self.inspector = inspector if inspector is not None else WireInspector()
+        """The wire inspector's log and filter (the view that owns them records and clicks)."""
+        self._marked_drawn: int | None = None
         self.token = ""
         """The view's token: live buttons in the picture carry it."""
         self._wire_cache: dict[tuple[int, bool, str], str] = {}
@@ -153,7 +141,7 @@ class StreamPicture:
         """Forget what was rendered (the regions were dropped: a folded turn of a long loop)
         and the events kept for the wire inspector (their counts stay): the next render
         starts over from the state."""
-        self.log.forget()
+        self.inspector.log.forget()
         self._wire_cache.clear()
         self._lanes.clear()
         self._heads.clear()
@@ -208,6 +196,9 @@ class StreamPicture:
         latest = now if now is not None else state.last_event_at
         beat = wall if wall is not None else latest
         self._figures_dirty |= dirty
+        if self.inspector.shown.marked != self._marked_drawn:  # drawn at once, not at 1 Hz
+            self._marked_drawn = self.inspector.shown.marked
+            self._structural = True
         figures = (
             final
             or everything
@@ -294,59 +285,36 @@ class StreamPicture:
 
     # ------------------------------------------------------------------ the wire
 
-    def record(self, event: Any, at: float | None) -> None:
-        """Log an event for the wire inspector (cheap: nothing is serialized)."""
-        self.log.add(event, at)
-
     def _live_token(self, final: bool) -> str:
         """The token buttons carry, while the view is live (a final picture has none)."""
         return self.token if not final else ""
 
     def _marked_at(self, origin: float | None) -> float | None:
-        number = self.wire.marked
+        number = self.inspector.shown.marked
         if number is None or origin is None:
             return None
-        for item in self.log.events:
+        for item in self.inspector.log.events:
             if item.number == number:
                 return None if item.at is None else item.at - origin
         return None
 
     def _render_wire(self, put: Any, final: bool, origin: float | None) -> None:
         frame_id, controls_id, list_id = wire_ids(self.prefix)
-        if not self.log.total:
+        log = self.inspector.log
+        if not log.total:
             put(frame_id, [])
             return
-        put(frame_id, [wire_frame(self.log, self.prefix, self.anchor(-1))])
-        put(f"{self.prefix}wire-count", [f"<span>{plural(self.log.total, 'event')}</span>"])
+        put(frame_id, [wire_frame(log, self.prefix, self.anchor(-1))])
+        put(f"{self.prefix}wire-count", [f"<span>{plural(log.total, 'event')}</span>"])
         # the static picture carries the first page, unfiltered
-        shown = self.wire if not final else WireFilter(page=0)
+        shown = self.inspector.shown if not final else WireFilter(page=0)
         token = self._live_token(final)
-        put(controls_id, wire_controls(self.log, shown, self.prefix, token) if token else [])
+        put(controls_id, wire_controls(log, shown, self.prefix, token) if token else [])
         anchors = {b.index: self.anchor(b.index) for b in self.state.blocks}
         put(
             list_id,
-            wire_page(self.log, shown, origin, self.prefix, token, anchors, self._wire_cache),
+            wire_page(log, shown, origin, self.prefix, token, anchors, self._wire_cache),
         )
-
-    def wire_action(self, action: str, value: Any) -> bool:
-        """A click in the wire inspector (or on a bar or a lane's number); True if handled."""
-        wire = self.wire
-        text = "" if value is None else str(value)
-        if action == "wire-block":
-            wire.index = int(text) if text.lstrip("-").isdigit() else None
-            wire.page = None
-        elif action == "wire-type":
-            wire.kind = text or None
-            wire.page = None
-        elif action == "wire-page":
-            wire.page = int(text) if text.isdigit() else None
-        elif action == "wire-mark":
-            wire.marked = int(text) if text.isdigit() else None
-        else:
-            return False
-        if action == "wire-mark":  # the timeline's figures are drawn at once, not at 1 Hz
-            self._structural = True
-        return True
 
     def _lane(self, block: Block) -> Lane:
         lane = self._lanes.get(block.index)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from streamscope.core.blocks import Block
+from streamscope.core.stream.blocks import Block
 from streamscope.widgets.render.format import fmt_seconds
 from streamscope.widgets.render.lanes import KIND_LABELS, block_label
 from streamscope.widgets.render.markup import e

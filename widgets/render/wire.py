@@ -1,39 +1,17 @@
 """The wire inspector: the events of a stream as they arrived, a page at a time.
 
-A ``<details>`` under the timeline (closed: its list is sent to a page only once opened)
-lists events with their number, time since the request, type, block, size and the delta's
-text or JSON fragment: where a student sees the ``content_block_delta`` events of parallel
-tool calls interleave. Filters by block and by type and the pager are controls (live only);
-a click on an event's number scrolls to its lane and marks its moment on the timeline; a
-click on a timeline bar or a lane's number shows that block's events.
-
-Regions: ``wire`` (the frame, with the counts), ``ctl:wire-ctl`` (filters and pager) and
-``lazy:wire/list`` (the page). Pages are fixed (events 1-50, 51-100...), so the page being
-filled only grows: one part per event, each rendered once. The static picture carries the
-first page only.
+How it works: ``docs/internals.md``, section ``streamscope.widgets.render.wire``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from streamscope.core.event_log import EventLog, WireEvent
+from streamscope.core.stream.event_log import EventLog, WireEvent
+from streamscope.widgets.inspector import WireFilter
 from streamscope.widgets.render.format import fmt_bytes, fmt_seconds
 from streamscope.widgets.render.markup import SEP, attr, e
 from streamscope.widgets.render.regions import CONTROL_PREFIX, LAZY_PREFIX, slot
 
-__all__ = ["WireFilter", "live_button", "wire_controls", "wire_frame", "wire_ids", "wire_page"]
-
-
-@dataclass
-class WireFilter:
-    """What the inspector shows: a block, a type, a page (None: follow the newest)."""
-
-    index: int | None = None
-    kind: str | None = None
-    page: int | None = None
-    marked: int | None = None
-    """The event whose moment the timeline marks."""
+__all__ = ["live_button", "wire_controls", "wire_frame", "wire_ids", "wire_page"]
 
 
 def live_button(
