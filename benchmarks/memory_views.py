@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "ui")]
+sys.path[:0] = [str(REPO / "scripts"), str(REPO / "tests" / "ui")]
 
 from streams import message_end, message_start, parallel_tools_stream, text_events  # noqa: E402
 
@@ -107,7 +107,7 @@ def kernel() -> None:
 
 BROWSER_CELLS = [
     "import asyncio, sys\n"
-    f"sys.path[:0] = [{str(REPO / 'benchmarks')!r}, {str(REPO / 'tests')!r}]\n"
+    f"sys.path[:0] = [{str(REPO / 'benchmarks')!r}, {str(REPO / 'scripts')!r}]\n"
     "from memory_views import long_stream, loop_turns, TURNS\n"
     "from streamscope.core import AsyncReplayClient, ToolLoop\n"
     "from streamscope.widgets import ConversationView, StreamView\n"

@@ -117,7 +117,7 @@ print("the state keeps:   ", state.usage)
 
 # %% [markdown]
 # The estimated cost uses Anthropic's list prices (see
-# `streamscope.core.DEFAULT_PRICES.as_of`); the thinking tokens are billed as output.
+# `streamscope.core.pricing.prices.DEFAULT_PRICES.as_of`); the thinking tokens are billed as output.
 
 # %%
 cost = estimate_cost(state.usage, state.model)

@@ -26,7 +26,7 @@
 
 # %%
 from streamscope.core import StreamState, estimate_cost, gallery
-from streamscope.core.loop.tool_loop import sum_usage
+from streamscope.core.stream.usage import sum_usage
 from streamscope.widgets import replay
 
 # %% [markdown]
@@ -127,6 +127,6 @@ total = sum_usage(state.usage for state in states)
 print(f"whole loop: hit rate {total.cache_hit_rate:.1%}")
 
 # %% [markdown]
-# Prices change: `streamscope.core.DEFAULT_PRICES` says when its prices were taken
+# Prices change: `streamscope.core.pricing.prices.DEFAULT_PRICES` says when its prices were taken
 # (`DEFAULT_PRICES.as_of`), and `PriceTable.with_overrides(...)` lets you use your
 # own; pass the table to `StreamView(prices=...)` to see it in the final panel.

@@ -30,20 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # the stream generator is a test helper, not shipped
-
-from synthetic import (  # noqa: E402
+from streams import (
     StreamBuilder,
     TimedEvent,
     estimate_tokens,
     write_synthetic_cassette,
 )
 
-from streamscope.core.stream.blocks import ToolUseBlock  # noqa: E402
-from streamscope.core.stream.state import StreamState  # noqa: E402
+from streamscope.core.stream.blocks import ToolUseBlock
+from streamscope.core.stream.state import StreamState
 
-DEFAULT_OUT = REPO / "core" / "recordings"
+REPO = Path(__file__).resolve().parents[1]
+
+DEFAULT_OUT = REPO / "core" / "io" / "recordings"
 CREATED = "2025-11-03T09:00:00.000Z"
 # The label the recordings carry. It names the generator's old home (now tests/synthetic.py)
 # and stays as is so that regenerating gives byte-identical files.
@@ -1771,7 +1770,7 @@ def _weekend_call(b: StreamBuilder, city: str) -> None:
 
 def _next_input(input_tokens: int, previous: StreamBuilder, results: list[dict[str, Any]]) -> int:
     """A turn's input: the previous turn's input, its output, and the results sent back."""
-    return (
+    return int(
         input_tokens
         + _final_usage(previous)["output_tokens"]
         + sum(estimate_tokens(json.dumps(r)) + 12 for r in results)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests" / "ui"), str(REPO / "tests")]
+sys.path[:0] = [str(REPO / "tests" / "ui")]
 
 from streams import held_recording  # noqa: E402
 from ui_harness import CHROMIUM, NotebookSession, launch_chromium, run_jupyter_lab  # noqa: E402

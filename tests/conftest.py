@@ -19,8 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 RECORDED = REPO.parent / "shared" / "fixtures" / "recorded"
 """Real recorded streams from other projects (``../shared/fixtures/recorded``), read in place."""
 UI = Path(__file__).resolve().parent / "ui"
+SCRIPTS = REPO / "scripts"
 
-sys.path[:0] = [p for p in (str(UI),) if p not in sys.path]  # tests/ui's harness
+# tests/ui's harness, and the one stream synthesiser (scripts/streams, shared with the scripts)
+sys.path[:0] = [p for p in (str(UI), str(SCRIPTS)) if p not in sys.path]
 
 from ui_harness import (  # noqa: E402
     UI_TIMEOUT_MS,

@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from synthetic import StreamBuilder, estimate_tokens, write_synthetic_cassette
+from streams import StreamBuilder, estimate_tokens, write_synthetic_cassette
 
 from streamscope.core.io import gallery
 from streamscope.core.io.cassette import read_cassette

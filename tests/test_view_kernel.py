@@ -114,7 +114,7 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
     try:
         setup = k.execute(
             "import sys, time, json\n"
-            f"sys.path[:0] = [{str(REPO / 'benchmarks')!r}, {str(REPO / 'tests')!r}]\n"
+            f"sys.path[:0] = [{str(REPO / 'benchmarks')!r}, {str(REPO / 'scripts')!r}]\n"
             "from heavy_message import heavy_message_events, content_bytes\n"
             "from streamscope.widgets import StreamView\n"
             "from streamscope.core import read_events\n"

@@ -28,7 +28,7 @@ from streamscope.core.io.sources import (
 from streamscope.core.json.codec import dumps_exact
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.changes import Change
-from streamscope.core.stream.errors import StreamAPIError
+from streamscope.core.stream.errors import StreamAPIError, exception_text
 from streamscope.core.stream.state import StreamState
 from streamscope.widgets._hosts import MARIMO_CLICKS
 from streamscope.widgets.render.controls import Button, ReplayControls, control_bar
@@ -47,11 +47,6 @@ BLOCKED_STOP = (
     "Use `await view.consume_async(...)` to be able to stop; or interrupt the kernel."
 )
 MARIMO_STOP = MARIMO_CLICKS + " Interrupt the kernel to stop."
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class StreamView(Surface):
@@ -203,7 +198,7 @@ class StreamView(Surface):
             self._end(stopped=True)
             raise
         except BaseException as exc:
-            self._end(failure=_describe(exc))
+            self._end(failure=exception_text(exc))
             raise
         self.message_stream = events.message_stream
         self._learn_request(events)
@@ -304,7 +299,7 @@ class StreamView(Surface):
         exc = task.exception()
         if exc is not None:
             await self._aclose(events)
-            self._end(failure=_describe(exc))
+            self._end(failure=exception_text(exc))
             raise exc
         if events is not None:
             self.message_stream = events.message_stream

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from streamscope.core.io.runs import turns_of
+from streamscope.core.json.clip import short_json
 from streamscope.core.pricing.prices import PriceTable, estimate_cost
 from streamscope.core.schema.validation import JSONPath, Violation, format_path, json_equal
 from streamscope.core.stream.blocks import TextBlock, ToolUseBlock
@@ -44,7 +44,6 @@ __all__ = [
     "diff_calls",
     "diff_text",
     "format_change",
-    "short_json",
     "summarize",
 ]
 
@@ -545,15 +544,6 @@ def _table(comparison: Comparison) -> str:
         lines += ["", f"answer, {diff.before_label} → {diff.after_label}:"]
         lines.append("  the same text" if diff.same else diff.unified.rstrip("\n"))
     return "\n".join(lines)
-
-
-def short_json(value: Any, limit: int = 60) -> str:
-    """A value as JSON text, clipped to ``limit`` characters."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- compare

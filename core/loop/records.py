@@ -12,6 +12,7 @@ failed, denied, timed out, stopped), with the time each was entered, its timing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streamscope.core.stream.changes import Change
+from streamscope.core.stream.errors import exception_text
 from streamscope.core.stream.problems import Problem
 from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.status import ExecutionStatusWord
@@ -35,11 +37,10 @@ __all__ = [
     "LoopObserver",
     "ToolExecution",
     "Turn",
-    "TurnHistory",
+    "TurnDriver",
     "apply_event",
     "as_decision",
     "await_stoppable",
-    "failure_text",
     "notify_observers",
 ]
 
@@ -249,10 +250,87 @@ class LoopObserver:
         ``stopped``."""
 
 
-class TurnHistory:
-    """What a driver of turns (a ToolLoop, a RunnerWatch) says of its last run's ``turns``."""
+class TurnDriver:
+    """The lifecycle shared by what drives turns (a ToolLoop, a RunnerWatch): one run at a
+    time, a stop that any thread may ask for, observers told of each step, and what the
+    last run's ``turns`` used."""
 
     turns: list[Turn]
+    observers: list[Any]
+
+    def _init_driver(self, observer: Any = None) -> None:
+        self.observers = []
+        if observer is not None:
+            self.observers.extend(observer if isinstance(observer, (list, tuple)) else [observer])
+        self.turns = []
+        self.failure: str | None = None
+        """The exception that ended the last run, as text (None when it did not fail)."""
+        self.stop_reason: str | None = None
+        self.observer_errors: list[tuple[str, BaseException]] = []
+        self._stop = threading.Event()
+        self._running = False
+        self._aloop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def running(self) -> bool:
+        """True from the start of a run to its end."""
+        return self._running
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once :meth:`stop` was asked for (until the next run starts)."""
+        return self._stop.is_set()
+
+    @property
+    def event_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The asyncio loop an async run is running on, or None outside one.
+
+        A view can tell from it whether button clicks can reach the kernel: they are
+        handled only while a cell awaits the run (measured with ipykernel 7).
+        """
+        return self._aloop
+
+    def stop(self) -> None:
+        """Ask the run to stop (see the subclass for what stops). Thread-safe."""
+        self._stop.set()
+        self._stopping()
+        loop = self._aloop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._wake)
+
+    def _stopping(self) -> None:
+        """Called by :meth:`stop` on the caller's thread, before the event loop is woken."""
+
+    def _wake(self) -> None:
+        """Called on the run's event loop after :meth:`stop`: cancel what waits there."""
+
+    def notify(self, method: str, *args: Any) -> None:
+        """Tell every observer ``method(*args)`` (an observer that raises is logged, not raised)."""
+        notify_observers(self, self.observers, self.observer_errors, method, *args)
+
+    def _start(self) -> None:
+        """A run begins: refused while one runs; the last run's record is cleared."""
+        if self._running:
+            raise RuntimeError(f"this {type(self).__name__} is already running")
+        self.turns = []
+        self.stop_reason = None
+        self.failure = None
+        self._stop.clear()
+
+    def _started(self) -> None:
+        self._running = True
+        self.notify("loop_started", self)
+
+    def _end(self) -> None:
+        self._running = False
+        self.notify("loop_finished", self)
+
+    def _ended_by(self, exc: BaseException) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = "error" if isinstance(exc, Exception) else "interrupted"
+        if isinstance(exc, Exception) and self.failure is None:
+            self.failure = exception_text(exc)
 
     @property
     def usage(self) -> Usage:
@@ -261,7 +339,7 @@ class TurnHistory:
 
     @property
     def executions(self) -> list[ToolExecution]:
-        """Every tool run of the last run, in order."""
+        """Every tool execution of the last run, in order."""
         return [run for turn in self.turns for run in turn.executions]
 
 
@@ -308,9 +386,3 @@ async def await_stoppable(task: asyncio.Future[Any], stop: threading.Event) -> b
             raise
         return True
     return False
-
-
-def failure_text(exc: BaseException) -> str:
-    """How a failed run says why: the exception's type, and its text when it has one."""
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

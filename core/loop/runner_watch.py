@@ -6,8 +6,6 @@ How it works: ``docs/internals.md``, section ``streamscope.core.loop.runner_watc
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,11 +15,9 @@ from streamscope.core.json.plain import dump_model
 from streamscope.core.loop.records import (
     ToolExecution,
     Turn,
-    TurnHistory,
+    TurnDriver,
     apply_event,
     await_stoppable,
-    failure_text,
-    notify_observers,
 )
 from streamscope.core.stream.state import StreamState
 from streamscope.core.wire.request import request_of
@@ -70,7 +66,7 @@ def _check_streaming(runner: object) -> None:
         raise TypeError(NOT_STREAMING_MESSAGE)
 
 
-class RunnerWatch(TurnHistory):
+class RunnerWatch(TurnDriver):
     """Drive an SDK tool runner (``stream=True``) and tell loop observers what it does.
 
 
@@ -98,50 +94,19 @@ class RunnerWatch(TurnHistory):
             )
         _check_streaming(runner)
         self.runner = runner
-        self.observers: list[Any] = []
-        if observer is not None:
-            self.observers.extend(observer if isinstance(observer, (list, tuple)) else [observer])
-        self.turns: list[Turn] = []
+        self._init_driver(observer)
         self._tools: Any = None
         """The tools of the run's requests (a thread's later requests omit them)."""
-        self.stop_reason: str | None = None
-        self.failure: str | None = None
-        """Why the run failed (the exception, as text), or None (as ``ToolLoop.failure``)."""
         self.final_message: Any = None
         """The SDK message of the last turn that streamed to its end."""
-        self.observer_errors: list[tuple[str, BaseException]] = []
-        self._stop = threading.Event()
-        self._running = False
-        self._aloop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Future[Any] | None = None
 
     # ------------------------------------------------------------------ reading
 
     @property
-    def running(self) -> bool:
-        return self._running
-
-    @property
     def is_async(self) -> bool:
         """True for a runner made from ``AsyncAnthropic`` (driven by ``arun``)."""
         return not _is_sync_runner(self.runner)
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def event_loop(self) -> asyncio.AbstractEventLoop | None:
-        """The asyncio loop ``arun`` runs on, or None (a view hears clicks only then)."""
-        return self._aloop
-
-    def stop(self) -> None:
-        """Stop watching and close the runner (see the module docstring). Thread-safe."""
-        self._stop.set()
-        loop = self._aloop
-        if loop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(self._wake)
 
     def _wake(self) -> None:
         task = self._task
@@ -150,24 +115,11 @@ class RunnerWatch(TurnHistory):
 
     # ------------------------------------------------------------------ shared steps
 
-    def notify(self, method: str, *args: Any) -> None:
-        """Tell every observer ``method(*args)`` (an observer that raises is logged, not raised)."""
-        notify_observers(self, self.observers, self.observer_errors, method, *args)
-
     def _begin(self) -> None:
-        if self._running:
-            raise RuntimeError("this RunnerWatch is already running")
-        self.turns = []
+        self._start()
         self._tools = None
-        self.stop_reason = None
-        self.failure = None
         self.final_message = None
-        self._running = True
-        self.notify("loop_started", self)
-
-    def _end(self) -> None:
-        self._running = False
-        self.notify("loop_finished", self)
+        self._started()
 
     def _open_turn(self, stream: Any, started: float) -> Turn:
         if not hasattr(stream, "get_final_message"):
@@ -245,12 +197,6 @@ class RunnerWatch(TurnHistory):
                 run.error = STOPPED
                 run.mark("stopped", STOPPED)
                 self.notify("tool_finished", run)
-
-    def _ended_by(self, exc: BaseException) -> None:
-        if self.stop_reason is None:
-            self.stop_reason = "error" if isinstance(exc, Exception) else "interrupted"
-        if isinstance(exc, Exception) and self.failure is None:
-            self.failure = failure_text(exc)
 
     def _last_reason(self) -> str:
         last = self.turns[-1] if self.turns else None

@@ -26,6 +26,7 @@ from streamscope.core.loop.records import (
     Turn,
     as_decision,
 )
+from streamscope.core.stream.errors import exception_text
 from streamscope.core.tools.tool import (
     Tool,
     ToolInputError,
@@ -501,7 +502,7 @@ class Batch:
         else:
             run.exception = exc
             run.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            text = exception_text(exc)
             if isinstance(exc, (Exception, asyncio.CancelledError)):
                 set_result(run, "failed", text)
             else:  # KeyboardInterrupt, SystemExit...: the whole loop is interrupted

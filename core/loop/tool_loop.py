@@ -15,7 +15,6 @@ import inspect
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -31,12 +30,10 @@ from streamscope.core.loop.records import (
     LoopObserver,
     ToolExecution,
     Turn,
-    TurnHistory,
+    TurnDriver,
     apply_event,
     as_decision,
     await_stoppable,
-    failure_text,
-    notify_observers,
 )
 from streamscope.core.loop.scheduler import ASYNC_APPROVER_MESSAGE as ASYNC_APPROVER_MESSAGE
 from streamscope.core.loop.scheduler import (
@@ -147,7 +144,7 @@ Approver = Callable[[ToolCall], Any]
 # --------------------------------------------------------------------------- the loop
 
 
-class ToolLoop(TurnHistory):
+class ToolLoop(TurnDriver):
     """Runs a tool-using conversation with the Messages API (see the module docstring).
 
     Parameters
@@ -259,9 +256,12 @@ class ToolLoop(TurnHistory):
         self.require_approval: frozenset[str] = self._gated(require_approval)
         self.approve = approve
         self.max_turns = max_turns
-        self.observers: list[Any] = []
-        if observer is not None:
-            self.observers.extend(observer if isinstance(observer, (list, tuple)) else [observer])
+        self._init_driver(observer)
+        self.stop_reason: str | None = None
+        """Why the last run ended: the model's stop reason (``end_turn``, ``max_tokens``,
+        ``stop_sequence``, ``refusal``...), ``max_turns``, ``stopped``, ``error`` (an
+        exception) or ``interrupted`` (``KeyboardInterrupt``, ``SystemExit``, a cancelled
+        ``arun``...)."""
         if on_event or on_turn_start or on_tool_execution:
             self.observers.append(_Callbacks(on_event, on_turn_start, on_tool_execution))
         self.method = method
@@ -270,20 +270,8 @@ class ToolLoop(TurnHistory):
         self.request_kwargs = request_kwargs
         self.messages: list[Any] = []
         """The conversation so far (kept when a run fails)."""
-        self.turns: list[Turn] = []
-        self.failure: str | None = None
-        """The exception that ended the last run, as text (None when it did not fail)."""
-        self.stop_reason: str | None = None
-        """Why the last run ended: the model's stop reason (``end_turn``, ``max_tokens``,
-        ``stop_sequence``, ``refusal``...), ``max_turns``, ``stopped``, ``error`` (an
-        exception) or ``interrupted`` (``KeyboardInterrupt``, ``SystemExit``, a cancelled
-        ``arun``...)."""
-        self.observer_errors: list[tuple[str, BaseException]] = []
         self._initial_count = 0
         self._requests = 0
-        self._stop = threading.Event()
-        self._running = False
-        self._aloop: asyncio.AbstractEventLoop | None = None
         self._astop: asyncio.Event | None = None
         self._consume_task: asyncio.Future[None] | None = None
         self._stop_signal: concurrent.futures.Future[None] = concurrent.futures.Future()
@@ -329,23 +317,6 @@ class ToolLoop(TurnHistory):
         """The messages the last run appended."""
         return self.messages[self._initial_count :]
 
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def event_loop(self) -> asyncio.AbstractEventLoop | None:
-        """The asyncio loop ``arun`` is running on, or None outside ``arun``.
-
-        A view can tell from it whether button clicks can reach the kernel: they are
-        handled only while a cell awaits ``arun`` (measured with ipykernel 7).
-        """
-        return self._aloop
-
     def stop(self) -> None:
         """Ask the loop to stop; ``run()``/``arun()`` return within about a second.
 
@@ -356,13 +327,11 @@ class ToolLoop(TurnHistory):
         without a result gets an ``is_error`` result that says it was stopped, so the
         conversation stays complete. Thread-safe.
         """
-        self._stop.set()
+        super().stop()
+
+    def _stopping(self) -> None:
         with contextlib.suppress(concurrent.futures.InvalidStateError):
             self._stop_signal.set_result(None)
-        loop = self._aloop
-        if loop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(self._wake)
 
     def _wake(self) -> None:
         if self._astop is not None:
@@ -372,10 +341,6 @@ class ToolLoop(TurnHistory):
             task.cancel()
 
     # ------------------------------------------------------------------ shared steps
-
-    def notify(self, method: str, *args: Any) -> None:
-        """Tell every observer ``method(*args)`` (an observer that raises is logged, not raised)."""
-        notify_observers(self, self.observers, self.observer_errors, method, *args)
 
     def current_approver(self) -> Approver | None:
         """Who answers approvals now: ``approve=``, else the first observer that asks."""
@@ -396,29 +361,19 @@ class ToolLoop(TurnHistory):
         return is_async_callable(self._resource().create)
 
     def _begin(self, messages: str | Sequence[Any]) -> None:
-        if self._running:
-            raise RuntimeError("this ToolLoop is already running")
+        self._start()
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         self.messages = list(messages)
         self._initial_count = len(self.messages)
-        self.turns = []
-        self.stop_reason = None
-        self.failure = None
         self._requests = 0
-        self._stop.clear()
         self._stop_signal = concurrent.futures.Future()
         if self.require_approval and self.current_approver() is None:
             raise ValueError(
                 f"tools {sorted(self.require_approval)} require approval, but there is no "
                 "approve= callable and no observer with approval_needed()"
             )
-        self._running = True
-        self.notify("loop_started", self)
-
-    def _end(self) -> None:
-        self._running = False
-        self.notify("loop_finished", self)
+        self._started()
 
     def _should_stop(self) -> str | None:
         if self._stop.is_set():
@@ -607,12 +562,6 @@ class ToolLoop(TurnHistory):
         message = {"role": "user", "content": [run.to_block() for run in turn.executions]}
         turn.tool_results = message
         self.messages.append(message)
-
-    def _ended_by(self, exc: BaseException) -> None:
-        if self.stop_reason is None:
-            self.stop_reason = "error" if isinstance(exc, Exception) else "interrupted"
-        if isinstance(exc, Exception) and self.failure is None:
-            self.failure = failure_text(exc)
 
     # ------------------------------------------------------------------ sync
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["StreamAPIError"]
+__all__ = ["StreamAPIError", "exception_text"]
 
 
 class StreamAPIError(Exception):
@@ -25,3 +25,9 @@ class StreamAPIError(Exception):
         message = error.get("message")
         self.message = str(message) if message is not None else ""
         super().__init__(f"{self.error_type}: {self.message}" if self.message else self.error_type)
+
+
+def exception_text(exc: BaseException) -> str:
+    """How a failure says why: the exception's type, and its text when it has one."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -19,8 +19,8 @@ from streamscope.core.comparison.runs import (
     ComparisonRow,
     TextDiff,
     format_change,
-    short_json,
 )
+from streamscope.core.json.clip import short_json
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.state import StreamState
 from streamscope.widgets.render.format import plural

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamscope.core.json.clip import clip
 from streamscope.core.loop.records import ToolExecution, Turn
 from streamscope.core.pricing.prices import DEFAULT_PRICES, estimate_cost
 from streamscope.core.stream.usage import sum_usage
@@ -47,10 +48,6 @@ def _json(value: Any, indent: int | None = None) -> str:
         return json.dumps(value, ensure_ascii=False, indent=indent, default=json_default)
     except (TypeError, ValueError, RecursionError):
         return "(not JSON-serializable)"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _content_text(content: Any) -> str:
@@ -363,7 +360,7 @@ class ConversationPicture:
         if note:
             parts.append(f'<p class="ss-conv-note">{e(note)}</p>')
         if run.done and run.content is not None:
-            text = _clip(_content_text(run.content), RESULT_PREVIEW)
+            text = clip(_content_text(run.content), RESULT_PREVIEW)
             error = ' data-error="true"' if run.is_error else ""
             label = "error" if run.is_error else "result"
             parts.append(
@@ -381,12 +378,12 @@ class ConversationPicture:
             rows = []
             for k, v in list(value.items())[:12]:
                 shown = v if isinstance(v, str) else _json(v)
-                rows.append(f"<li><b>{e(k)}</b>: {e(_clip(str(shown), ARGS_PREVIEW))}</li>")
+                rows.append(f"<li><b>{e(k)}</b>: {e(clip(str(shown), ARGS_PREVIEW))}</li>")
             more = len(value) - 12
             if more > 0:
                 rows.append(f"<li>… {plural(more, 'more field')}</li>")
             return f'<ul class="ss-conv-args">{"".join(rows)}</ul>'
-        return pre(e(_clip(_json(value), ARGS_PREVIEW)), "ss-conv-args")
+        return pre(e(clip(_json(value), ARGS_PREVIEW)), "ss-conv-args")
 
     def _approval(self, run: ToolExecution) -> str:
         """A waiting call's form: readable arguments, raw JSON to edit, Approve / Deny."""

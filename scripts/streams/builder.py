@@ -1,7 +1,8 @@
 """Synthetic streams: a small generator of realistic, timed Anthropic Messages API streams.
 
 Not part of the installed package: ``scripts/make_gallery.py`` writes the gallery with it,
-and tests use it (``from synthetic import ...``, with ``tests/`` on ``sys.path``).
+and tests use it (``from streams import ...``; ``tests/conftest.py`` puts ``scripts/`` on
+``sys.path``). The wire shapes of its events are :mod:`streams.events`'.
 
 :class:`StreamBuilder` composes a response block by block and renders it as wire-shaped
 events with plausible arrival times, the way the API streams them:
@@ -36,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from streams.events import block_delta, block_start, block_stop
 from streamscope.core.io.cassette import PathArg, write_cassette
 
 __all__ = [
@@ -531,18 +533,6 @@ class _Renderer:
             i = j
         return pieces
 
-    @staticmethod
-    def start(index: int, block: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "content_block_start", "index": index, "content_block": block}
-
-    @staticmethod
-    def delta(index: int, delta: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "content_block_delta", "index": index, "delta": delta}
-
-    @staticmethod
-    def stop(index: int) -> dict[str, Any]:
-        return {"type": "content_block_stop", "index": index}
-
     # -------------------------------------------------------------- the stream
 
     def render(self) -> list[TimedEvent]:
@@ -637,10 +627,10 @@ class _Renderer:
         if part.kind == "redacted_thinking":
             self.thinking_tokens += part.tokens
             self.emit(
-                self.start(index, {"type": "redacted_thinking", "data": part.data}),
+                block_start(index, {"type": "redacted_thinking", "data": part.data}),
                 gap + self.seconds_for(part.tokens),
             )
-            self.emit(self.stop(index), self.rng.uniform(0.001, 0.02))
+            self.emit(block_stop(index), self.rng.uniform(0.001, 0.02))
             return part.tokens
         if part.kind == "text":
             return self.render_text(index, part, gap)
@@ -649,20 +639,20 @@ class _Renderer:
         if part.kind == "server_result":
             self.extra_input += part.tokens
             gap = part.delay if part.delay is not None else self.rng.uniform(0.9, 2.4)
-        self.emit(self.start(index, copy.deepcopy(part.block)), gap)
-        self.emit(self.stop(index), self.rng.uniform(0.001, 0.01))
+        self.emit(block_start(index, copy.deepcopy(part.block)), gap)
+        self.emit(block_stop(index), self.rng.uniform(0.001, 0.01))
         return 0
 
     def render_thinking(self, index: int, part: _Part, gap: float) -> int:
-        self.emit(self.start(index, {"type": "thinking", "thinking": "", "signature": ""}), gap)
+        self.emit(block_start(index, {"type": "thinking", "thinking": "", "signature": ""}), gap)
         if part.display == "omitted":
             # the model thinks all the same; only the signature is sent, at the end
             self.thinking_tokens += part.tokens
             self.emit(
-                self.delta(index, {"type": "signature_delta", "signature": part.signature}),
+                block_delta(index, {"type": "signature_delta", "signature": part.signature}),
                 self.seconds_for(part.tokens),
             )
-            self.emit(self.stop(index), self.rng.uniform(0.001, 0.015))
+            self.emit(block_stop(index), self.rng.uniform(0.001, 0.015))
             return part.tokens
         text = self.kept(part, part.text, 0)
         # A summary arrives in bursts: the time of all the thinking (part.tokens), spread
@@ -670,7 +660,7 @@ class _Renderer:
         per_char = part.tokens / max(1, len(part.text))
         for piece in self.split_words(text, 24, 150):
             self.emit(
-                self.delta(index, {"type": "thinking_delta", "thinking": piece}),
+                block_delta(index, {"type": "thinking_delta", "thinking": piece}),
                 self.seconds_for(len(piece) * per_char),
             )
         if len(text) < len(part.text):
@@ -678,55 +668,57 @@ class _Renderer:
             self.thinking_tokens += tokens
             return tokens
         self.thinking_tokens += part.tokens
-        self.emit(self.delta(index, {"type": "thinking_delta", "thinking": ""}), 0.002)
+        self.emit(block_delta(index, {"type": "thinking_delta", "thinking": ""}), 0.002)
         self.emit(
-            self.delta(index, {"type": "signature_delta", "signature": part.signature}),
+            block_delta(index, {"type": "signature_delta", "signature": part.signature}),
             self.rng.uniform(0.001, 0.02),
         )
-        self.emit(self.stop(index), self.rng.uniform(0.001, 0.015))
+        self.emit(block_stop(index), self.rng.uniform(0.001, 0.015))
         return part.tokens
 
     def render_text(self, index: int, part: _Part, gap: float) -> int:
         block: dict[str, Any] = {"type": "text", "text": ""}
         if part.citations:
             block = {"citations": [], "type": "text", "text": ""}
-        self.emit(self.start(index, block), gap)
+        self.emit(block_start(index, block), gap)
         for citation in part.citations:
             self.emit(
-                self.delta(index, {"type": "citations_delta", "citation": copy.deepcopy(citation)}),
+                block_delta(
+                    index, {"type": "citations_delta", "citation": copy.deepcopy(citation)}
+                ),
                 self.rng.uniform(0.002, 0.03),
             )
         text = self.kept(part, part.text, 0)
         for piece in self.split_words(text, 2, 26):
             self.emit(
-                self.delta(index, {"type": "text_delta", "text": piece}),
+                block_delta(index, {"type": "text_delta", "text": piece}),
                 self.seconds_for(estimate_tokens(piece)),
             )
         if len(text) < len(part.text):
             return self.cut_tokens(part, estimate_tokens(text))
-        self.emit(self.stop(index), self.rng.uniform(0.001, 0.02))
+        self.emit(block_stop(index), self.rng.uniform(0.001, 0.02))
         return estimate_tokens(text)
 
     def render_tool(self, index: int, part: _Part, gap: float) -> int:
         # the model writes the tool's name before the block can start
-        self.emit(self.start(index, copy.deepcopy(part.block)), gap + self.seconds_for(3))
+        self.emit(block_start(index, copy.deepcopy(part.block)), gap + self.seconds_for(3))
         if part.kind == "server_tool_use":
             key = f"{part.block.get('name')}_requests"
             self.server_requests[key] = self.server_requests.get(key, 0) + 1
         self.emit(
-            self.delta(index, {"type": "input_json_delta", "partial_json": ""}),
+            block_delta(index, {"type": "input_json_delta", "partial_json": ""}),
             self.rng.uniform(0.001, 0.03),
         )
         raw = self.kept(part, part.json_text, _TOOL_OVERHEAD)
         lo, hi = part.chunk or (1, 14)
         for piece in self.split_raw(raw, lo, hi):
             self.emit(
-                self.delta(index, {"type": "input_json_delta", "partial_json": piece}),
+                block_delta(index, {"type": "input_json_delta", "partial_json": piece}),
                 self.seconds_for(len(piece) / CHARS_PER_TOKEN),
             )
         if len(raw) < len(part.json_text):
             return self.cut_tokens(part, estimate_tokens(raw) + _TOOL_OVERHEAD)
-        self.emit(self.stop(index), self.rng.uniform(0.001, 0.02))
+        self.emit(block_stop(index), self.rng.uniform(0.001, 0.02))
         return part.tokens
 
 
