@@ -5,8 +5,10 @@ No Jupyter imports here. Events (SDK models, beta or not, or plain dicts) are re
 seed-compatible :class:`StreamingInterface` turns a stream into messages; :class:`ToolLoop`
 runs a whole agent loop; :mod:`~streamscope.core.gallery` holds recorded example streams.
 Tool arguments are checked against their schema while they stream (:class:`Violation`);
-:func:`compare_runs` puts runs side by side; :func:`request_code` writes a request you can
-re-send; :func:`load_conversation` reads back what ``ToolLoop.export_json`` wrote.
+:func:`compare_runs` puts runs side by side; :func:`explain_cache` says why a request
+missed the prompt cache (:func:`cache_diagnostics` asks the API too);
+:func:`request_code` writes a request you can re-send; :func:`load_conversation` reads
+back what ``ToolLoop.export_json`` wrote.
 
 ``__all__`` is what a notebook user types. Everything else lives in its own module
 (``streamscope.core.cassette``, ``.playback``, ``.pricing``, ``.sse``, ...); the names this
@@ -29,6 +31,8 @@ from streamscope.core.blocks import (
     ThinkingBlock,
     ToolUseBlock,
 )
+from streamscope.core.cache_diagnosis import cache_diagnostics
+from streamscope.core.cache_explain import CacheExplanation, explain_cache
 from streamscope.core.cassette import arecord, read_cassette, read_events, record
 from streamscope.core.compare import compare_runs
 from streamscope.core.conversation import load_conversation
@@ -51,6 +55,7 @@ __all__ = [
     "DEFAULT_PRICES",
     "AsyncReplayClient",
     "Block",
+    "CacheExplanation",
     "Decision",
     "GenericBlock",
     "IncompleteStreamError",
@@ -75,8 +80,10 @@ __all__ = [
     "aiter_events",
     "arecord",
     "areplay",
+    "cache_diagnostics",
     "compare_runs",
     "estimate_cost",
+    "explain_cache",
     "gallery",
     "iter_events",
     "load_conversation",

@@ -236,6 +236,9 @@ class Turn:
     interrupted: bool = False
     resumed: bool = False
     problems: list[Problem] = field(default_factory=list)
+    sent_at: float | None = None
+    """When the request was sent (``time.time()``, epoch seconds), when known: how
+    :func:`~streamscope.core.cache_explain.explain_cache` tells a lapsed cache lifetime."""
 
     @property
     def usage(self) -> Usage:

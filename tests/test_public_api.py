@@ -77,6 +77,8 @@ EXPORTED_BEFORE = [
 ]
 # Added since (issue 12): the data of the wire inspector, compare() and the copy button.
 ADDED_SINCE = {"Violation", "compare_runs", "request_code", "load_conversation"}
+# Added since (issue 20): why a cache missed.
+ADDED_SINCE |= {"CacheExplanation", "cache_diagnostics", "explain_cache"}
 DEPRECATED = streamscope.core._DEPRECATED
 PACKAGES = [streamscope.core, streamscope.widgets]
 
