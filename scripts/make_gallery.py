@@ -1996,9 +1996,7 @@ def _pair(pair: _Pair, seed: int) -> Conversation:
         b.text(PAIR_ANSWERS[number - 1])
         b.stop("end_turn")
         diagnostics = (
-            {"cache_miss_reason": pair.reason}
-            if number == 2 and pair.reason is not None
-            else None
+            {"cache_miss_reason": pair.reason} if number == 2 and pair.reason is not None else None
         )
         turns.append(
             Recording(
@@ -2054,9 +2052,7 @@ def _write(tokens: int, read: int = 0, input_tokens: int = 38) -> dict[str, Any]
 def cache_pairs() -> list[Conversation]:
     """The four classic misses and a hit, each a pair of requests."""
     stamped = [
-        _cached(
-            _text(f"{SUPPORT_SYSTEM} Current time: 2026-12-06 {clock} UTC.\n{SUPPORT_MANUAL}")
-        )
+        _cached(_text(f"{SUPPORT_SYSTEM} Current time: 2026-12-06 {clock} UTC.\n{SUPPORT_MANUAL}"))
         for clock in ("14:02", "14:04")
     ]
     prefix = MANUAL_TOKENS + 31
@@ -2177,7 +2173,7 @@ def cache_pairs() -> list[Conversation]:
             reason=None,
         ),
     ]
-    return [_pair(pair, 2000 + 10 * i) for i, pair in enumerate(pairs)]
+    return [_pair(pair, 2100 + 10 * i) for i, pair in enumerate(pairs)]
 
 
 def single_recordings() -> list[Recording]:
