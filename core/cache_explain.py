@@ -210,18 +210,18 @@ class CacheExplanation:
 
     @property
     def headline(self) -> str:
-        """A few words: ``cache hit``, ``system prompt changed``, ``cache expired``..."""
+        """A few words: ``cache hit``, ``system prompt changed``, ``5m lifetime lapsed``..."""
         if self.section is not None:
             if self.change is not None and self.change.reordered:
                 return "tools re-ordered"
             return f"{_NAMES[self.section]} changed"
         if self.expired is not None:
-            return f"cache expired ({self.expired.ttl} lifetime)"
+            return f"{self.expired.ttl} lifetime lapsed"
         if self.hit:
             return "cache hit"
         if not self.breakpoints:
             return "nothing cached"
-        return "cache missed (no change found)"
+        return "no change found"
 
 
 _NAMES: Final[Mapping[Section, str]] = {

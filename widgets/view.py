@@ -89,6 +89,12 @@ class StreamView(Surface):
         ``{name: schema}``): each tool call's arguments are checked against its schema while
         they stream, and a violation marks its field at once. Without it, the tools of the
         request, when known (an SDK stream, a recording with its request).
+    previous:
+        The run before this one (a :class:`StreamState`, a recording's path, a loop's
+        ``Turn``, or its request as a dict): the final panel then says, under the cache
+        figures, why this run did or did not read its prompt cache
+        (:func:`~streamscope.core.cache_explain.explain_cache`), the difference one click
+        away.
     """
 
     def __init__(
@@ -101,12 +107,14 @@ class StreamView(Surface):
         flush_timer: bool = True,
         title: str = "streamscope",
         tools: Any = None,
+        previous: Any = None,
         **kwargs: Any,
     ) -> None:
         self._state = state if state is not None else StreamState(clock=clock)
         if tools is not None:
             self._state.set_tools(tools)
         self._picture = StreamPicture(self._state, prices=prices, title=title)
+        self._picture.previous = previous
         self._mode = "idle"
         self._blocking = False
         self._task: asyncio.Task[None] | None = None
