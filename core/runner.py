@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from streamscope.core._models import dump_model
+from streamscope.core.cache_diagnosis import diagnostics_arguments
 from streamscope.core.request import request_of
 from streamscope.core.sources import aiter_events, iter_events
 from streamscope.core.state import StreamState
@@ -101,11 +102,16 @@ class RunnerWatch(TurnHistory):
     ``stop_reason`` after a run: the last turn's stop reason (``end_turn``...),
     ``max_turns`` (the runner's ``max_iterations`` ended it after a ``tool_use`` turn),
     ``stopped``, ``error`` or ``interrupted``.
+
+    ``diagnose_cache=True`` asks the API why each request missed the prompt cache: before
+    each request the runner's params get ``diagnostics={"previous_message_id": ...}`` (the
+    last turn's message id; None before the first), or ``extra_body`` on an SDK without the
+    parameter (:mod:`streamscope.core.cache_diagnosis`). Off by default.
     """
 
     blocking_notice = BLOCKING_NOTICE
 
-    def __init__(self, runner: Any, *, observer: Any = None) -> None:
+    def __init__(self, runner: Any, *, observer: Any = None, diagnose_cache: bool = False) -> None:
         if not (_is_async_runner(runner) or _is_sync_runner(runner)) or not hasattr(
             runner, "generate_tool_call_response"
         ):
@@ -114,7 +120,10 @@ class RunnerWatch(TurnHistory):
                 f"returns, not {runner!r}"
             )
         _check_streaming(runner)
+        if not isinstance(diagnose_cache, bool):
+            raise TypeError(f"diagnose_cache must be True or False, not {diagnose_cache!r}")
         self.runner = runner
+        self.diagnose_cache = diagnose_cache
         self.observers: list[Any] = []
         if observer is not None:
             self.observers.extend(observer if isinstance(observer, (list, tuple)) else [observer])
@@ -179,6 +188,7 @@ class RunnerWatch(TurnHistory):
         self.failure = None
         self.final_message = None
         self._running = True
+        self._ask_diagnosis(None)
         self._notify("loop_started", self)
 
     def _end(self) -> None:
@@ -212,6 +222,22 @@ class RunnerWatch(TurnHistory):
         if state.ended and state.error is None:
             turn.interrupted = False
             turn.message = {"role": "assistant", "content": state.to_message()["content"]}
+        if state.message_id is not None:
+            self._ask_diagnosis(state.message_id)
+
+    def _ask_diagnosis(self, previous_id: str | None) -> None:
+        """Chain the runner's next request to ``previous_id`` (``diagnose_cache`` only)."""
+        if not self.diagnose_cache:
+            return
+        client = getattr(self.runner, "_client", None)
+        beta = getattr(client, "beta", None)
+        method = getattr(getattr(beta, "messages", None), "create", None)
+
+        def chained(params: Any) -> Any:
+            extra = params.get("extra_body") if isinstance(params, dict) else None
+            return {**params, **diagnostics_arguments(previous_id, method, extra)}
+
+        self.runner.set_messages_params(chained)
 
     def _queue_runs(self, turn: Turn) -> list[ToolRun]:
         """The turn's calls as runs, queued then running (the runner is about to run them)."""

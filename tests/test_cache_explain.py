@@ -501,3 +501,24 @@ def test_diagnose_cache_is_checked() -> None:
             diagnose_cache=True,
             diagnostics={"previous_message_id": None},
         )
+
+
+def test_show_runner_chains_each_request_of_the_sdks_tool_runner() -> None:
+    from test_runner import recorded_turns, sync_runner, sync_tools
+
+    from streamscope.core.runner import RunnerWatch
+
+    server = MockAPI(recorded_turns())
+    watch = RunnerWatch(sync_runner(server, sync_tools([])), diagnose_cache=True)
+    watch.run()
+    ids = [turn.state.message_id for turn in watch.turns if turn.state is not None]
+    sent = [body.get("diagnostics") for body in server.bodies]
+    assert len(sent) == len(ids) == 4
+    assert sent == [{"previous_message_id": previous} for previous in [None, *ids[:-1]]]
+
+    plain = MockAPI(recorded_turns())
+    RunnerWatch(sync_runner(plain, sync_tools([]))).run()
+    assert all("diagnostics" not in body for body in plain.bodies)
+    assert [json.loads(raw)["messages"] for raw in plain.raw] == [
+        body["messages"] for body in server.bodies
+    ]
