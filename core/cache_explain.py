@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
 from streamscope.core.cache_diagnosis import server_cache_miss
+from streamscope.core.cassette import Cassette, is_cassette_path, read_cassette
 from streamscope.core.pricing import PriceTable, estimate_cost
 from streamscope.core.state import StreamState
 from streamscope.core.usage import Usage
@@ -49,6 +50,7 @@ __all__ = [
     "CacheExplanation",
     "Excerpt",
     "explain_cache",
+    "sent_at",
 ]
 
 Section = Literal["model", "tools", "system", "messages"]
@@ -260,6 +262,22 @@ def _as_datetime(value: Any) -> datetime | None:
     raise TypeError(f"a time must be a datetime, epoch seconds or ISO text, not {value!r}")
 
 
+def sent_at(source: Any) -> datetime | None:
+    """When a recording's request was sent: its ``created`` stamp plus ``request_at`` (the
+    seconds from the first event back to the request), when the header has both. ``source``:
+    a :class:`~streamscope.core.cassette.Cassette` or a cassette's path; anything else (a
+    list of events, an SSE file) says nothing: None."""
+    if isinstance(source, (str, os.PathLike)) and is_cassette_path(source):
+        source = read_cassette(source)
+    if not isinstance(source, Cassette):
+        return None
+    cassette = source
+    created = _as_datetime(cassette.created) if cassette.created else None
+    if created is None or cassette.request_at is None:
+        return None
+    return created + timedelta(seconds=cassette.request_at)
+
+
 def _usage_of(value: Any) -> Usage | None:
     if value is None or isinstance(value, Usage):
         return value
@@ -295,15 +313,10 @@ def _run_of(value: Any, usage: Any, at: Any) -> _Run:
     if isinstance(value, StreamState):
         run = _from_state(value, when)
     elif isinstance(value, (str, os.PathLike)):
-        from streamscope.core.cassette import read_cassette
         from streamscope.core.compare import state_of
 
         cassette = read_cassette(value)
-        if when is None and cassette.created and cassette.request_at is not None:
-            created = _as_datetime(cassette.created)
-            if created is not None:
-                when = created + timedelta(seconds=cassette.request_at)
-        run = _from_state(state_of(cassette), when)
+        run = _from_state(state_of(cassette), when or sent_at(cassette))
     elif isinstance(value, Mapping):
         run = _Run(
             request=value,

@@ -4,6 +4,7 @@ run after the first; the difference one click away; everything escaped."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -135,3 +136,14 @@ def test_compare_shows_each_later_runs_cache_line() -> None:
     assert line.one("ss-cache-server").attrs["data-server-reason"] == "tools_changed"
     hit = compare(*gallery.conversation("cache_appended")).html()
     assert tree(hit).one("ss-cache-line").select(tag="summary")[0].text() == "cache: hit"
+
+
+def test_a_replayed_recording_knows_when_it_was_sent() -> None:
+    first, second = gallery.conversation("cache_ttl_lapsed")
+    view = StreamView(previous=first, flush_timer=False)
+    asyncio.run(view.play(second, None))
+    section = tree(view.static_html()).one("ss-cache")
+    assert section.attrs["data-cache"] == "miss"
+    text = section.one("ss-cache-summary").text()
+    assert "12 min passed since the previous request" in text
+    assert "2026-12-06 14:01:59 UTC → 2026-12-06 14:13:59 UTC" in text

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from streamscope.core.cache_explain import sent_at as recording_sent_at
 from streamscope.core.changes import Change
 from streamscope.core.errors import StreamAPIError
 from streamscope.core.files import write_atomic
@@ -256,6 +257,8 @@ class StreamView(Surface):
         """
         self._refuse_if_busy()
         replay = Replay(source, speed, default_interval=interval, tick=self._interval)
+        if self._picture.previous is not None:  # when the recorded request was sent
+            self._picture.run_at = recording_sent_at(source)
         replay.paused = paused
         self._replay = replay
         self._begin("replay", blocking=False)

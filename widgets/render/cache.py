@@ -26,10 +26,12 @@ from streamscope.widgets.render.markup import NO_MATH, e, section_title
 __all__ = ["cache_explanation", "cache_line", "cache_section"]
 
 
-def cache_explanation(previous: Any, current: Any) -> CacheExplanation | None:
+def cache_explanation(
+    previous: Any, current: Any, current_at: Any = None
+) -> CacheExplanation | None:
     """:func:`explain_cache`, or None when a run's request is unknown (nothing to draw)."""
     try:
-        return explain_cache(previous, current)
+        return explain_cache(previous, current, current_at=current_at)
     except (ValueError, TypeError):
         return None
 

@@ -126,6 +126,9 @@ class StreamPicture:
         self.run: Any = None
         """This run as :attr:`previous` is compared with (a loop's Turn, which knows when it
         was sent); None: :attr:`state`."""
+        self.run_at: Any = None
+        """When this run's request was sent (a datetime, epoch seconds), if known: a replayed
+        recording's header says it."""
         self._cache: tuple[tuple[Any, ...], CacheExplanation | None] | None = None
         self._request = RequestBox(prefix)
 
@@ -147,7 +150,7 @@ class StreamPicture:
         )
         if self._cache is None or self._cache[0] != key:
             run = self.run if self.run is not None else state
-            self._cache = (key, cache_explanation(self.previous, run))
+            self._cache = (key, cache_explanation(self.previous, run, self.run_at))
         return self._cache[1]
 
     @property
