@@ -91,9 +91,11 @@ def _difference(explanation: CacheExplanation) -> str:
         )
         rows.append(
             f'<p>at <code class="ss-cache-path">{e(where)}</code></p>'
-            f'<dl class="ss-cache-values">'
-            f'<dt>before</dt><dd><code data-side="before">{_excerpt(change.before)}</code></dd>'
-            f'<dt>after</dt><dd><code data-side="after">{_excerpt(change.after)}</code></dd></dl>'
+            '<div class="ss-cache-values">'
+            f'<p><span class="ss-cache-side">before</span> '
+            f'<code data-side="before">{_excerpt(change.before)}</code></p>'
+            f'<p><span class="ss-cache-side">after</span> '
+            f'<code data-side="after">{_excerpt(change.after)}</code></p></div>'
         )
     if explanation.breakpoints:
         items = "".join(_breakpoint(b) for b in explanation.breakpoints)
