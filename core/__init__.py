@@ -8,6 +8,7 @@ before it in that order.
 
 from __future__ import annotations
 
+from streamscope.core.comparison.cache import CacheExplanation, explain_cache
 from streamscope.core.comparison.runs import compare_runs
 from streamscope.core.io import gallery
 from streamscope.core.io.cassette import arecord, read_cassette, read_events, record
@@ -25,9 +26,11 @@ from streamscope.core.stream.problems import Problem
 from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.usage import Usage
 from streamscope.core.tools.tool import ToolResult, tool
+from streamscope.core.wire.diagnostics import cache_diagnostics
 
 __all__ = [
     "AsyncReplayClient",
+    "CacheExplanation",
     "Decision",
     "PriceTable",
     "Problem",
@@ -43,8 +46,10 @@ __all__ = [
     "Usage",
     "aiter_events",
     "arecord",
+    "cache_diagnostics",
     "compare_runs",
     "estimate_cost",
+    "explain_cache",
     "gallery",
     "iter_events",
     "load_conversation",

@@ -130,3 +130,121 @@ print(f"whole loop: hit rate {total.cache_hit_rate:.1%}")
 # Prices change: `streamscope.core.pricing.prices.DEFAULT_PRICES` says when its prices were taken
 # (`DEFAULT_PRICES.as_of`), and `PriceTable.with_overrides(...)` lets you use your
 # own; pass the table to `StreamView(prices=...)` to see it in the final panel.
+
+# %% [markdown]
+# ## Why did my cache miss?
+#
+# A cache read needs the request to be **byte for byte the same** as an earlier one up
+# to a breakpoint, in the order the API reads it: the **tools**, then the **system**
+# prompt, then the **messages** (and each model has its own cache). Anything that
+# changes before the last breakpoint, or a gap longer than the cache's lifetime, and the
+# whole prefix is written again at 1.25× instead of read at 0.1×.
+#
+# Two ways to find out why:
+#
+# - **streamscope explains it locally**, always: `explain_cache(previous, current)`
+#   compares the two requests as the cache reads them and says where they first differ,
+#   which breakpoint that breaks, what it cost; `StreamView(previous=...)` shows it under
+#   the cache figures, and a `ConversationView` and `compare(...)` show a line per turn.
+# - **the API says it too**, when asked: a request with
+#   `diagnostics={"previous_message_id": ...}` gets `diagnostics.cache_miss_reason`
+#   back. `ToolLoop(..., diagnose_cache=True)` and `show_runner(..., diagnose_cache=True)`
+#   ask on every turn; for your own calls, `**cache_diagnostics(previous)` gives the
+#   argument in the form your SDK takes.
+#
+# Each pair below is two recorded requests of a support bot (they asked for the API's
+# diagnostics, so the second response carries its reason): the four classic misses,
+# then a hit.
+
+# %%
+from streamscope.core import cache_diagnostics, explain_cache
+from streamscope.widgets import compare
+
+print(cache_diagnostics(None))  # the first request of a chain opts in
+print(cache_diagnostics("msg_01ExampleId"))  # every request after: the previous id
+
+
+def explain(pair):
+    """The pair's explanation, and what the API said about the same two requests."""
+    previous, current = gallery.conversation(pair)
+    why = explain_cache(previous, current)
+    print(why.summary)
+    reason = why.server_reason["type"] if why.server_reason else "no divergence"
+    print(f"the API: {reason}; local and API agree: {why.section == why.server_section}")
+    return why
+
+
+# %% [markdown]
+# ### 1. A timestamp in the system prompt
+#
+# The system prompt starts with the current time, so two requests two minutes apart
+# differ at its 97th character. Open **The difference** in the panel: the changed
+# characters are marked.
+
+# %%
+first, second = gallery.conversation("cache_timestamp")
+view = await replay(second, speed=1, previous=first)
+why = explain("cache_timestamp")
+
+# %% [markdown]
+# **Fix:** keep everything that changes per request *after* the last breakpoint. Put
+# the time in the user message (or drop the seconds and minutes it does not need), and
+# keep the system prompt constant.
+
+# %% [markdown]
+# ### 2. Tools re-ordered
+#
+# The same three tools, listed in another order (built from a `set` or a `dict` filled
+# in a different order). Tools are the very start of the prefix: nothing after them
+# can be read.
+
+# %%
+compare(*gallery.conversation("cache_tools_reordered"), labels=["first", "re-ordered"])
+
+# %%
+why = explain("cache_tools_reordered")
+
+# %% [markdown]
+# **Fix:** build the tool list in a fixed order, e.g. `sorted(tools, key=lambda t: t["name"])`.
+
+# %% [markdown]
+# ### 3. An earlier message edited
+#
+# A follow-up that moves the breakpoint to the new last message, as it should; but a
+# clean-up step rewrote the user's first question (`8pm` → `20:00`). The system prompt's
+# breakpoint still holds; the conversation behind the second one is written again.
+
+# %%
+why = explain("cache_message_edited")
+print("still read:", [f"breakpoint {b.number}" for b in why.holding])
+
+# %% [markdown]
+# **Fix:** send earlier turns back exactly as they were sent (and as the model answered
+# them); normalize text *before* it enters the conversation, never after.
+
+# %% [markdown]
+# ### 4. The lifetime lapsed
+#
+# The same request twelve minutes later. Nothing changed, so the API reports no
+# divergence (it compares requests, not clocks); streamscope knows when each recorded
+# request was sent, and says why it missed anyway.
+
+# %%
+first, second = gallery.conversation("cache_ttl_lapsed")
+view = await replay(second, speed=1, previous=first)
+why = explain("cache_ttl_lapsed")
+
+# %% [markdown]
+# **Fix:** for requests more than five minutes apart use the one-hour cache,
+# `"cache_control": {"type": "ephemeral", "ttl": "1h"}` (a write costs 2× instead of
+# 1.25×, so it pays off from the second read), or keep the cache warm.
+
+# %% [markdown]
+# ### And a hit
+#
+# Sending the conversation back unchanged and appending to it keeps the cache: the
+# breakpoint markers are not part of the prefix, so moving the last one forward is fine.
+
+# %%
+why = explain("cache_appended")
+print("hit:", why.hit)

@@ -47,6 +47,8 @@ CREATED = "2025-11-03T09:00:00.000Z"
 # The label the recordings carry. It names the generator's old home (now tests/synthetic.py)
 # and stays as is so that regenerating gives byte-identical files.
 GENERATOR = "streamscope.core.synthetic, recipes in scripts/make_gallery.py"
+NOT_ASKED: Any = object()
+"""A recording whose request did not ask for cache diagnostics."""
 
 SONNET = "claude-sonnet-4-5-20250929"
 HAIKU = "claude-haiku-4-5-20251001"
@@ -162,6 +164,11 @@ class Recording:
     conversation: str | None = None
     turn: int | None = None
     extra_meta: dict[str, Any] = field(default_factory=dict)
+    created: str = CREATED
+    """When the recording was made (the request went out ``time_to_first_event`` before)."""
+    diagnostics: Any = NOT_ASKED
+    """The response's ``diagnostics`` (in ``message_start``'s message), when the request
+    asked for them (``None``: asked, no divergence found)."""
 
     @property
     def file(self) -> str:
@@ -1907,6 +1914,267 @@ def capacity(thinking: bool) -> Recording:
 # --------------------------------------------------------------------------- writing
 
 
+# --------------------------------------------------------------------------- cache misses
+
+# Five pairs of requests a support bot sends, each turn asking the API for cache
+# diagnostics (the first with previous_message_id None, the second with the first's id):
+# four classic misses and a hit. The second turn's response carries what the API says.
+SUPPORT_SYSTEM = "You are Northwind's support assistant for the X2 router. Be brief."
+SUPPORT_MANUAL = f"<Northwind X2 router support manual: {MANUAL_TOKENS:,} tokens>"
+SUPPORT_TOOLS = [
+    _tool(
+        "lookup_manual",
+        "Find the manual sections about a topic.",
+        {"topic": {"type": "string"}},
+        ["topic"],
+    ),
+    _tool(
+        "get_device_log",
+        "Read the router's system log for the last N hours.",
+        {"hours": {"type": "integer", "minimum": 1, "maximum": 72}},
+        ["hours"],
+    ),
+    _tool(
+        "open_ticket",
+        "Open a support ticket with a summary of the problem.",
+        {"summary": {"type": "string"}},
+        ["summary"],
+    ),
+]
+TOOLS_TOKENS = 412
+PAIR_ANSWERS = (
+    "Check Settings → Wireless → Schedule first (manual §7.3): a rule there can turn the "
+    "5 GHz radio off around 20:00.",
+    "Then look at the update window (§11.2): by default it is 20:00–20:30, and an update "
+    "restarts the 5 GHz radio.",
+)
+FIRST_QUESTION = "My X2 drops 5 GHz every evening around 8pm. What should I check?"
+FOLLOW_UP = "The schedule is empty. What next?"
+
+
+def _cached(block: dict[str, Any], ttl: str | None = None) -> dict[str, Any]:
+    control: dict[str, Any] = {"type": "ephemeral"}
+    if ttl is not None:
+        control["ttl"] = ttl
+    return {**block, "cache_control": control}
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
+
+
+def _at(minutes: float, base: str = "2026-12-06T14:02:00") -> str:
+    """``base`` plus ``minutes``, as the ISO stamp of a recording."""
+    from datetime import datetime, timedelta
+
+    when = datetime.fromisoformat(base) + timedelta(minutes=minutes)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+@dataclass
+class _Pair:
+    name: str
+    title: str
+    description: str
+    teaches: str
+    requests: tuple[dict[str, Any], dict[str, Any]]
+    usages: tuple[dict[str, Any], dict[str, Any]]
+    reason: dict[str, Any] | None
+    """The second response's ``cache_miss_reason`` (None: no divergence)."""
+    minutes: float = 2.0
+    """How long after the first request the second one went out."""
+
+
+def _pair(pair: _Pair, seed: int) -> Conversation:
+    turns: list[Recording] = []
+    previous_id: str | None = None
+    for number, (request, usage) in enumerate(zip(pair.requests, pair.usages, strict=True), 1):
+        b = StreamBuilder(
+            HAIKU, seed=seed + number, usage=usage, max_tokens=1024, time_to_first_event=0.6
+        )
+        b.text(PAIR_ANSWERS[number - 1])
+        b.stop("end_turn")
+        diagnostics = (
+            {"cache_miss_reason": pair.reason} if number == 2 and pair.reason is not None else None
+        )
+        turns.append(
+            Recording(
+                name=f"{pair.name}.turn{number}",
+                title=f"{pair.title}, turn {number}",
+                description=pair.description,
+                teaches=pair.teaches,
+                builder=b,
+                request={
+                    **request,
+                    "diagnostics": {"previous_message_id": previous_id},
+                },
+                stop_reason="end_turn",
+                conversation=pair.name,
+                turn=number,
+                created=_at(0 if number == 1 else pair.minutes),
+                diagnostics=diagnostics,
+            )
+        )
+        previous_id = b.message_id
+    return Conversation(
+        name=pair.name,
+        title=pair.title,
+        description=pair.description,
+        teaches=pair.teaches,
+        model=HAIKU,
+        turns=turns,
+    )
+
+
+def _support(
+    *,
+    system: list[dict[str, Any]] | None = None,
+    tools: list[dict[str, Any]] | None = None,
+    messages: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    request: dict[str, Any] = {"max_tokens": 1024}
+    if tools is not None:
+        request["tools"] = tools
+    request["system"] = system or [_text(SUPPORT_SYSTEM), _cached(_text(SUPPORT_MANUAL))]
+    request["messages"] = messages or [{"role": "user", "content": FIRST_QUESTION}]
+    return request
+
+
+def _write(tokens: int, read: int = 0, input_tokens: int = 38) -> dict[str, Any]:
+    return {
+        "input_tokens": input_tokens,
+        "cache_creation_input_tokens": tokens,
+        "cache_read_input_tokens": read,
+    }
+
+
+def cache_pairs() -> list[Conversation]:
+    """The four classic misses and a hit, each a pair of requests."""
+    stamped = [
+        _cached(_text(f"{SUPPORT_SYSTEM} Current time: 2026-12-06 {clock} UTC.\n{SUPPORT_MANUAL}"))
+        for clock in ("14:02", "14:04")
+    ]
+    prefix = MANUAL_TOKENS + 31
+    with_tools = prefix + TOOLS_TOKENS
+    tools = [*SUPPORT_TOOLS[:-1], _cached(SUPPORT_TOOLS[-1])]
+    shuffled = [SUPPORT_TOOLS[1], SUPPORT_TOOLS[0], _cached(SUPPORT_TOOLS[2])]
+    first_answer = {"role": "assistant", "content": PAIR_ANSWERS[0]}
+    history: list[dict[str, Any]] = [
+        {"role": "user", "content": [_text(FIRST_QUESTION)]},
+        first_answer,
+        {"role": "user", "content": [_cached(_text("Also: it is the X2 Pro, firmware 4.1."))]},
+    ]
+    edited: list[dict[str, Any]] = [
+        {"role": "user", "content": [_text(FIRST_QUESTION.replace("8pm", "20:00"))]},
+        first_answer,
+        {"role": "user", "content": [_text("Also: it is the X2 Pro, firmware 4.1.")]},
+        {"role": "assistant", "content": PAIR_ANSWERS[1]},
+        {"role": "user", "content": [_cached(_text(FOLLOW_UP))]},
+    ]
+    appended: list[dict[str, Any]] = [
+        {"role": "user", "content": [_text(FIRST_QUESTION)]},
+        first_answer,
+        {"role": "user", "content": [_text("Also: it is the X2 Pro, firmware 4.1.")]},
+        {"role": "assistant", "content": PAIR_ANSWERS[1]},
+        {"role": "user", "content": [_cached(_text(FOLLOW_UP))]},
+    ]
+    history_tokens = 96
+    pairs = [
+        _Pair(
+            name="cache_timestamp",
+            title="Cache miss: a timestamp in the system prompt",
+            description=(
+                "The system prompt starts with the current time, so two requests two minutes "
+                "apart differ at its first cached block: the 14k-token manual behind it is "
+                "written again."
+            ),
+            teaches=(
+                "Anything that changes per request (a time, a request id) must come after "
+                "the last breakpoint: put the time in the user message, not the system "
+                "prompt. The API says system_changed."
+            ),
+            requests=(_support(system=[stamped[0]]), _support(system=[stamped[1]])),
+            usages=(_write(prefix), _write(prefix)),
+            reason={"type": "system_changed", "cache_missed_input_tokens": prefix},
+        ),
+        _Pair(
+            name="cache_tools_reordered",
+            title="Cache miss: tools re-ordered",
+            description=(
+                "The same three tools, listed in another order (built from a set): tools "
+                "come first in the cached prefix, so nothing after them can be read."
+            ),
+            teaches=(
+                "Tools are the start of the prefix: build the list in a fixed order "
+                "(sorted by name). The API says tools_changed."
+            ),
+            requests=(_support(tools=tools), _support(tools=shuffled)),
+            usages=(_write(with_tools), _write(with_tools)),
+            reason={"type": "tools_changed", "cache_missed_input_tokens": with_tools},
+        ),
+        _Pair(
+            name="cache_message_edited",
+            title="Cache miss: an earlier message edited",
+            description=(
+                "A follow-up, with the breakpoint moved to the new last message; but a "
+                "clean-up step rewrote the first question (8pm → 20:00), so the cached "
+                "conversation behind the second breakpoint is written again (the manual "
+                "still reads)."
+            ),
+            teaches=(
+                "Send earlier turns back exactly as they were: any edit before a breakpoint "
+                "invalidates it. The API says messages_changed."
+            ),
+            requests=(
+                _support(messages=history),
+                _support(messages=edited),
+            ),
+            usages=(
+                _write(history_tokens, read=prefix, input_tokens=12),
+                _write(history_tokens + 61, read=prefix, input_tokens=12),
+            ),
+            reason={"type": "messages_changed", "cache_missed_input_tokens": history_tokens},
+        ),
+        _Pair(
+            name="cache_ttl_lapsed",
+            title="Cache miss: the 5-minute lifetime lapsed",
+            description=(
+                "The same request twelve minutes later: nothing changed, but the cache entry "
+                "lived five minutes, so it is written again."
+            ),
+            teaches=(
+                "The API compares requests, not clocks: it reports no divergence. Use "
+                'cache_control {"ttl": "1h"} for requests more than five minutes apart '
+                "(a write costs 2x instead of 1.25x)."
+            ),
+            requests=(_support(), _support()),
+            usages=(_write(prefix), _write(prefix)),
+            reason=None,
+            minutes=12.0,
+        ),
+        _Pair(
+            name="cache_appended",
+            title="Cache hit: only appended",
+            description=(
+                "A follow-up that sends the conversation back unchanged and appends to it, "
+                "with the breakpoint moved to the new last message: everything before is "
+                "read from the cache."
+            ),
+            teaches=(
+                "Moving the breakpoint forward keeps the cache (the markers are not part of "
+                "the prefix); only the new messages are written."
+            ),
+            requests=(_support(messages=history), _support(messages=appended)),
+            usages=(
+                _write(history_tokens, read=prefix, input_tokens=12),
+                _write(61, read=prefix + history_tokens, input_tokens=12),
+            ),
+            reason=None,
+        ),
+    ]
+    return [_pair(pair, 2100 + 10 * i) for i, pair in enumerate(pairs)]
+
+
 def single_recordings() -> list[Recording]:
     return [
         parallel_tools(),
@@ -1926,7 +2194,7 @@ def single_recordings() -> list[Recording]:
 
 
 def conversations() -> list[Conversation]:
-    return [tool_loop(), weekend(parallel=True), weekend(parallel=False)]
+    return [tool_loop(), weekend(parallel=True), weekend(parallel=False), *cache_pairs()]
 
 
 def _check(recording: Recording, events: list[TimedEvent]) -> None:
@@ -1985,9 +2253,13 @@ def write_gallery(out: Path) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     for recording in [*single_recordings(), *(t for c in multi for t in c.turns)]:
         events = recording.builder.build()
+        if recording.diagnostics is not NOT_ASKED:
+            events[0][1]["message"]["diagnostics"] = recording.diagnostics
         _check(recording, events)
         target = out / recording.file
-        count = write_synthetic_cassette(target, events, _meta(recording), created=CREATED)
+        count = write_synthetic_cassette(
+            target, events, _meta(recording), created=recording.created
+        )
         entry: dict[str, Any] = {
             "name": recording.name,
             "file": recording.file,

@@ -23,6 +23,7 @@ VIEW_TAGS = MARKDOWN_TAGS | frozenset(
     {
         "section", "header", "aside", "details", "summary", "dl", "dt", "dd", "q", "cite",
         "style", "svg", "g", "rect", "line", "text", "title", "figure", "figcaption", "b",
+        "mark",
     }
 )  # fmt: skip
 DOCUMENT_TAGS = VIEW_TAGS | frozenset({"html", "head", "body", "meta"})

@@ -49,8 +49,17 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "lanes": ["text"],
         # issue 9, item 3: the table's first token is the view's time to first token,
         # from the request (1.38 s and 786 ms in the pictures, 1.38 s and 0.79 s printed)
-        "html": ["ss-usage", "14,213", "time to first token", "1.38 s", "786 ms"],
-        "printed": ["whole loop: hit rate", "10 × the call: cached", "1.38s", "0.79s"],
+        # issue 20: the four classic misses, each explained (the API agreeing), and a hit
+        "html": [
+            *["ss-usage", "14,213", "time to first token", "1.38 s", "786 ms"],
+            *['class="ss-cache', "<mark>2</mark>", "cache missed: tools re-ordered", "expired"],
+        ],
+        "printed": [
+            *["whole loop: hit rate", "10 × the call: cached", "1.38s", "0.79s"],
+            *["The system prompt changed at character 97", "The tools were re-ordered"],
+            *["An earlier message changed (message 0)", "12 min passed since the previous"],
+            *["local and API agree: True", "hit: True", "'previous_message_id': None"],
+        ],
     },
     "05_tool_loop.ipynb": {
         "lanes": ["thinking", "text", "tool"],

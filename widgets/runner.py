@@ -20,12 +20,19 @@ if TYPE_CHECKING:
 __all__ = ["ashow_runner", "show_runner", "watch_runner"]
 
 
-def watch_runner(runner: Any, view: ConversationView | None = None, **options: Any) -> RunnerWatch:
+def watch_runner(
+    runner: Any,
+    view: ConversationView | None = None,
+    *,
+    diagnose_cache: bool = False,
+    **options: Any,
+) -> RunnerWatch:
     """A :class:`RunnerWatch` of ``runner`` with ``view`` (a new :class:`ConversationView`
     made with ``options`` when None) watching it; display the view yourself (marimo:
     ``mo.ui.anywidget(view)``), then ``await watch.arun()``. ``watch.observers[0]`` is the
-    view."""
-    watch = RunnerWatch(runner)
+    view. ``diagnose_cache=True``: each request asks the API why it missed the prompt cache
+    (see :class:`RunnerWatch`)."""
+    watch = RunnerWatch(runner, diagnose_cache=diagnose_cache)
     if view is None:
         view = ConversationView(**options)
     elif options:
@@ -51,8 +58,10 @@ def show_runner(runner: Any, **options: Any) -> Any:
     This blocks the cell, so the Stop button cannot be heard (the view says so): use
     :func:`ashow_runner` with an ``AsyncAnthropic`` runner for that. There are no
     approvals: they are a :class:`~streamscope.core.loop.tool_loop.ToolLoop` feature. ``options`` go
-    to :class:`ConversationView` (``prices=``...). Failures re-raise, with what arrived
-    still on screen.
+    to :class:`ConversationView` (``prices=``...), except ``diagnose_cache=True``: each
+    request then asks the API why it missed the prompt cache (the previous message's id in
+    ``diagnostics``; see :class:`~streamscope.core.loop.runner_watch.RunnerWatch`).
+    Failures re-raise, with what arrived still on screen.
     """
     watch = watch_runner(runner, **options)
     if watch.is_async:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from streamscope.core.comparison.cache import sent_at as recording_sent_at
 from streamscope.core.io.files import write_atomic
 from streamscope.core.io.playback import Replay, ReplaySource
 from streamscope.core.io.sources import (
@@ -80,6 +81,12 @@ class StreamView(Surface):
         ``{name: schema}``): each tool call's arguments are checked against its schema while
         they stream, and a violation marks its field at once. Without it, the tools of the
         request, when known (an SDK stream, a recording with its request).
+    previous:
+        The run before this one (a :class:`StreamState`, a recording's path, a loop's
+        ``Turn``, or its request as a dict): the final panel then says, under the cache
+        figures, why this run did or did not read its prompt cache
+        (:func:`~streamscope.core.comparison.cache.explain_cache`), the difference one click
+        away.
     """
 
     def __init__(
@@ -92,12 +99,14 @@ class StreamView(Surface):
         flush_timer: bool = True,
         title: str = "streamscope",
         tools: Any = None,
+        previous: Any = None,
         **kwargs: Any,
     ) -> None:
         self._state = state if state is not None else StreamState(clock=clock)
         if tools is not None:
             self._state.set_tools(tools)
         self._picture = StreamPicture(self._state, prices=prices, title=title)
+        self._picture.previous = previous
         self._mode = "idle"
         self._blocking = False
         self._task: asyncio.Task[None] | None = None
@@ -240,6 +249,8 @@ class StreamView(Surface):
         """
         self._refuse_if_busy()
         replay = Replay(source, speed, default_interval=interval, tick=self._interval)
+        if self._picture.previous is not None:  # when the recorded request was sent
+            self._picture.run_at = recording_sent_at(source)
         replay.paused = paused
         self._replay = replay
         self._begin("replay", blocking=False)

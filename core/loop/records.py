@@ -207,6 +207,9 @@ class Turn:
     interrupted: bool = False
     resumed: bool = False
     problems: list[Problem] = field(default_factory=list)
+    sent_at: float | None = None
+    """When the request was sent (``time.time()``, epoch seconds), when known: how
+    :func:`~streamscope.core.comparison.cache.explain_cache` tells a lapsed cache lifetime."""
 
     @property
     def usage(self) -> Usage:

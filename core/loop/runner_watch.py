@@ -20,6 +20,7 @@ from streamscope.core.loop.records import (
     await_stoppable,
 )
 from streamscope.core.stream.state import StreamState
+from streamscope.core.wire.diagnostics import diagnostics_arguments
 from streamscope.core.wire.request import request_of
 
 __all__ = ["RunnerWatch"]
@@ -80,11 +81,16 @@ class RunnerWatch(TurnDriver):
     ``stop_reason`` after a run: the last turn's stop reason (``end_turn``...),
     ``max_turns`` (the runner's ``max_iterations`` ended it after a ``tool_use`` turn),
     ``stopped``, ``error`` or ``interrupted``.
+
+    ``diagnose_cache=True`` asks the API why each request missed the prompt cache: before
+    each request the runner's params get ``diagnostics={"previous_message_id": ...}`` (the
+    last turn's message id; None before the first), or ``extra_body`` on an SDK without the
+    parameter (:mod:`streamscope.core.wire.diagnostics`). Off by default.
     """
 
     blocking_notice = BLOCKING_NOTICE
 
-    def __init__(self, runner: Any, *, observer: Any = None) -> None:
+    def __init__(self, runner: Any, *, observer: Any = None, diagnose_cache: bool = False) -> None:
         if not (_is_async_runner(runner) or _is_sync_runner(runner)) or not hasattr(
             runner, "generate_tool_call_response"
         ):
@@ -93,8 +99,11 @@ class RunnerWatch(TurnDriver):
                 f"returns, not {runner!r}"
             )
         _check_streaming(runner)
+        if not isinstance(diagnose_cache, bool):
+            raise TypeError(f"diagnose_cache must be True or False, not {diagnose_cache!r}")
         self.runner = runner
         self._init_driver(observer)
+        self.diagnose_cache = diagnose_cache
         self._tools: Any = None
         """The tools of the run's requests (a thread's later requests omit them)."""
         self.final_message: Any = None
@@ -119,6 +128,7 @@ class RunnerWatch(TurnDriver):
         self._start()
         self._tools = None
         self.final_message = None
+        self._ask_diagnosis(None)
         self._started()
 
     def _open_turn(self, stream: Any, started: float) -> Turn:
@@ -148,6 +158,22 @@ class RunnerWatch(TurnDriver):
         if state.ended and state.error is None:
             turn.interrupted = False
             turn.message = {"role": "assistant", "content": state.to_message()["content"]}
+        if state.message_id is not None:
+            self._ask_diagnosis(state.message_id)
+
+    def _ask_diagnosis(self, previous_id: str | None) -> None:
+        """Chain the runner's next request to ``previous_id`` (``diagnose_cache`` only)."""
+        if not self.diagnose_cache:
+            return
+        client = getattr(self.runner, "_client", None)
+        beta = getattr(client, "beta", None)
+        method = getattr(getattr(beta, "messages", None), "create", None)
+
+        def chained(params: Any) -> Any:
+            extra = params.get("extra_body") if isinstance(params, dict) else None
+            return {**params, **diagnostics_arguments(previous_id, method, extra)}
+
+        self.runner.set_messages_params(chained)
 
     def _queue_runs(self, turn: Turn) -> list[ToolExecution]:
         """The turn's calls as runs, queued then running (the runner is about to run them)."""

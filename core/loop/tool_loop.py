@@ -58,6 +58,7 @@ from streamscope.core.tools.tool import (
     is_async_callable,
     normalize_tools,
 )
+from streamscope.core.wire.diagnostics import diagnostics_arguments, message_id_of
 
 __all__ = [
     "Decision",
@@ -181,6 +182,12 @@ class ToolLoop(TurnDriver):
         call, so all run at once). An abandoned call frees its worker.
     note_edits:
         When an approver edits the arguments, say so at the start of the tool result.
+    diagnose_cache:
+        Ask the API why a request missed the prompt cache: each request carries
+        ``diagnostics={"previous_message_id": <the previous turn's message id>}`` (None on
+        the first, which opts in), as a keyword where the SDK takes it, else in
+        ``extra_body`` (:mod:`streamscope.core.wire.diagnostics`). Off by default: without
+        it the requests are exactly as before.
     **request_kwargs:
         Any other request field: ``system``, ``thinking``, ``tool_choice``, ``betas``,
         ``temperature``, ``metadata``...
@@ -208,6 +215,7 @@ class ToolLoop(TurnDriver):
         method: Literal["create", "stream"] = "create",
         max_workers: int | None = None,
         note_edits: bool = True,
+        diagnose_cache: bool = False,
         **request_kwargs: Any,
     ) -> None:
         for reserved in ("messages", "stream"):
@@ -238,6 +246,10 @@ class ToolLoop(TurnDriver):
                 raise TypeError(f"{name} must be a callable or None, not {callback!r}")
         if not isinstance(note_edits, bool):
             raise TypeError(f"note_edits must be True or False, not {note_edits!r}")
+        if not isinstance(diagnose_cache, bool):
+            raise TypeError(f"diagnose_cache must be True or False, not {diagnose_cache!r}")
+        if diagnose_cache and "diagnostics" in request_kwargs:
+            raise TypeError("pass diagnose_cache=True or diagnostics=..., not both")
         if isinstance(tools, (str, bytes, dict)) or not isinstance(tools, Iterable):
             raise TypeError(
                 f"tools must be a list of functions, Tools or tool dicts, not {tools!r}"
@@ -267,6 +279,7 @@ class ToolLoop(TurnDriver):
         self.method = method
         self.max_workers = max_workers
         self.note_edits = note_edits
+        self.diagnose_cache = diagnose_cache
         self.request_kwargs = request_kwargs
         self.messages: list[Any] = []
         """The conversation so far (kept when a run fails)."""
@@ -391,14 +404,23 @@ class ToolLoop(TurnDriver):
         if self.tool_params:
             request["tools"] = list(self.tool_params)
         request.update(self.request_kwargs)
+        if self.diagnose_cache:
+            request.update(self._diagnostics(request))
         self._requests += 1
         # The state knows the request and the tools: inputs are checked live by the rule
         # Tool.validate applies before a call runs (streamscope.core.schema.validation).
         state = StreamState(started_at=time.monotonic(), tools=self.tool_params, request=request)
-        turn = Turn(self._requests, state, request)
+        turn = Turn(self._requests, state, request, sent_at=time.time())
         self.turns.append(turn)
         self.notify("turn_started", turn)
         return turn
+
+    def _diagnostics(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The ``diagnostics`` argument chaining this request to the last streamed turn."""
+        previous = next((t for t in reversed(self.turns) if t.state is not None), None)
+        resource = self._resource()
+        method = resource.stream if self.method == "stream" else resource.create
+        return diagnostics_arguments(message_id_of(previous), method, request.get("extra_body"))
 
     def _apply(self, turn: Turn, event: Any) -> None:
         apply_event(turn, event, self.notify, self._stop)

@@ -23,6 +23,7 @@ from streamscope.core.comparison.runs import (
 from streamscope.core.json.clip import short_json
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.state import StreamState
+from streamscope.widgets.render.cache import cache_line
 from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.regions import RegionStore
@@ -112,23 +113,34 @@ def _answer(diff: TextDiff) -> str:
     )
 
 
-def _turn(state: StreamState, title: str, prices: PriceTable | None) -> str:
+def _turn(
+    state: StreamState, title: str, prices: PriceTable | None, previous: StreamState | None
+) -> str:
     picture = StreamPicture(state, prices=prices, title=title)
     picture.collapse_final = True
     picture.show_request = False
+    picture.previous = previous
     store = RegionStore()
     picture.render(store)
-    return store.expand(picture.root_id)
+    line = ""
+    explanation = picture.cache_explanation
+    if explanation is not None:  # hit, or why it missed: the previous turn's or run's cache
+        line = f'<div class="ss-compare-cache">{cache_line(explanation)}</div>'
+    return line + store.expand(picture.root_id)
 
 
 def _columns(comparison: Comparison, prices: PriceTable | None) -> str:
     columns = []
+    before: StreamState | None = None
     for run in comparison.runs:
         turns = run.states
+        # a run after the first: its first turn against the previous run's first turn
+        previous = [before, *turns[:-1]]
         pictures = "".join(
-            _turn(state, f"Turn {k + 1}" if len(turns) > 1 else run.label, prices)
+            _turn(state, f"Turn {k + 1}" if len(turns) > 1 else run.label, prices, previous[k])
             for k, state in enumerate(turns)
         )
+        before = turns[0] if turns else None
         head = f"<h4>{e(run.label)}{SEP}{plural(len(turns), 'turn')}</h4>"
         columns.append(f'<section class="ss-compare-run">{head}{pictures}</section>')
     return f'<div class="ss-compare-runs">{"".join(columns)}</div>'

@@ -16,6 +16,7 @@ from streamscope.core.pricing.prices import DEFAULT_PRICES, estimate_cost
 from streamscope.core.stream.usage import sum_usage
 from streamscope.core.tools.tool import json_default
 from streamscope.widgets.render.arguments import value_html
+from streamscope.widgets.render.cache import cache_line
 from streamscope.widgets.render.format import fmt_int, fmt_percent, fmt_seconds, fmt_usd, plural
 from streamscope.widgets.render.loop_timeline import loop_timeline
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, pre
@@ -129,6 +130,12 @@ class ConversationPicture:
         picture = StreamPicture(
             turn.state, prefix=f"t{key}.", prices=self.prices, title=f"Turn {turn.number}"
         )
+        # the panel says why this turn did or did not read the last turn's prompt cache
+        picture.previous = next(
+            (t for t in reversed(self.turns[:-1]) if t.state is not None and not t.resumed),
+            None,
+        )
+        picture.run = turn
         picture.token = self.token
         self.pictures[key] = picture
         return picture
@@ -296,6 +303,10 @@ class ConversationPicture:
             bits.append(f"stop: {turn.stop_reason}")
         picture = self.pictures.get(key)
         runs_html = slot(f"t{key}.executions", cls="ss-conv-grid") if runs else ""
+        explanation = picture.cache_explanation if picture is not None else None
+        if explanation is not None:  # every turn after the first: hit, or why it missed
+            runs_html = f'<div class="ss-conv-cache">{cache_line(explanation)}</div>{runs_html}'
+
         if picture is not None:
             picture.title = bits[0]
             picture.subtitle = " · ".join(bits[1:])

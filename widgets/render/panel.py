@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from streamscope.core.comparison.cache import CacheExplanation
 from streamscope.core.pricing.prices import DEFAULT_PRICES, PriceTable, estimate_cost
 from streamscope.core.stream.blocks import ThinkingBlock
 from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.usage import Usage
+from streamscope.widgets.render.cache import cache_section
 from streamscope.widgets.render.format import (
     DASH,
     fmt_int,
@@ -303,13 +305,16 @@ def panel_parts(
     failure: str | None = None,
     hidden_problems: frozenset[str] = frozenset(),
     now: float | None = None,
+    cache: CacheExplanation | None = None,
 ) -> list[str]:
-    """The panel's sections, in order (empty ones left out)."""
+    """The panel's sections, in order (empty ones left out); ``cache``: why the run did or
+    did not read the previous run's prompt cache, under the cache figures."""
     parts = [
         _error(state, failure),
         _calls(state, anchor),
         _signatures(state),
         _usage(state),
+        cache_section(cache) if cache is not None else "",
         _cost(state, prices, final),
         _timing(state, final, now),
         _stop(state, final),

@@ -9,12 +9,14 @@ import re
 import uuid
 from typing import Any
 
+from streamscope.core.comparison.cache import CacheExplanation
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.blocks import Block, ToolUseBlock
 from streamscope.core.stream.changes import Change
 from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.status import FINAL_STREAM_STATUSES, StreamStatus
 from streamscope.widgets.inspector import WireFilter, WireInspector
+from streamscope.widgets.render.cache import cache_explanation
 from streamscope.widgets.render.format import fmt_clock, plural
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
@@ -106,9 +108,38 @@ class StreamPicture:
         self._rate = 1.0
         self.show_request = True
         """Draw the request box (a conversation draws it on its latest turn only)."""
+        self.previous: Any = None
+        """The run before this one (a state, a Turn, a recording's path, a request dict):
+        the panel then says why this run did or did not read its prompt cache."""
+        self.run: Any = None
+        """This run as :attr:`previous` is compared with (a loop's Turn, which knows when it
+        was sent); None: :attr:`state`."""
+        self.run_at: Any = None
+        """When this run's request was sent (a datetime, epoch seconds), if known: a replayed
+        recording's header says it."""
+        self._cache: tuple[tuple[Any, ...], CacheExplanation | None] | None = None
         self._request = RequestBox(prefix)
 
     # ------------------------------------------------------------------ reading
+
+    @property
+    def cache_explanation(self) -> CacheExplanation | None:
+        """Why this run did or did not read :attr:`previous`'s prompt cache (None without a
+        previous run, or before this run's request and first event are known). Worked out
+        again only when the request, the usage or the end changes."""
+        state = self.state
+        if self.previous is None or state.request is None or state.message is None:
+            return None
+        key = (
+            id(self.previous),
+            state.request_version,
+            tuple(state.usage.raw.items()),
+            state.ended,
+        )
+        if self._cache is None or self._cache[0] != key:
+            run = self.run if self.run is not None else state
+            self._cache = (key, cache_explanation(self.previous, run, self.run_at))
+        return self._cache[1]
 
     @property
     def status(self) -> StreamStatus:
@@ -276,6 +307,7 @@ class StreamPicture:
                 failure=state.failure,
                 now=now,
                 hidden_problems=hidden,
+                cache=self.cache_explanation,
             ),
         )
         self._dirty = set()
