@@ -4,7 +4,8 @@
 ``show`` / ``ashow`` watch a live SDK stream and return its final message; ``replay`` plays
 a recording with controls; ``show_runner`` / ``ashow_runner`` watch the SDK's own tool
 runner (``watch_runner`` when you display the view yourself); ``compare`` shows runs side
-by side. Every picture is drawn by one renderer
+by side; ``acompare_live`` streams one prompt several ways at once, side by side, and ends
+in that comparison. Every picture is drawn by one renderer
 (:mod:`streamscope.widgets.render`): the live view, the static ``text/html`` a saved
 notebook keeps, and ``export_html`` are the same HTML.
 """
@@ -15,6 +16,7 @@ import importlib
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from streamscope.widgets.bench import BenchView, acompare_live
 from streamscope.widgets.comparison import ComparisonView, compare
 from streamscope.widgets.conversation import ConversationView, arun_loop
 from streamscope.widgets.runner import ashow_runner, show_runner, watch_runner
@@ -22,9 +24,11 @@ from streamscope.widgets.shortcuts import ashow, replay, show
 from streamscope.widgets.view import StreamView
 
 __all__ = [
+    "BenchView",
     "ComparisonView",
     "ConversationView",
     "StreamView",
+    "acompare_live",
     "arun_loop",
     "ashow",
     "ashow_runner",
