@@ -9,11 +9,13 @@ launching in plan order; each run's events go through its own
 or 529 on the request, an ``error`` event such as ``overloaded_error`` mid-stream) fails
 alone: its state says why and the other runs go on.
 
-``max_cost`` stops launching: before each launch, the spend so far (every launched run's
-cost to date) plus what this run is expected to cost (the mean of the finished runs, or,
-before any finished, its worst case: the request's text at 4 characters a token plus
-``max_tokens`` of output) must stay within it; otherwise this run and the ones after it are
-skipped, and :attr:`Bench.notice` says so. :meth:`Bench.stop` ends every running stream
+``max_cost`` stops launching: before each launch, what is spent or committed (finished
+runs at their cost, running ones at what they are expected to cost, or more if they cost
+more already) plus what this run is expected to cost must stay within it; otherwise this
+run and every one after it is skipped, and :attr:`Bench.notice` says so. A run is expected
+to cost the mean of the finished runs, or, before any finished, its worst case: the
+request's text at 4 characters a token plus ``max_tokens`` of output. (Unpriced models
+count 0.) :meth:`Bench.stop` ends every running stream
 (what arrived stays) and launches nothing more.
 
 No Jupyter here: ``streamscope.widgets.acompare_live`` shows a bench live.
@@ -83,13 +85,14 @@ def plan_runs(
     """The runs of a bench, in launch order: each variant ``samples`` times.
 
     ``variants``: label → differing arguments; or a list of them (labelled ``run 1``,
-    ``run 2``...); or None (one run of ``common``). With ``samples`` > 1 a label gets
-    ``#1``, ``#2``... A merged request must have ``model``, ``max_tokens`` and ``messages``.
+    ``run 2``...); or None (one run of ``common``, or ``sample #1``, ``sample #2``... with
+    ``samples``). With ``samples`` > 1 a label gets ``#1``, ``#2``... A merged request
+    must have ``model``, ``max_tokens`` and ``messages``.
     """
     if samples < 1:
         raise ValueError("samples must be 1 or more")
     if variants is None:
-        pairs: list[tuple[str, Mapping[str, Any]]] = [("run", {})]
+        pairs: list[tuple[str, Mapping[str, Any]]] = [("sample" if samples > 1 else "run", {})]
     elif isinstance(variants, Mapping):
         pairs = [(str(label), args) for label, args in variants.items()]
     else:
@@ -258,22 +261,31 @@ class Bench:
             self._skip(run, "not started: max_cost")
             return False
         if self.max_cost is not None:
-            spent = self.spent()
-            costs = [
+            finished = [
                 run_cost(r.state, self.prices)
                 for r in self.runs
                 if r.phase in ("done", "failed", "stopped")
             ]
-            known = [c for c in costs if c is not None]
-            expected = (
-                sum(known) / len(known) if known else worst_case_cost(run.request, self.prices)
+            known = [c for c in finished if c is not None]
+            mean = sum(known) / len(known) if known else None
+
+            def expected(r: BenchRun) -> float:
+                guess = mean if mean is not None else worst_case_cost(r.request, self.prices)
+                return guess or 0.0
+
+            # finished runs at their cost; running ones at what they are expected to cost
+            committed = sum(c or 0.0 for c in finished) + sum(
+                max(run_cost(r.state, self.prices) or 0.0, expected(r))
+                for r in self.runs
+                if r.phase == "running"
             )
-            if expected is not None and spent + expected > self.max_cost:
+            if committed + expected(run) > self.max_cost:
                 launched = sum(1 for r in self.runs if r.launched)
                 self.notice = (
                     f"max_cost ${self.max_cost:g}: stopped launching after "
-                    f"{launched} of {len(self.runs)} runs (spent ≈ ${spent:.4f}; the next run "
-                    f"would take it to ≈ ${spent + expected:.4f})"
+                    f"{launched} of {len(self.runs)} runs (≈ ${committed:.4f} spent or "
+                    f"committed; the next run would take it to ≈ "
+                    f"${committed + expected(run):.4f})"
                 )
                 self._skip(run, "not started: max_cost")
                 return False

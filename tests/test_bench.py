@@ -335,3 +335,55 @@ def test_one_message_per_frame_for_all_runs() -> None:
     regions = {op[0] for p in patches for op in p["ops"]}
     assert "bench/body" in regions
     assert view._is_final()
+
+
+# ------------------------------------------------------------------ the bench's recordings
+
+BENCH_RECORDINGS = [
+    *(f"three_models_{k}" for k in ("haiku", "sonnet", "opus")),
+    *(f"poem_sample_{k}" for k in range(1, 6)),
+]
+
+
+@pytest.mark.parametrize("name", BENCH_RECORDINGS)
+def test_bench_recordings_validate_against_the_sdk_models(name: str) -> None:
+    from anthropic.types.beta import BetaRawMessageStreamEvent
+    from pydantic import TypeAdapter
+
+    from streamscope.core import gallery
+
+    adapter: TypeAdapter[Any] = TypeAdapter(BetaRawMessageStreamEvent)
+    events = gallery.load_events(name)
+    validated = [adapter.validate_python(e) for e in events if e["type"] != "ping"]
+    assert len(validated) == len(events) - sum(e["type"] == "ping" for e in events)
+    assert validated[-1].type == "message_stop"
+
+
+def test_max_cost_counts_running_runs_at_their_worst_case() -> None:
+    """Concurrent launches: before any run finished, each running run is committed at its
+    worst case (its text at 4 characters a token, max_tokens of output)."""
+    from streamscope.core.bench import worst_case_cost
+
+    hold = asyncio.Event()
+
+    async def gate(n: int) -> None:
+        await hold.wait()
+
+    api = StreamingAPI(echo, gate=gate)
+    worst = worst_case_cost(COMMON)
+    assert worst is not None and worst > 0
+
+    async def main() -> Bench:
+        bench = Bench(
+            api.client(), [{} for _ in range(5)], concurrency=4, max_cost=2.5 * worst, **COMMON
+        )
+        task = asyncio.ensure_future(bench.arun())
+        while bench.notice is None:
+            await asyncio.sleep(0)
+        hold.set()
+        await task
+        return bench
+
+    bench = asyncio.run(main())
+    assert [r.phase for r in bench.runs] == ["done", "done"] + ["skipped"] * 3
+    assert len(api.bodies) == 2
