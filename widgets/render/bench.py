@@ -39,18 +39,25 @@ from streamscope.widgets.render.format import (
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, json_text
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
-from streamscope.widgets.render.timeline import axis_end, tick_label
+from streamscope.widgets.render.timeline import tick_label
 
-__all__ = ["FIGURES_EVERY", "BenchPicture"]
+__all__ = ["AXIS_EVERY", "FIGURES_EVERY", "BenchPicture"]
 
 ROOT_ID = "bench"
 HEAD_ID = "bench/head"
 NOTICE_ID = "bench/notice"
 AXIS_ID = "bench/axis"
+ROWS_ID = "bench/axis-rows"
 BODY_ID = "bench/body"
 CONTROLS_ID = f"{CONTROL_PREFIX}bench/controls"
-FIGURES_EVERY = 1.0
-"""Seconds between two redraws of what moves with time alone (figures, the axis)."""
+AXIS_EVERY = 5.0
+"""Seconds between two redraws of the open bars on the time axis (the moments a run
+starts, gets its first token or ends are drawn at once). The header's clock ticks in the
+page meanwhile."""
+FIGURES_EVERY = 2.0
+"""Seconds between two redraws of what moves with time alone (figures, the axis). Eight
+runs at a model's pace bring ~2 KB of content a second; redrawing eight columns' figures
+and eight open bars every second would send about as much again."""
 _TICKS = 4
 _PHASE_WORDS = {
     "queued": "queued",
@@ -60,6 +67,15 @@ _PHASE_WORDS = {
     "stopped": "stopped",
     "skipped": "not started",
 }
+
+
+def _axis_end(seconds: float) -> float:
+    """The shared axis' length: 10 s, doubled as often as needed. It grows by doubling
+    (rarely), since every bar is redrawn when it does."""
+    end = 10.0
+    while end < seconds:
+        end *= 2
+    return end
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -99,24 +115,28 @@ class BenchPicture:
         self.comparison: Comparison | None = None
         self._columns = [_Column(run) for run in bench.runs]
         self._figures_at: float | None = None
-        self._structural = True
+        self._axis_at: float | None = None
+        self._moments = True
+        """A run started, got its first token or ended: the head and the axis at once."""
 
     # ------------------------------------------------------------------ changes
 
     def note(self, run: BenchRun, change: Change | None) -> None:
         """Remember what a run's event (or phase change, ``change`` None) touched."""
         column = self._columns[run.index]
-        if change is None or change.kind not in ("block_delta", "ping"):
-            column.structural = self._structural = True
+        if change is None:  # launched, finished, skipped: a moment on the axis
+            column.structural = self._moments = True
+        elif change.kind not in ("block_delta", "ping"):
+            column.structural = True
         if change is not None and change.index is not None:
             column.dirty.add(change.index)
         if not column.saw_first and run.state.first_token_at is not None:
             column.saw_first = True  # a moment on the axis: drawn at once
-            column.structural = self._structural = True
+            column.structural = self._moments = True
 
     def note_all(self) -> None:
         """Redraw everything at the next render (the bench ended, or a setting changed)."""
-        self._structural = True
+        self._moments = True
         for column in self._columns:
             column.structural = True
 
@@ -133,7 +153,7 @@ class BenchPicture:
                 ops.append(op)
 
         figures = (
-            self._structural
+            self._moments
             or now is None
             or self._figures_at is None
             or now - self._figures_at >= FIGURES_EVERY
@@ -153,11 +173,19 @@ class BenchPicture:
             put(BODY_ID, [self._column_frame(c) for c in self._columns])
             for column in self._columns:
                 self._render_column(column, put, figures, now)
+        axis = (
+            self._moments
+            or now is None
+            or self._axis_at is None
+            or now - self._axis_at >= AXIS_EVERY
+        )
+        if axis:
+            self._axis_at = now
+            self._put_axis(put, now)
         if figures:
             self._figures_at = now
-            self._structural = False
+            self._moments = False
             put(HEAD_ID, [self._head(now)])
-            put(AXIS_ID, [self._axis(now)])
         return ops
 
     def _frame(self) -> str:
@@ -206,28 +234,33 @@ class BenchPicture:
 
     # ------------------------------------------------------------------ the axis
 
-    def _axis(self, now: float | None) -> str:
+    def _put_axis(self, put: Any, now: float | None) -> None:
         bench = self.bench
         origin = bench.started_at
         if origin is None:
-            return ""
+            put(AXIS_ID, [])
+            return
         latest = [now - origin] if now is not None else []
         for run in bench.runs:
             for at in (run.finished_at, run.state.last_event_at):
                 if at is not None:
                     latest.append(at - origin)
-        end = axis_end(max([*latest, 0.0]))
-        rows = "".join(self._axis_row(run, origin, end, now) for run in bench.runs)
+        end = _axis_end(max([*latest, 0.0]))
         ticks = "".join(
             f'<span class="ss-tl-tick">{tick_label(end * k / _TICKS)}</span>'
             for k in range(_TICKS + 1)
         )
-        return (
-            '<figure class="ss-timeline ss-bench-axis"><figcaption class="ss-final-title">'
-            "When each run started, got its first token and finished</figcaption>"
-            f'<ol class="ss-tl-rows">{rows}</ol>'
-            f'<div class="ss-tl-axis" aria-hidden="true">{ticks}</div></figure>'
+        put(
+            AXIS_ID,
+            [
+                '<figure class="ss-timeline ss-bench-axis"><figcaption class="ss-final-title">'
+                "When each run started, got its first token and finished</figcaption>"
+                f"{slot(ROWS_ID, 'ol', 'ss-tl-rows')}"
+                f'<div class="ss-tl-axis" aria-hidden="true">{ticks}</div></figure>'
+            ],
         )
+        # one part per run, what moves (an open bar's width) last: a splice of a few bytes
+        put(ROWS_ID, [self._axis_row(run, origin, end, now) for run in bench.runs])
 
     def _axis_row(self, run: BenchRun, origin: float, end: float, now: float | None) -> str:
         state = run.state
@@ -255,14 +288,14 @@ class BenchPicture:
             track = (
                 f'<svg class="ss-tl-track" viewBox="0 0 {end * 1000:.0f} 12"'
                 ' preserveAspectRatio="none" aria-hidden="true" focusable="false">'
-                f'<rect x="{start * 1000:.0f}" y="1" height="10" class="ss-tl-bar"'
-                f' width="{width:.0f}"></rect>{mark}</svg>'
+                f'{mark}<rect x="{start * 1000:.0f}" y="1" height="10" class="ss-tl-bar"'
+                f' width="{width:.0f}"></rect></svg>'
             )
         state_word = "open" if run.phase == "running" else "done"
         return (
             f'<li class="ss-tl-row" data-kind="text" data-phase="{e(run.phase)}"'
             f' data-state="{state_word}"><span class="ss-tl-label">{e(run.label)}</span>'
-            f'{track} <span class="ss-tl-times">{e(times)}</span></li>'
+            f' <span class="ss-tl-times">{e(times)}</span>{track}</li>'
         )
 
     # ------------------------------------------------------------------ columns
@@ -293,7 +326,10 @@ class BenchPicture:
                 anchor = f"ss-bench-{id(self):x}-{column.prefix}b{block.index}"
                 lane = column.lanes[block.index] = Lane(block, column.prefix, anchor)
             for region_id, parts in lane.regions(final).items():
-                put(region_id, parts)
+                # a lane's frame (its counts: "Thinking · 1,234 characters") moves with the
+                # figures; its text goes out every frame
+                if region_id != lane.body_id or figures or column.structural:
+                    put(region_id, parts)
         if column.structural:
             put(
                 column.prefix + "lanes",
@@ -316,6 +352,8 @@ class BenchPicture:
         return '<p class="ss-empty">No content.</p>'
 
     def _figures(self, run: BenchRun, now: float | None) -> str:
+        """Status, model and first token first; what moves while it streams (tokens, rate,
+        cost) last, so a redraw is a short splice."""
         state = run.state
         word = _PHASE_WORDS[run.phase]
         live = run.phase == "running"
@@ -324,21 +362,21 @@ class BenchPicture:
         if isinstance(model, str):
             bits.append(f'<span class="ss-model">{e(model)}</span>')
         if run.launched:
+            ttft = state.time_to_first_token
+            if ttft is not None:
+                bits.append(f"first token {fmt_seconds(ttft)}")
+            calls = sum(1 for b in state.blocks if isinstance(b, ToolUseBlock))
+            if calls:
+                bits.append(plural(calls, "tool call"))
             approx = "≈ " if live else ""
+            cost = run_cost(state, self.prices)
+            bits.append(f"{approx}{fmt_usd(cost)}" if cost is not None else "cost unknown")
             out = state.usage.output_tokens
-            bits.append(f"{approx}{fmt_int(out)} output tokens")
             first = state.first_token_at
             last = now if live and now is not None else state.last_event_at
             if first is not None and last is not None and last > first and out:
                 bits.append(f"{approx}{fmt_rate(out / (last - first), ' tok/s')}")
-            ttft = state.time_to_first_token
-            if ttft is not None:
-                bits.append(f"first token {fmt_seconds(ttft)}")
-            cost = run_cost(state, self.prices)
-            bits.append(f"{approx}{fmt_usd(cost)}" if cost is not None else "cost unknown")
-            calls = sum(1 for b in state.blocks if isinstance(b, ToolUseBlock))
-            if calls:
-                bits.append(plural(calls, "tool call"))
+            bits.append(f"{approx}{fmt_int(out)} output tokens")
         why = ""
         if state.error is not None:
             kind = state.error.get("type", "error")
@@ -347,7 +385,7 @@ class BenchPicture:
         elif state.failure is not None:
             why = state.failure
         failure = f'<p class="ss-bench-failure" role="alert">{e(why)}</p>' if why else ""
-        return f'<p class="ss-bench-figures">{SEP.join(bits)}</p>{failure}'
+        return f'{failure}<p class="ss-bench-figures">{SEP.join(bits)}</p>'
 
     # ------------------------------------------------------------------ text
 
