@@ -104,7 +104,8 @@ class BenchView(Surface):
                     )
                     self._picture.comparison = self.comparison.comparison
                 self._picture.note_all()
-            self._settle()
+                # under the lock: no frame timer may send the comparison before settling
+                self._settle()
         if self.comparison is None:
             raise RuntimeError(self.bench.notice or "no run was launched")
         return self.comparison

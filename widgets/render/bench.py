@@ -8,7 +8,9 @@ Regions (each run's under its prefix ``rN.``):
 - ``bench/axis``: the shared time axis, one row per run: when it started, its first token,
   when it finished (or now), on one scale;
 - ``bench/body``: while live, one column per run (its label, the slots of its figures and
-  lanes); once every run is final, the comparison (:mod:`.compare`) in their place;
+  lanes); once every run is final, the comparison (:mod:`.compare`) in their place, the
+  runs' lanes folded past four runs (measured in Chromium: eight runs' lanes laid out at
+  once took three main-thread tasks of 100-140 ms);
 - ``rN.fig``: the run's status as a word, its model, tokens, rate, cost, or why it failed;
 - ``rN.lanes`` and each block's lane (:class:`~.lanes.Lane`, compact: no per-lane figures).
 
@@ -162,7 +164,8 @@ class BenchPicture:
         put(NOTICE_ID, [f'<p class="ss-bench-notice" role="status">{e(self.bench.notice)}</p>']
             if self.bench.notice else [])  # fmt: skip
         if self.comparison is not None:
-            put(BODY_ID, [comparison_body(self.comparison, self.prices)])
+            body = comparison_body(self.comparison, self.prices, fold_runs=len(self._columns) > 4)
+            put(BODY_ID, [body])
             for column in self._columns:  # the columns are gone: forget their regions
                 for region_id in list(store.parts):
                     if region_id.startswith(column.prefix):
