@@ -168,3 +168,31 @@ def test_stop_is_heard_while_the_magic_awaits(kernel: Kernel) -> None:
     _ok(run)
     assert state["sent"]
     assert _value(kernel, "[_claude.stopped, _claude.status]") == [True, "stopped"]
+
+
+def test_tools_and_record(kernel: Kernel, tmp_path: Any) -> None:
+    path = tmp_path / "run.jsonl"
+    _ok(
+        kernel.execute(
+            "from streamscope.core import tool\n"
+            "@tool\n"
+            "def get_weather(city: str) -> str:\n"
+            "    '''Forecast for a city.'''\n"
+            "    return 'sunny'\n"
+            "TOOLS = [get_weather, {'name': 'noop', 'input_schema': {'type': 'object'}}]"
+        )
+    )
+    run = kernel.execute(
+        f"%%claude --replay capacity_thinking_off --tools TOOLS --record {path}\nWeather?\n"
+    )
+    _ok(run)
+    tools = _value(kernel, "_claude.state.request['tools']")
+    assert [t["name"] for t in tools] == ["get_weather", "noop"]
+    assert tools[0]["input_schema"]["properties"]["city"]["type"] == "string"
+    # the recording holds the stream and the request, and no key
+    from streamscope.core.cassette import read_cassette
+
+    cassette = read_cassette(path)
+    assert cassette.events[-1]["type"] == "message_stop"
+    assert cassette.request is not None and cassette.request["tools"][1]["name"] == "noop"
+    assert "sk-" not in path.read_text(encoding="utf-8")
