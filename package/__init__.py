@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load_ipython_extension"]
+__all__ = ["load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -16,3 +16,10 @@ def load_ipython_extension(ipython: Any) -> None:
     from streamscope.widgets.magic import load_ipython_extension as load
 
     load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext streamscope``: ``%%claude`` cells are no longer rewritten."""
+    from streamscope.widgets.magic import unload_ipython_extension as unload
+
+    unload(ipython)
