@@ -1911,6 +1911,107 @@ def capacity(thinking: bool) -> Recording:
     )
 
 
+# --------------------------------------------------------------------------- the bench
+
+POOL_PROMPT = (
+    "In three sentences: when should I use a process pool rather than a thread pool in Python?"
+)
+POOL_ANSWERS = {
+    HAIKU: (
+        "Use a process pool when your work is CPU-bound, because the GIL lets only one "
+        "thread run Python bytecode at a time. A thread pool is better for I/O-bound work "
+        "such as network calls, where threads mostly wait. Processes cost more to start and "
+        "must pickle their arguments, so keep the tasks coarse."
+    ),
+    SONNET: (
+        "Reach for a **process pool** when the work is CPU-bound pure Python (parsing, "
+        "number crunching without NumPy), since the GIL stops threads from running it in "
+        "parallel. Use a **thread pool** for I/O-bound work (HTTP requests, database "
+        "queries, file reads) or for C extensions that release the GIL, where threads are "
+        "cheaper and share memory. Remember that processes pickle every argument and "
+        "result, so send them few, large tasks rather than many small ones."
+    ),
+    OPUS: (
+        "Choose a process pool for CPU-bound Python code: the GIL serialises bytecode "
+        "across threads, so only separate interpreters give you real parallelism on "
+        "several cores. Choose a thread pool when tasks spend their time waiting (sockets, "
+        "disks, subprocesses) or run inside libraries that drop the GIL, such as NumPy or "
+        "hashlib on large buffers. Mind the costs of processes: start-up time, pickling "
+        "of arguments and results, and no shared state without explicit IPC, which is why "
+        "batching work into larger chunks usually pays off."
+    ),
+}
+_MODEL_KEYS = {HAIKU: "haiku", SONNET: "sonnet", OPUS: "opus"}
+
+
+def three_models(model: str) -> Recording:
+    key = _MODEL_KEYS[model]
+    b = StreamBuilder(model, seed=f"three_models_{key}", usage={"input_tokens": 31}, max_tokens=512)
+    b.text(POOL_ANSWERS[model])
+    b.stop("end_turn")
+    return Recording(
+        name=f"three_models_{key}",
+        title=f"One question, three models: {key}",
+        description=(
+            f"A short Python question answered by {key.capitalize()} in three sentences "
+            "(the same request to Haiku, Sonnet and Opus)."
+        ),
+        teaches=(
+            "Run three_models_haiku, three_models_sonnet and three_models_opus side by side "
+            "(acompare_live): the same prompt, different pace, length and cost."
+        ),
+        builder=b,
+        request={"max_tokens": 512, "messages": [{"role": "user", "content": POOL_PROMPT}]},
+        stop_reason="end_turn",
+    )
+
+
+POEM_PROMPT = "Write a four-line poem about a lighthouse keeper's last night on duty."
+POEMS = (
+    "The lamp still turns though he will not,\n"
+    "he winds the clock one final time;\n"
+    "the sea keeps every night he kept,\n"
+    "and hands the dark to someone's rhyme.",
+    "Forty winters in a tower of salt,\n"
+    "tonight he polishes the glass too long;\n"
+    "ships he will never meet go safely by,\n"
+    "and the beam hums his one remaining song.",
+    "He logs the weather: *clear, a gentle swell*,\n"
+    "then underlines the date, and sets the pen\n"
+    "beside the lens he tended fifty years;\n"
+    "at dawn the light goes out, and on again.",
+    "Last oil, last watch, last flicker on the foam;\n"
+    "the gulls don't know, the rocks will never tell.\n"
+    "He climbs the hundred steps he counts as home\n"
+    "and says goodnight to every ship as well.",
+    "No storm tonight, just stars and the slow sweep\n"
+    "of light across a sea that never sleeps;\n"
+    "he leaves the kettle warm for who comes next,\n"
+    "and writes one line: *the light is yours to keep.*",
+)
+
+
+def poem_sample(k: int) -> Recording:
+    b = StreamBuilder(SONNET, seed=f"poem_sample_{k}", usage={"input_tokens": 22}, max_tokens=256)
+    b.text(POEMS[k - 1])
+    b.stop("end_turn")
+    return Recording(
+        name=f"poem_sample_{k}",
+        title=f"Five samples of one poem: sample {k}",
+        description=(
+            f"Sample {k} of five: the same creative prompt (a four-line poem about a "
+            "lighthouse keeper) sent five times to Sonnet."
+        ),
+        teaches=(
+            "Sample a creative prompt several times (acompare_live(..., samples=5)) to see "
+            "how much the answers vary before judging a prompt change on one run."
+        ),
+        builder=b,
+        request={"max_tokens": 256, "messages": [{"role": "user", "content": POEM_PROMPT}]},
+        stop_reason="end_turn",
+    )
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -2190,6 +2291,8 @@ def single_recordings() -> list[Recording]:
         invalid_tool_arguments(),
         capacity(thinking=True),
         capacity(thinking=False),
+        *(three_models(model) for model in (HAIKU, SONNET, OPUS)),
+        *(poem_sample(k) for k in range(1, 6)),
     ]
 
 

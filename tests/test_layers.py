@@ -38,6 +38,8 @@ LAYERS: list[tuple[str, ...]] = [
         "streamscope.widgets.comparison",
         "streamscope.widgets.runner",
         "streamscope.widgets.shortcuts",
+        "streamscope.widgets.bench",
+        "streamscope.widgets.magic",
     ),
     ("streamscope.widgets",),
 ]

@@ -83,6 +83,20 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "$ANTHROPIC_API_KEY",
         ],
     },
+    "08_bench.ipynb": {
+        "lanes": ["thinking", "text"],
+        "html": ["ss-compare-table", "ss-bench", "Runs side by side", "stopped launching after"],
+        "printed": [
+            "API key: none, replaying",
+            "runs: haiku, sonnet, opus",
+            "thinking on: ",
+            "sample #2 against sample #1",
+            "runs that ran: 2",
+            "%%claude bound _claude: StreamView done",
+            "sent: In three sentences: when should I use a process pool rather than a thread",
+            "samples: sample #1, sample #2",
+        ],
+    },
     "06_your_own_key.ipynb": {
         "lanes": ["thinking", "text"],
         "html": ["ss-final"],

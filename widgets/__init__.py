@@ -1,7 +1,8 @@
 """Notebook views of a streamed message, driven by streamscope.core.
 
 ``StreamView`` is the live view of one stream, ``ConversationView`` of a whole tool loop,
-``ComparisonView`` of runs side by side. Every picture is drawn by one renderer
+``ComparisonView`` of runs side by side, ``BenchView`` of one prompt sent several ways at
+once (``acompare_live``). Every picture is drawn by one renderer
 (:mod:`streamscope.widgets.render`), which imports without anywidget or ipywidgets: the
 views below are imported when first used, so ``import streamscope.widgets.render`` in a
 script or CI needs no widget library.
@@ -13,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from streamscope.widgets.bench import BenchView, acompare_live
     from streamscope.widgets.comparison import ComparisonView, compare
     from streamscope.widgets.loop_view import ConversationView, arun_loop
     from streamscope.widgets.runner import ashow_runner, show_runner, watch_runner
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from streamscope.widgets.view import StreamView
 
 _HOMES: dict[str, str] = {
+    "BenchView": "bench",
+    "acompare_live": "bench",
     "ComparisonView": "comparison",
     "compare": "comparison",
     "ConversationView": "loop_view",
@@ -34,9 +38,11 @@ _HOMES: dict[str, str] = {
 }
 
 __all__ = [
+    "BenchView",
     "ComparisonView",
     "ConversationView",
     "StreamView",
+    "acompare_live",
     "arun_loop",
     "ashow",
     "ashow_runner",

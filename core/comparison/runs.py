@@ -302,7 +302,9 @@ def summarize(run: Any, label: str | None = None, prices: PriceTable | None = No
         duration=_sum_optional(s.duration for s in states),
         wall_time=wall,
         tool_calls=_calls(states),
-        stop_reasons=tuple("error" if s.failed else s.stop_reason for s in states),
+        stop_reasons=tuple(
+            "error" if s.failed or s.failure is not None else s.stop_reason for s in states
+        ),
         answer=_answer(states),
         problems=sum(len(s.problems) for s in states),
         violations=violations,

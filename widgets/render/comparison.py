@@ -146,8 +146,12 @@ def _columns(comparison: Comparison, prices: PriceTable | None) -> str:
     return f'<div class="ss-compare-runs">{"".join(columns)}</div>'
 
 
-def comparison_body(comparison: Comparison, prices: PriceTable | None = None) -> str:
-    """The comparison's picture, unscoped (``page.static_fragment`` wraps it)."""
+def comparison_body(
+    comparison: Comparison, prices: PriceTable | None = None, *, fold_runs: bool = False
+) -> str:
+    """The comparison's picture, unscoped (``page.static_fragment`` wraps it). ``fold_runs``:
+    the runs' lanes in a closed ``<details>`` (many runs: the table is what is read first,
+    and a page lays out a closed section's content only once opened)."""
     labels = f"{SEP}".join(e(label) for label in comparison.labels)
     header = (
         f'<div class="ss-header"><span class="ss-title">Runs side by side</span>'
@@ -162,5 +166,13 @@ def comparison_body(comparison: Comparison, prices: PriceTable | None = None) ->
     )
     return (
         f'<div class="ss-compare {NO_MATH}">{header}{_table(comparison)}{details}'
-        f"{_columns(comparison, prices)}</div>"
+        f"{_folded(comparison, prices) if fold_runs else _columns(comparison, prices)}</div>"
+    )
+
+
+def _folded(comparison: Comparison, prices: PriceTable | None) -> str:
+    title = f"Each run's stream{SEP}{plural(len(comparison.runs), 'run')}"
+    return (
+        f'<details class="ss-compare-runs-box"><summary>{title}</summary>'
+        f"{_columns(comparison, prices)}</details>"
     )

@@ -102,7 +102,7 @@ def _scope_selector(selector: str, scope: str) -> str:
     return f"{scope} {selector}"
 
 
-STYLE_FILES = ("theme.css", "view.css", "conversation.css", "compare.css")
+STYLE_FILES = ("theme.css", "view.css", "conversation.css", "compare.css", "bench.css")
 """The views' stylesheets, in order: the live views' and the static pictures' alike."""
 
 
