@@ -222,7 +222,6 @@ class _Run:
     model: str | None
     at: datetime | None
     server: dict[str, Any] | None
-    has_diagnostics: bool
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -271,14 +270,12 @@ def _from_state(state: StreamState, at: datetime | None) -> _Run:
     request = state.request
     if request is None:
         raise ValueError("this run's request is unknown: explain_cache compares requests")
-    message = state.message or {}
     return _Run(
         request=request,
         usage=state.usage if state.message is not None else None,
         model=state.model or _str(request.get("model")),
         at=at,
         server=server_cache_miss(state),
-        has_diagnostics=isinstance(message.get("diagnostics"), Mapping),
     )
 
 
@@ -302,7 +299,6 @@ def _run_of(value: Any, usage: Any, at: Any) -> _Run:
             model=_str(value.get("model")),
             at=when,
             server=None,
-            has_diagnostics=False,
         )
     elif isinstance(getattr(value, "state", None), StreamState):  # a Turn, a StreamView
         sent = getattr(value, "sent_at", None)

@@ -128,7 +128,8 @@ class StreamPicture:
         previous run, or before this run's request and first event are known). Worked out
         again only when the request, the usage or the end changes."""
         state = self.state
-        if self.previous is None or state.request is None or state.message is None:
+        # (``state.request`` makes a clean copy of the request: read only when the key moves)
+        if self.previous is None or state.message is None:
             return None
         key = (
             id(self.previous),
