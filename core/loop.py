@@ -285,7 +285,7 @@ class ToolLoop(TurnHistory):
         call, so all run at once). An abandoned call frees its worker.
     note_edits:
         When an approver edits the arguments, say so at the start of the tool result.
-    **request_kwargs:
+    ``**request_kwargs``:
         Any other request field: ``system``, ``thinking``, ``tool_choice``, ``betas``,
         ``temperature``, ``metadata``...
     """

@@ -16,6 +16,11 @@ The request: when the recording says when its request was sent (a cassette heade
 stream did: the first event comes after the recorded time to first event (divided by
 ``speed``), and :attr:`Replay.times` count from the request. ``from_request=False`` starts
 at the first event, as recordings without the field always do.
+
+Building pages: when the environment variable ``STREAMSCOPE_REPLAY_SPEED`` is set (a
+number, or ``instant``), every replay starts at that speed instead of the one it was given,
+so a documentation build or a CI job executes notebooks without the recorded pacing; what
+the pictures show (recorded times, figures) is the same. Unset, nothing changes.
 """
 
 from __future__ import annotations
@@ -77,6 +82,18 @@ def _recording(
     return load_timed_events(source), None, None
 
 
+REPLAY_SPEED_VARIABLE = "STREAMSCOPE_REPLAY_SPEED"
+"""The environment variable that overrides every replay's starting speed (see above)."""
+
+
+def _starting_speed(speed: float | None) -> float | None:
+    """``speed``, unless ``STREAMSCOPE_REPLAY_SPEED`` says otherwise."""
+    value = os.environ.get(REPLAY_SPEED_VARIABLE, "").strip().lower()
+    if not value:
+        return _check_speed(speed)
+    return None if value == "instant" else _check_speed(float(value))
+
+
 def _check_speed(speed: float | None) -> float | None:
     if speed is None or math.isinf(speed):
         return None
@@ -115,7 +132,7 @@ class Replay:
         self.request_at: float | None = request_at if from_request else None
         """When the request was sent, in the recording's seconds; None: the replay starts
         at the first event."""
-        self._speed = _check_speed(speed)
+        self._speed = _starting_speed(speed)
         self.paused = False
         self.position = 0
         self._sleep = sleep
