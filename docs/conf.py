@@ -87,3 +87,8 @@ html_theme_options = {
 }
 html_show_sourcelink = False
 html_copy_source = False
+# The views' static pictures are drawn in light colours (as export_html writes them); an
+# explicit mode also keeps the theme from logging "invalid theme mode" on file:// pages.
+html_context = {"default_mode": "light"}
+# Search without summaries: a summary is fetched from the page, which file:// forbids.
+html_show_search_summary = False
