@@ -80,8 +80,12 @@ def gallery_page() -> str:
         level = "###" if info.conversation else "##"
         cassette = gallery.load(info.name)
         state = StreamState(request=cassette.request)
-        for event in cassette.events:
-            state.apply(event)
+        if cassette.request_at is not None:
+            state.set_request_time(cassette.request_at)
+        at = 0.0
+        for at, event in cassette.timed_events():  # at the recorded times, as replays do
+            state.apply(event, at=at)
+        state.finish(at=at)
         picture = render_stream_html(state, title=info.name)
         parts.append(
             f"{level} {info.title} (`{info.name}`)\n\n{info.description}\n\n"
