@@ -1,14 +1,18 @@
-"""streamscope: watch Anthropic Messages API streams live in Jupyter.
+"""streamscope: watch an Anthropic Messages API stream live in a Jupyter notebook.
 
-``streamscope.core`` reduces streams without Jupyter; ``streamscope.widgets`` shows them.
-``%load_ext streamscope`` adds the ``%%claude`` cell magic (``%claude?`` for its help).
+``streamscope.core`` reduces a stream to its state (no Jupyter imports);
+``streamscope.widgets`` shows it. ``%load_ext streamscope`` adds the ``%%claude`` cell
+magic (``%claude?`` for its help). ``__version__`` is the one place the version is written
+(``pyproject.toml`` reads it from here).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:

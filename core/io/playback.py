@@ -68,6 +68,18 @@ def _recording(
     return load_timed_events(source), None, None
 
 
+REPLAY_SPEED_VARIABLE = "STREAMSCOPE_REPLAY_SPEED"
+"""The environment variable that overrides every replay's starting speed (see above)."""
+
+
+def _starting_speed(speed: float | None) -> float | None:
+    """``speed``, unless ``STREAMSCOPE_REPLAY_SPEED`` says otherwise."""
+    value = os.environ.get(REPLAY_SPEED_VARIABLE, "").strip().lower()
+    if not value:
+        return _check_speed(speed)
+    return None if value == "instant" else _check_speed(float(value))
+
+
 def _check_speed(speed: float | None) -> float | None:
     if speed is None or math.isinf(speed):
         return None
@@ -106,7 +118,7 @@ class Replay:
         self.request_at: float | None = request_at if from_request else None
         """When the request was sent, in the recording's seconds; None: the replay starts
         at the first event."""
-        self._speed = _check_speed(speed)
+        self._speed = _starting_speed(speed)
         self.paused = False
         self.position = 0
         self._sleep = sleep

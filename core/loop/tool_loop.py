@@ -188,7 +188,7 @@ class ToolLoop(TurnDriver):
         the first, which opts in), as a keyword where the SDK takes it, else in
         ``extra_body`` (:mod:`streamscope.core.wire.diagnostics`). Off by default: without
         it the requests are exactly as before.
-    **request_kwargs:
+    ``**request_kwargs``:
         Any other request field: ``system``, ``thinking``, ``tool_choice``, ``betas``,
         ``temperature``, ``metadata``...
     """

@@ -105,7 +105,8 @@ class _LocalLayer:
 
 class PriceTable:
     """Model prices in layers, first match wins: your overrides, then what the table was
-    built from (genai-prices and the streamscope supplement for :data:`DEFAULT_PRICES`)."""
+    built from (genai-prices and the streamscope supplement for
+    :data:`~streamscope.core.pricing.prices.DEFAULT_PRICES`)."""
 
     __slots__ = ("_as_of", "_layers")
 
@@ -126,8 +127,8 @@ class PriceTable:
 
     @property
     def as_of(self) -> str:
-        """ISO date of the table (for :data:`DEFAULT_PRICES`, that of genai-prices' data).
-        Each estimate carries the date of the price it used."""
+        """ISO date of the table (for :data:`~streamscope.core.pricing.prices.DEFAULT_PRICES`,
+        that of genai-prices' data). Each estimate carries the date of the price it used."""
         return self._as_of if isinstance(self._as_of, str) else self._as_of.as_of
 
     @property
