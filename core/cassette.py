@@ -11,8 +11,9 @@ the event in wire shape. The clock starts at the first event (``t`` 0), or at th
 when the recording knows when it was sent (then the first event's ``t`` is the time to
 first event). ``meta`` is user metadata, sanitised (:func:`sanitize_meta`): the fields the
 project writes itself (:data:`PROJECT_FIELDS`: title, description, model, the request,
-timings, conversation links) are kept with only credentials taken out; anything else goes
-through the strict redaction pass of :mod:`streamscope.core.redaction`.
+timings, conversation links) are kept with only credentials taken out (the request byte for
+byte otherwise); anything else goes through the strict redaction pass of
+:mod:`streamscope.core.redaction`, and every value whose key names a secret is dropped.
 
 Two header fields describe the request, wherever the project knows it (:func:`record` of
 an SDK stream manager, an SDK stream or a replay client's stream; a tool loop's turns
@@ -72,10 +73,11 @@ from typing import IO, Any, Final, TypeVar, overload
 
 from streamscope.core._closing import Closing
 from streamscope.core._models import dump_model
+from streamscope.core.credentials import is_secret_key
 from streamscope.core.files import partial_path
 from streamscope.core.jsonio import MAX_DEPTH, coerce_json, dumps_exact, limit_depth, loads
 from streamscope.core.redaction import redact
-from streamscope.core.request import request_of
+from streamscope.core.request import clean_request, request_of
 from streamscope.core.sources import (
     is_async_stream_manager,
     is_derived_event,
@@ -164,13 +166,17 @@ def _dumps(obj: object) -> bytes:
 
 def sanitize_meta(value: Any) -> Any:
     """``value`` as JSON data without credentials; never raises (any type, bytes keys,
-    sets, cycles). The fields in :data:`PROJECT_FIELDS` lose only credentials; every other
-    field goes through :func:`~streamscope.core.redaction.redact` (strict): secret-named
-    entries dropped at any depth, keys in strings, Bearer tokens and URL query values
-    replaced by ``[redacted]``. Anything nested deeper than the header line can hold (1,000
-    levels in all) is kept as its JSON text."""
+    sets, cycles). ``request`` keeps the request byte for byte less its credentials
+    (:func:`~streamscope.core.request.clean_request`); the other fields in
+    :data:`PROJECT_FIELDS` lose only credentials; every other field goes through
+    :func:`~streamscope.core.redaction.redact` (strict), every entry whose key names a
+    secret (:func:`~streamscope.core.credentials.is_secret_key`: ``*key*``, ``*token*``,
+    ``*secret*``, ``*password*``, ``*auth*``, ``*cred*``, any case) dropped at any depth,
+    keys in strings, Bearer tokens and URL query values replaced by ``[redacted]``.
+    Anything nested deeper than the header line can hold (1,000 levels in all) is kept as
+    its JSON text."""
     if not isinstance(value, Mapping):
-        return limit_depth(redact(value), _META_DEPTH)
+        return limit_depth(redact(value, secret_key=is_secret_key), _META_DEPTH)
     try:
         items = list(value.items())
     except Exception:
@@ -179,10 +185,13 @@ def sanitize_meta(value: Any) -> Any:
     for key, item in items:
         name, _ = coerce_json(key)
         name = name if isinstance(name, str) else json.dumps(name)
+        if name == "request" and isinstance(item, Mapping):
+            out[name] = clean_request(item)
+            continue
         if name in PROJECT_FIELDS:
             out[name] = redact(item, strict=False)
             continue
-        cleaned = redact({name: item})
+        cleaned = redact({name: item}, secret_key=is_secret_key)
         if isinstance(cleaned, dict):
             out.update(cleaned)
     return limit_depth(out, _META_DEPTH)

@@ -18,8 +18,9 @@ as it was, a lone surrogate as its ``\\udXXX`` escape), written atomically
 
 ``params`` are the request parameters the loop sends with every turn (its ``model``,
 ``max_tokens``, ``tools`` as sent, with their input schemas, and every other request
-keyword it was given, ``extra_body``'s fields among them), never a key, a header or a
-timeout. ``messages`` is the whole
+keyword it was given, ``extra_body``'s fields among them, byte for byte), never a key, a
+header, a credential-shaped field or a timeout (:mod:`streamscope.core.credentials`; a
+``metadata.user_id`` is the user's data, sent to the API, and is kept). ``messages`` is the whole
 conversation, the assistant turns exactly as they streamed: thinking text and signatures,
 redacted thinking, tool_use ids. ``stop_reason`` and ``turns`` describe the last run (for
 reading; :func:`load_conversation` ignores them).
@@ -38,8 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from streamscope.core.files import write_atomic
 from streamscope.core.jsonio import coerce_json, dumps_exact, loads
-from streamscope.core.redaction import is_credential_name
-from streamscope.core.request import NOT_SENT, betas_of, sdk_keywords
+from streamscope.core.request import betas_of, clean_request, sdk_keywords
 
 if TYPE_CHECKING:
     from streamscope.core.loop import ToolLoop
@@ -65,20 +65,10 @@ def _params(loop: ToolLoop) -> dict[str, Any]:
     params: dict[str, Any] = {"model": loop.model, "max_tokens": loop.max_tokens}
     if loop.tool_params:
         params["tools"] = list(loop.tool_params)
-    params.update(
-        (k, v)
-        for k, v in loop.request_kwargs.items()
-        if k not in NOT_SENT and not is_credential_name(k)
-    )
-    extra = loop.request_kwargs.get("extra_body")
-    if isinstance(extra, dict):  # sent in the body: request fields like any other
-        params.update(
-            (k, v) for k, v in extra.items() if k not in NOT_SENT and not is_credential_name(k)
-        )
-    if "betas" in params:
-        params["betas"] = betas_of(params)
-    data, _ = coerce_json(params)
-    return dict(data)
+    params.update(loop.request_kwargs)
+    # The request's own fields byte for byte; keys, headers, options and the
+    # credential-shaped fields of extra_body left out (streamscope.core.credentials).
+    return clean_request(params)
 
 
 def conversation_document(loop: ToolLoop, *, created: str | None = None) -> dict[str, Any]:

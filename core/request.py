@@ -5,9 +5,11 @@ A request here is the Messages API request body as JSON data, in the SDK's keywo
 ``thinking``, ``tool_choice``, ``messages``, ... and ``betas`` as a list when the beta
 endpoint was used), never ``stream``, never a key or a header: :func:`clean_request` drops
 what is not a request field (``extra_headers``, ``extra_query``, ``timeout``), merges
-``extra_body`` into the body as the SDK does, turns models into JSON data and takes
-credentials out (:func:`~streamscope.core.redaction.redact`, the request's own fields
-kept).
+``extra_body`` into the body as the SDK does (less its credential-shaped fields) and turns
+models into JSON data. Everything else is kept byte for byte: prompts, tool schemas, tool
+inputs and results, thinking blocks and signatures (see
+:mod:`streamscope.core.credentials`). :func:`left_out` names what a request's keywords
+held that the cleaned request does not (the code to send it again says so in a comment).
 
 :func:`request_of` finds the request of:
 
@@ -34,9 +36,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, Literal
 
-from streamscope.core.redaction import redact
+from streamscope.core.credentials import KEPT_HEADERS, is_credential_field
+from streamscope.core.jsonio import coerce_json
+from streamscope.core.redaction import is_credential_name
 
-__all__ = ["NOT_SENT", "betas_of", "clean_request", "request_of", "sdk_keywords"]
+__all__ = ["NOT_SENT", "betas_of", "clean_request", "left_out", "request_of", "sdk_keywords"]
 
 NOT_SENT: Final = frozenset(
     {
@@ -71,6 +75,17 @@ def _split_betas(value: object) -> list[str]:
     return []
 
 
+def _is_body_field(key: object, value: object) -> bool:
+    """A top-level keyword that is part of the body: not an option, a header, a
+    credential (``authorization``, ``headers``...) or an SDK "not given" marker."""
+    return (
+        isinstance(key, str)
+        and key not in NOT_SENT
+        and not is_credential_name(key)
+        and not _is_sentinel(value)
+    )
+
+
 def clean_request(
     kwargs: Mapping[str, Any], *, betas: Iterable[str] | None = None
 ) -> dict[str, Any]:
@@ -79,17 +94,13 @@ def clean_request(
     ``betas`` (e.g. from an ``anthropic-beta`` header) are added as ``betas`` when the
     keywords do not name any.
     """
-    body: dict[str, Any] = {}
-    for key, value in kwargs.items():
-        if not isinstance(key, str) or key in NOT_SENT or _is_sentinel(value):
-            continue
-        body[key] = value
+    body = {key: value for key, value in kwargs.items() if _is_body_field(key, value)}
     extra = kwargs.get("extra_body")
     if isinstance(extra, Mapping):
         body.update(
             (key, value)
             for key, value in extra.items()
-            if isinstance(key, str) and key not in NOT_SENT and not _is_sentinel(value)
+            if _is_body_field(key, value) and not is_credential_field(key, value)
         )
     if "betas" in body:
         body["betas"] = _split_betas(body["betas"])
@@ -97,8 +108,39 @@ def clean_request(
         found = _split_betas(list(betas))
         if found:
             body["betas"] = found
-    cleaned = redact(body, strict=False)
+    cleaned, _ = coerce_json(body)
     return cleaned if isinstance(cleaned, dict) else {}
+
+
+def left_out(kwargs: Mapping[str, Any]) -> list[str]:
+    """What :func:`clean_request` leaves out of ``kwargs``, by name only (never a value):
+    ``api_key``, ``extra_headers (authorization, x-trace)``, ``extra_body.service_token``,
+    ``extra_query (key)``, ``timeout``... (``stream``, and headers that only carry the
+    betas, are not listed)."""
+    out: list[str] = []
+    for key, value in kwargs.items():
+        if not isinstance(key, str) or key in ("stream", "extra_body") or _is_sentinel(value):
+            continue
+        if key in ("extra_headers", "extra_query") and isinstance(value, Mapping):
+            names = [
+                str(name)
+                for name in value
+                if not (key == "extra_headers" and str(name).lower() in KEPT_HEADERS)
+            ]
+            if names:
+                out.append(f"{key} ({', '.join(names)})")
+        elif not _is_body_field(key, value):
+            out.append(key)
+    extra = kwargs.get("extra_body")
+    if isinstance(extra, Mapping):
+        out.extend(
+            f"extra_body.{key}"
+            for key, value in extra.items()
+            if isinstance(key, str)
+            and not _is_sentinel(value)
+            and (not _is_body_field(key, value) or is_credential_field(key, value))
+        )
+    return out
 
 
 def betas_of(request: Mapping[str, Any] | None) -> list[str]:

@@ -60,7 +60,7 @@ from streamscope.core.jsonio import (
     dumps_exact,
 )
 from streamscope.core.problems import Problem
-from streamscope.core.request import clean_request
+from streamscope.core.request import clean_request, left_out
 from streamscope.core.status import StreamStatus, stream_status
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.usage import Usage
@@ -282,6 +282,15 @@ class StreamState:
         if self._request_given is None:
             return None
         return clean_request(self._request_given)
+
+    @property
+    def request_left_out(self) -> list[str]:
+        """What the request given held that :attr:`request` leaves out, by name (the key,
+        headers, options, credential-shaped ``extra_body`` fields;
+        :func:`~streamscope.core.request.left_out`)."""
+        if self._request_given is None:
+            return []
+        return left_out(self._request_given)
 
     @property
     def request_version(self) -> int:
