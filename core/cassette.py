@@ -34,7 +34,11 @@ recorded with :class:`~streamscope.core.loop_recorder.TurnRecorder`; the gallery
 are written by :func:`~streamscope.core.jsonio.dumps_exact`: strict JSON, strings exactly
 (a lone surrogate as its ``\\udXXX`` escape). Reading never loses a line silently: a line
 that cannot be decoded, or is nested deeper than 1,000 levels, is kept as an
-``invalid_sse_data`` event and noted in ``Cassette.problems``.
+``invalid_sse_data`` event and noted in ``Cassette.problems``; a time no replay could wait
+for (``Infinity``, ``NaN``, ``1e308``: :func:`~streamscope.core.safe_files.check_time`) is
+read as unknown and noted there too. Only regular files are read, and no line longer than
+:data:`~streamscope.core.safe_files.MAX_LINE_BYTES` (a symlink to ``/dev/zero`` or a FIFO
+raises :class:`~streamscope.core.safe_files.RecordingError`, a ``ValueError``).
 
 Files are never left half-written in place. A cassette is written to ``<name>.partial``
 beside its target (:func:`~streamscope.core.files.partial_path`), one flushed line at a
@@ -54,7 +58,6 @@ it themselves, and so know when the request was sent).
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -78,6 +81,7 @@ from streamscope.core.files import partial_path
 from streamscope.core.jsonio import MAX_DEPTH, coerce_json, dumps_exact, limit_depth, loads
 from streamscope.core.redaction import redact
 from streamscope.core.request import clean_request, request_of
+from streamscope.core.safe_files import check_time, open_recording, read_lines
 from streamscope.core.sources import (
     is_async_stream_manager,
     is_derived_event,
@@ -610,6 +614,8 @@ class Cassette:
     times: list[float | None] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     version: int | None = None
+    time_problems: list[str] = field(default_factory=list)
+    """The problems that are times no replay can wait for (also in ``problems``)."""
 
     @property
     def request(self) -> dict[str, Any] | None:
@@ -625,7 +631,7 @@ class Cassette:
         value = self.meta.get("request_at")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
-        return float(value) if math.isfinite(value) else None
+        return float(value) if check_time(value) is None else None
 
     @property
     def time_to_first_event(self) -> float | None:
@@ -698,6 +704,12 @@ def _read_line(cassette: Cassette, lineno: int, raw: str) -> None:
         if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float))):
             cassette.problems.append(f"line {lineno}: bad time {t!r}; read as unknown")
             t = None
+        why = None if t is None else check_time(t)
+        if why is not None:  # Infinity, NaN, 1e308: never waited for
+            message = f"line {lineno}: {why}; replayed at the default interval"
+            cassette.problems.append(message)
+            cassette.time_problems.append(message)
+            t = None
         cassette.events.append(event)
         cassette.times.append(None if t is None else float(t))
     elif "type" in obj and "t" not in obj:
@@ -711,8 +723,8 @@ def read_cassette(path: PathArg) -> Cassette:
     """Read a ``.jsonl`` cassette (or a ``.jsonl.partial`` one, cut short), keeping going
     past (and recording) malformed lines."""
     cassette = Cassette()
-    with open(path, "rb") as f:
-        for lineno, raw_bytes in enumerate(f, start=1):
+    with open_recording(path) as f:
+        for lineno, raw_bytes in read_lines(f, os.fspath(path)):
             data = raw_bytes.rstrip(b"\r\n")
             if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
@@ -729,8 +741,10 @@ def read_cassette(path: PathArg) -> Cassette:
 
 def _read_sse(path: PathArg) -> list[dict[str, Any]]:
     decoder = SSEDecoder()
-    with open(path, "rb") as f:
-        messages = decoder.feed_bytes(f.read())
+    messages = []
+    with open_recording(path) as f:
+        for _, line in read_lines(f, os.fspath(path)):
+            messages += decoder.feed_bytes(line)
     return [sse_message_to_event(m) for m in messages]
 
 

@@ -37,9 +37,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from streamscope.core.conversation_check import check_conversation, load_strict
 from streamscope.core.files import write_atomic
-from streamscope.core.jsonio import coerce_json, dumps_exact, loads
+from streamscope.core.jsonio import coerce_json, dumps_exact
 from streamscope.core.request import betas_of, clean_request, sdk_keywords
+from streamscope.core.safe_files import open_recording
 
 if TYPE_CHECKING:
     from streamscope.core.loop import ToolLoop
@@ -121,11 +123,19 @@ def load_conversation(
     call ``.stream(...)``) for a large ``max_tokens``: the SDK refuses long non-streaming
     requests.
 
-    Raises ``ValueError`` for a file that is not a conversation, or one of a newer format
-    version.
+    Raises ``ValueError`` for a file that is not a conversation (not a regular file, not
+    strict JSON, a key twice in one object), one of a newer format version, or one whose
+    fields cannot be sent as they are (``max_tokens: NaN``, ``"model": 5``,
+    ``"tools": "x"``: :func:`~streamscope.core.conversation_check.check_conversation`),
+    the message naming the field.
     """
-    text = Path(path).read_bytes().decode("utf-8")
-    doc = loads(text)
+    name = os.fspath(path)
+    with open_recording(path) as handle:  # a regular file only (never /dev/zero, a FIFO)
+        data = handle.read()
+    try:
+        doc = load_strict(data.decode("utf-8"))
+    except ValueError as exc:  # invalid UTF-8 or JSON, a duplicate key
+        raise ValueError(f"{name} is not a conversation file streamscope can read: {exc}") from None
     schema = doc.get("schema") if isinstance(doc, dict) else None
     if not isinstance(schema, str) or not schema.startswith(_FORMAT):
         raise ValueError(
@@ -139,8 +149,10 @@ def load_conversation(
         )
     params = doc.get("params")
     messages = doc.get("messages")
-    if not isinstance(params, dict) or not isinstance(messages, list):
-        raise ValueError(f"{os.fspath(path)}: params must be an object and messages a list")
+    try:
+        check_conversation(params, messages)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
     return _for_endpoint(params, beta), messages
 
 
