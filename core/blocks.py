@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
-from streamscope.core.jsonio import copy_json
+from streamscope.core.jsonio import MAX_DEPTH, copy_json, json_depth
 from streamscope.core.partial_json import MISSING, PartialJSON
 from streamscope.core.tool_call import ToolCall
 from streamscope.core.validation import SchemaChecker, Violation
@@ -369,7 +369,17 @@ class ToolUseBlock(Block):
             out["input"] = _sdk_partial_parse(raw, fallback=self.input)
         elif raw:
             out["input"] = copy_json(self.input)
+        if raw and json_depth(out["input"]) >= _SENDABLE_DEPTH:
+            # parsed only down to (or near) the core's depth limit: a value that deep cannot
+            # be serialised or sent; the raw text stands for it (as the problem says)
+            out["input"] = raw
         return out
+
+
+_SENDABLE_DEPTH: Final = MAX_DEPTH - 100
+"""A tool input nested this deep (one the core could not parse within its limit, or close to
+it) is kept as its raw text in ``to_dict()``: ``json.dumps`` and the SDK's request
+serialiser recurse, and fail at about 990 levels."""
 
 
 def _sdk_partial_parse(raw: str, fallback: Any) -> Any:

@@ -21,7 +21,9 @@ Decisions on hostile or odd input (each recorded as a Problem of the kind named)
   ``to_message()`` is always strict JSON data.
 - An event nested deeper than :data:`~streamscope.core.jsonio.MAX_DEPTH` (1,000 levels) is
   not applied; its JSON text is the problem's data (``nesting_too_deep``). Tool input JSON
-  nested deeper is invalid (``invalid_tool_json``), its raw text kept on the block.
+  nested deeper is invalid (``invalid_tool_json``), its raw text kept on the block; in
+  ``to_message()`` a tool input nested 900 levels or more is that raw text (a string), so
+  the message always serialises (``json.dumps``, the SDK).
 - An event whose attributes, ``to_dict`` or ``model_dump`` raise is not applied
   (``invalid_event``).
 - A usage count that is not an integer from 0 to 2**63 - 1 is kept in ``usage.raw`` and in

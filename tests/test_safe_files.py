@@ -238,3 +238,33 @@ def test_a_good_conversation_still_loads(tmp_path: Path) -> None:
     )
     params, messages = load_conversation(path)
     assert params == {"model": "m", "max_tokens": 5} and messages[0]["content"] == "hi"
+
+
+# --------------------------------------------------------------------------- to_message
+
+
+@pytest.mark.parametrize("depth", [5000, 1001, 950])
+@pytest.mark.parametrize("finished", [True, False])
+def test_to_message_of_deep_tool_json_serialises(depth: int, finished: bool) -> None:
+    from streams import block_delta, block_start, message_end, message_start
+
+    from streamscope.core import StreamState
+
+    raw = '{"a": ' + "[" * depth + "]" * depth + "}"
+    events = [
+        message_start(),
+        block_start(0, {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}),
+        block_delta(0, {"type": "input_json_delta", "partial_json": raw}),
+    ]
+    if finished:
+        events += [{"type": "content_block_stop", "index": 0}, *message_end("tool_use")]
+    state = StreamState().apply_all(events)
+    message = state.to_message()
+    assert message["content"][0]["input"] == raw  # the raw text, as the problem says
+    assert json.loads(json.dumps(message)) == message
+    if depth > 1000 and finished:
+        assert [p.kind for p in state.problems] == ["invalid_tool_json"]
+    shallow = StreamState().apply_all(
+        [*events[:2], block_delta(0, {"type": "input_json_delta", "partial_json": '{"a": [[]]}'})]
+    )
+    assert shallow.to_message()["content"][0]["input"] == {"a": [[]]}
