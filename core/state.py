@@ -555,12 +555,18 @@ class StreamState:
         )
 
     def note_problem(
-        self, kind: str, message: str, *, event_number: int = -1, data: Any = None
+        self,
+        kind: str,
+        message: str,
+        *,
+        event_number: int = -1,
+        index: int | None = None,
+        data: Any = None,
     ) -> Problem:
         """Record a problem found outside the events themselves (a recording's time that
-        cannot be waited for, text that cannot be sent as it is): kept in :attr:`problems`
-        like any other."""
-        return self._record(kind, message, event_number, None, data)
+        cannot be waited for, tool arguments that could not be converted): kept in
+        :attr:`problems` like any other."""
+        return self._record(kind, message, event_number, index, data)
 
     def apply_all(self, events: Iterable[Any]) -> StreamState:
         """Apply every event, then :meth:`finish`; returns self."""
