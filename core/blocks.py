@@ -71,6 +71,26 @@ class _Pieces:
     def __len__(self) -> int:
         return self._size
 
+    def excerpt(self, head: int, tail: int) -> tuple[str, str]:
+        """The first ``head`` and the last ``tail`` characters, without joining the whole
+        (a view of a 200 MB text reads these every frame)."""
+        parts = self._parts
+        start: list[str] = []
+        need = head
+        for part in parts:
+            if need <= 0:
+                break
+            start.append(part[:need])
+            need -= len(start[-1])
+        end: list[str] = []
+        need = tail
+        for part in reversed(parts):
+            if need <= 0:
+                break
+            end.append(part[-need:])
+            need -= len(end[-1])
+        return "".join(start), "".join(reversed(end))
+
 
 class Block:
     """One content block: what ``content_block_start`` said and what arrived after.
@@ -161,6 +181,15 @@ class TextBlock(Block):
     def text(self) -> str:
         return self._text.get()
 
+    @property
+    def length(self) -> int:
+        """Characters of text so far (without joining it)."""
+        return len(self._text)
+
+    def excerpt(self, head: int, tail: int) -> tuple[str, str]:
+        """The text's first ``head`` and last ``tail`` characters (without joining it)."""
+        return self._text.excerpt(head, tail)
+
     def append_text(self, piece: str) -> None:
         self._text.append(piece)
 
@@ -195,6 +224,15 @@ class ThinkingBlock(Block):
     @property
     def thinking(self) -> str:
         return self._thinking.get()
+
+    @property
+    def length(self) -> int:
+        """Characters of thinking so far (without joining it)."""
+        return len(self._thinking)
+
+    def excerpt(self, head: int, tail: int) -> tuple[str, str]:
+        """The thinking's first ``head`` and last ``tail`` characters (without joining it)."""
+        return self._thinking.excerpt(head, tail)
 
     def append_thinking(self, piece: str) -> None:
         self._thinking.append(piece)
