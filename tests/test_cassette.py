@@ -165,7 +165,8 @@ def test_meta_is_sanitised(tmp_path: Path) -> None:
     path = tmp_path / "m.jsonl"
     write_cassette(path, EVENTS[:1], meta=meta)
     raw = path.read_text("utf-8")
-    assert "sk-ant" not in raw
+    # the prompt is the user's data, kept byte for byte: the only place the key remains
+    assert raw.count("sk-ant") == 1 and f"my key is {key} ok" in raw
     assert "Bearer" not in raw
     assert "SECRET" not in raw
     assert "anthropic-beta" not in raw
@@ -173,7 +174,7 @@ def test_meta_is_sanitised(tmp_path: Path) -> None:
     assert got == {
         "model": "claude-x",
         "request": {
-            "messages": [{"role": "user", "content": "my key is [redacted] ok"}],
+            "messages": [{"role": "user", "content": f"my key is {key} ok"}],
             "max_tokens": 100,
         },
         "notes": ["[redacted]", ["tuple", "[redacted]"]],
@@ -503,7 +504,7 @@ def planted_meta() -> dict[Any, Any]:
             ],
             "headers": {"x-api-key": FAKE_KEY, "authorization": f"Bearer {FAKE_SECRET}"},
             "api_key": FAKE_KEY,
-            "messages": [{"role": "user", "content": f"my key is {FAKE_KEY}"}],
+            "messages": [{"role": "user", "content": "my key is in the environment"}],
         },
         "in_text": f"call it with {FAKE_KEY} please",
         "in_bytes": f"key={FAKE_KEY}".encode(),
@@ -536,6 +537,13 @@ def planted_meta() -> dict[Any, Any]:
         "deep": _deep({"secret": FAKE_SECRET}, 3000),
         "max_tokens": 4096,
         "author": "Ada",
+        "model_name": "x",
+        "authkey": FAKE_SECRET,
+        "refresh_tokens": FAKE_SECRET,
+        "mytokens": FAKE_SECRET,
+        "dbpassword_hash": FAKE_SECRET,
+        "creds": FAKE_SECRET,
+        "PIN_SECRET_count": 1234,
     }
 
 
@@ -576,9 +584,10 @@ def test_no_secret_is_written_however_it_is_planted(tmp_path: Path, how: str) ->
         "max_tokens": 1024,
         "thinking": {"type": "enabled", "budget_tokens": 2048},
         "tools": [{"name": "lookup", "input_schema": {"properties": {"key": {"type": "string"}}}}],
-        "messages": [{"role": "user", "content": "my key is [redacted]"}],
+        "messages": [{"role": "user", "content": "my key is in the environment"}],
     }
-    assert got["max_tokens"] == 4096 and got["author"] == "Ada"
+    # every key naming a secret goes, "auth" inside "author" too (issue 19's rule)
+    assert got["max_tokens"] == 4096 and "author" not in got and got["model_name"] == "x"
     assert sorted(got["in_set"]) == ["[redacted]", "other"] and got["in_tuple"] == [
         "a",
         "[redacted]",
@@ -591,6 +600,9 @@ def test_no_secret_is_written_however_it_is_planted(tmp_path: Path, how: str) ->
     assert got["header_line"] == "Authorization: [redacted]"
     for name in ("token", "access_token", "apikey", "apiKey", "passwd", "private_key", "api_key"):
         assert name not in got
+    for name in ("authkey", "refresh_tokens", "mytokens", "dbpassword_hash", "creds"):
+        assert name not in got
+    assert "PIN_SECRET_count" not in got  # a number under a secret's name goes too
     assert meta["token"] == FAKE_SECRET  # the caller's value is untouched
 
 

@@ -6,7 +6,6 @@ How it works: ``docs/internals.md``, section ``streamscope.core.io.cassette``.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -25,10 +24,12 @@ from typing import IO, Any, Final, TypeVar, overload
 
 from streamscope.core.io.closing import Closing
 from streamscope.core.io.files import partial_path
+from streamscope.core.io.safe_files import check_time, open_recording, read_lines
 from streamscope.core.json.codec import coerce_json, dumps_exact, limit_depth, loads
 from streamscope.core.json.depth import MAX_DEPTH
+from streamscope.core.wire.credentials import is_secret_key
 from streamscope.core.wire.redaction import redact
-from streamscope.core.wire.request import request_of
+from streamscope.core.wire.request import clean_request, request_of
 from streamscope.core.wire.sdk import (
     event_to_dict,
     is_async_stream_manager,
@@ -96,13 +97,17 @@ def _dumps(obj: object) -> bytes:
 
 def sanitize_meta(value: Any) -> Any:
     """``value`` as JSON data without credentials; never raises (any type, bytes keys,
-    sets, cycles). The fields in :data:`PROJECT_FIELDS` lose only credentials; every other
-    field goes through :func:`~streamscope.core.wire.redaction.redact` (strict): secret-named
-    entries dropped at any depth, keys in strings, Bearer tokens and URL query values
-    replaced by ``[redacted]``. Anything nested deeper than the header line can hold (1,000
-    levels in all) is kept as its JSON text."""
+    sets, cycles). ``request`` keeps the request byte for byte less its credentials
+    (:func:`~streamscope.core.wire.request.clean_request`); the other fields in
+    :data:`PROJECT_FIELDS` lose only credentials; every other field goes through
+    :func:`~streamscope.core.wire.redaction.redact` (strict), every entry whose key names a
+    secret (:func:`~streamscope.core.wire.credentials.is_secret_key`: ``*key*``, ``*token*``,
+    ``*secret*``, ``*password*``, ``*auth*``, ``*cred*``, any case) dropped at any depth,
+    keys in strings, Bearer tokens and URL query values replaced by ``[redacted]``.
+    Anything nested deeper than the header line can hold (1,000 levels in all) is kept as
+    its JSON text."""
     if not isinstance(value, Mapping):
-        return limit_depth(redact(value), _META_DEPTH)
+        return limit_depth(redact(value, secret_key=is_secret_key), _META_DEPTH)
     try:
         items = list(value.items())
     except Exception:
@@ -111,10 +116,13 @@ def sanitize_meta(value: Any) -> Any:
     for key, item in items:
         name, _ = coerce_json(key)
         name = name if isinstance(name, str) else json.dumps(name)
+        if name == "request" and isinstance(item, Mapping):
+            out[name] = clean_request(item)
+            continue
         if name in PROJECT_FIELDS:
             out[name] = redact(item, strict=False)
             continue
-        cleaned = redact({name: item})
+        cleaned = redact({name: item}, secret_key=is_secret_key)
         if isinstance(cleaned, dict):
             out.update(cleaned)
     return limit_depth(out, _META_DEPTH)
@@ -528,6 +536,8 @@ class Cassette:
     times: list[float | None] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     version: int | None = None
+    time_problems: list[str] = field(default_factory=list)
+    """The problems that are times no replay can wait for (also in ``problems``)."""
 
     @property
     def request(self) -> dict[str, Any] | None:
@@ -543,7 +553,7 @@ class Cassette:
         value = self.meta.get("request_at")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
-        return float(value) if math.isfinite(value) else None
+        return float(value) if check_time(value) is None else None
 
     @property
     def time_to_first_event(self) -> float | None:
@@ -616,6 +626,12 @@ def _read_line(cassette: Cassette, lineno: int, raw: str) -> None:
         if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float))):
             cassette.problems.append(f"line {lineno}: bad time {t!r}; read as unknown")
             t = None
+        why = None if t is None else check_time(t)
+        if why is not None:  # Infinity, NaN, 1e308: never waited for
+            message = f"line {lineno}: {why}; replayed at the default interval"
+            cassette.problems.append(message)
+            cassette.time_problems.append(message)
+            t = None
         cassette.events.append(event)
         cassette.times.append(None if t is None else float(t))
     elif "type" in obj and "t" not in obj:
@@ -629,8 +645,8 @@ def read_cassette(path: PathArg) -> Cassette:
     """Read a ``.jsonl`` cassette (or a ``.jsonl.partial`` one, cut short), keeping going
     past (and recording) malformed lines."""
     cassette = Cassette()
-    with open(path, "rb") as f:
-        for lineno, raw_bytes in enumerate(f, start=1):
+    with open_recording(path) as f:
+        for lineno, raw_bytes in read_lines(f, os.fspath(path)):
             data = raw_bytes.rstrip(b"\r\n")
             if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
@@ -647,8 +663,10 @@ def read_cassette(path: PathArg) -> Cassette:
 
 def _read_sse(path: PathArg) -> list[dict[str, Any]]:
     decoder = SSEDecoder()
-    with open(path, "rb") as f:
-        messages = decoder.feed_bytes(f.read())
+    messages = []
+    with open_recording(path) as f:
+        for _, line in read_lines(f, os.fspath(path)):
+            messages += decoder.feed_bytes(line)
     return [sse_message_to_event(m) for m in messages]
 
 

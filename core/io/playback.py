@@ -18,6 +18,7 @@ from streamscope.core.io.cassette import (
     read_cassette,
     read_timed_events,
 )
+from streamscope.core.io.safe_files import MAX_EVENT_TIME, check_time
 from streamscope.core.wire.sdk import event_to_dict, is_derived_event
 
 __all__ = [
@@ -52,20 +53,36 @@ def load_timed_events(source: ReplaySource, *, from_request: bool = False) -> li
             t, event = None, item
         if is_derived_event(event):
             continue
-        out.append((None if t is None else float(t), event_to_dict(event)))
+        if t is not None and check_time(t) is None:
+            t = float(t)  # else kept as given: Replay reads it as unknown, with a problem
+        out.append((t, event_to_dict(event)))
     return out
 
 
 def _recording(
     source: ReplaySource,
-) -> tuple[list[TimedEvent], float | None, dict[str, Any] | None]:
-    """A source's ``(t, event)`` pairs as recorded, when its request was sent and the
-    request (None: unknown), reading a cassette once."""
+) -> tuple[list[TimedEvent], float | None, dict[str, Any] | None, list[tuple[int, str]]]:
+    """A source's ``(t, event)`` pairs as recorded, when its request was sent, the request
+    (None: unknown) and the times that cannot be waited for (read as unknown), reading a
+    cassette once."""
+    problems: list[tuple[int, str]] = []
     if isinstance(source, (str, os.PathLike)) and is_cassette_path(source):
         source = read_cassette(source)
     if isinstance(source, Cassette):
-        return source.timed_events(), source.request_at, source.request
-    return load_timed_events(source), None, None
+        timed, request_at, request = source.timed_events(), source.request_at, source.request
+        problems += [(-1, message) for message in source.time_problems]
+    else:
+        timed, request_at, request = load_timed_events(source), None, None
+    sane: list[TimedEvent] = []
+    for position, (t, event) in enumerate(timed):
+        why = None if t is None else check_time(t)
+        if why is not None:
+            problems.append(
+                (position, f"event #{position}: {why}; replayed at the default interval")
+            )
+            t = None
+        sane.append((t, event))
+    return sane, request_at, request, problems
 
 
 REPLAY_SPEED_VARIABLE = "STREAMSCOPE_REPLAY_SPEED"
@@ -110,9 +127,12 @@ class Replay:
         request_at: float | None = None,
         from_request: bool = True,
     ) -> None:
-        self.timed, recorded_at, self.request = _recording(source)
+        self.timed, recorded_at, self.request, self.problems = _recording(source)
         """``request``: the request a cassette's header recorded (None: unknown), for
-        ``StreamState.set_request`` (tool schemas, the request to re-send)."""
+        ``StreamState.set_request`` (tool schemas, the request to re-send). ``problems``:
+        ``(position, message)`` for each recorded time no replay could wait for
+        (``Infinity``, ``1e308``; :func:`~streamscope.core.io.safe_files.check_time`): that
+        event comes at the default interval instead."""
         if request_at is None:
             request_at = recorded_at
         self.request_at: float | None = request_at if from_request else None
@@ -124,6 +144,11 @@ class Replay:
         self._sleep = sleep
         self._asleep = asleep
         self._clock = clock
+        if not (math.isfinite(default_interval) and 0 <= default_interval <= MAX_EVENT_TIME):
+            raise ValueError(
+                "default_interval must be a finite number of seconds >= 0, "
+                f"not {default_interval!r}"
+            )
         self.default_interval = default_interval
         self.tick = tick
         self._targets = self._recorded_times()

@@ -12,7 +12,7 @@ from typing import Any, Final, Literal
 
 from streamscope.core.io.runs import states_of
 from streamscope.core.json.codec import dumps_exact
-from streamscope.core.wire.request import betas_of, clean_request, sdk_keywords
+from streamscope.core.wire.request import betas_of, clean_request, left_out, sdk_keywords
 
 __all__ = ["API_VERSION_FALLBACK", "request_code", "run_request"]
 
@@ -30,19 +30,34 @@ def run_request(run: Any, turn: int = -1) -> dict[str, Any]:
     path, a ToolLoop, a list of turns, a view). Raises ``ValueError`` when the request was
     not recorded.
     """
+    return _request_and_left_out(run, turn)[0]
+
+
+def _request_and_left_out(run: Any, turn: int) -> tuple[dict[str, Any], list[str]]:
     if isinstance(run, Mapping) and "messages" in run:
-        return clean_request(run)
+        return clean_request(run), left_out(run)
     states = states_of(run)
     if not states:
         raise ValueError("this run has no streamed turn")
-    request = states[turn].request
+    state = states[turn]
+    request = state.request
     if request is None:
         raise ValueError(
             "the request of this run is not known: record it with record(...) of the stream "
             "manager (client.messages.stream(...)), give StreamState(request=...), or replay a "
             "cassette whose header has it"
         )
-    return request
+    return request, state.request_left_out
+
+
+def _left_out_comment(omitted: list[str]) -> list[str]:
+    """The comment lines that say what the code leaves out (names only)."""
+    lines = [
+        "# The request as it was sent, less credentials: the key is read from the environment."
+    ]
+    if omitted:
+        lines.append("# Left out (not written here): " + ", ".join(omitted))
+    return [line.replace("\n", " ").replace("\r", " ") for line in lines]
 
 
 def _api_version() -> str:
@@ -59,7 +74,7 @@ def _literal(value: Any, indent: int) -> str:
     return text.replace("\n", "\n" + " " * indent)
 
 
-def _python(request: dict[str, Any]) -> str:
+def _python(request: dict[str, Any], omitted: list[str]) -> str:
     betas = betas_of(request)
     body = {k: v for k, v in request.items() if k != "betas"}
     accepted = sdk_keywords(bool(betas), "stream")
@@ -67,6 +82,7 @@ def _python(request: dict[str, Any]) -> str:
     extra = {k: v for k, v in body.items() if k not in keywords}
     resource = "client.beta.messages" if betas else "client.messages"
     lines = [
+        *_left_out_comment(omitted),
         "import anthropic",
         "",
         "client = anthropic.Anthropic()  # reads ANTHROPIC_API_KEY from the environment",
@@ -87,7 +103,19 @@ def _python(request: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _curl(request: dict[str, Any]) -> str:
+def _header(name: str, value: str) -> str:
+    """``--header 'name: value'`` as one shell word; CR, LF and NUL are refused."""
+    text = f"{name}: {value}"
+    bad = next((c for c in text if c in "\r\n\x00"), None)
+    if bad is not None:
+        raise ValueError(
+            f"the {name} header value {value!r} holds {bad!r}: a header value cannot hold a "
+            "line break (or NUL), the API would refuse it; no curl command is written"
+        )
+    return "--header " + shlex.quote(text)
+
+
+def _curl(request: dict[str, Any], omitted: list[str]) -> str:
     betas = betas_of(request)
     body = {k: v for k, v in request.items() if k != "betas"}
     body["stream"] = True
@@ -96,12 +124,12 @@ def _curl(request: dict[str, Any]) -> str:
     while delimiter in text.splitlines():  # never: a JSON line is never a bare word
         delimiter += "_"
     headers = ['--header "x-api-key: $ANTHROPIC_API_KEY"']
-    headers.append("--header " + shlex.quote(f"anthropic-version: {_api_version()}"))
+    headers.append(_header("anthropic-version", _api_version()))
     if betas:
-        headers.append("--header " + shlex.quote(f"anthropic-beta: {','.join(betas)}"))
-    headers.append("--header 'content-type: application/json'")
+        headers.append(_header("anthropic-beta", ",".join(betas)))
+    headers.append(_header("content-type", "application/json"))
     url = '"${ANTHROPIC_BASE_URL:-https://api.anthropic.com}/v1/messages"'
-    lines = [f"curl --silent --no-buffer {url} \\"]
+    lines = [*_left_out_comment(omitted), f"curl --silent --no-buffer {url} \\"]
     lines += [f"  {header} \\" for header in headers]
     lines += [f"  --data-binary @- <<'{delimiter}'", text, delimiter]
     return "\n".join(lines) + "\n"
@@ -117,5 +145,5 @@ def request_code(run: Any, style: Literal["python", "curl"] = "python", *, turn:
     """
     if style not in ("python", "curl"):
         raise ValueError(f"style must be 'python' or 'curl', not {style!r}")
-    request = run_request(run, turn)
-    return _python(request) if style == "python" else _curl(request)
+    request, omitted = _request_and_left_out(run, turn)
+    return _python(request, omitted) if style == "python" else _curl(request, omitted)

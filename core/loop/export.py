@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from streamscope.core.io.files import write_atomic
-from streamscope.core.json.codec import coerce_json, dumps_exact, loads
-from streamscope.core.wire.redaction import is_credential_name
-from streamscope.core.wire.request import NOT_SENT, betas_of, sdk_keywords
+from streamscope.core.io.safe_files import open_recording
+from streamscope.core.json.codec import coerce_json, dumps_exact
+from streamscope.core.loop.document_check import check_conversation, load_strict
+from streamscope.core.wire.request import betas_of, clean_request, sdk_keywords
 
 __all__ = [
     "CONVERSATION_SCHEMA",
@@ -57,20 +58,10 @@ def _params(loop: ExportedLoop) -> dict[str, Any]:
     params: dict[str, Any] = {"model": loop.model, "max_tokens": loop.max_tokens}
     if loop.tool_params:
         params["tools"] = list(loop.tool_params)
-    params.update(
-        (k, v)
-        for k, v in loop.request_kwargs.items()
-        if k not in NOT_SENT and not is_credential_name(k)
-    )
-    extra = loop.request_kwargs.get("extra_body")
-    if isinstance(extra, dict):  # sent in the body: request fields like any other
-        params.update(
-            (k, v) for k, v in extra.items() if k not in NOT_SENT and not is_credential_name(k)
-        )
-    if "betas" in params:
-        params["betas"] = betas_of(params)
-    data, _ = coerce_json(params)
-    return dict(data)
+    params.update(loop.request_kwargs)
+    # The request's own fields byte for byte; keys, headers, options and the
+    # credential-shaped fields of extra_body left out (streamscope.core.wire.credentials).
+    return clean_request(params)
 
 
 def conversation_document(loop: ExportedLoop, *, created: str | None = None) -> dict[str, Any]:
@@ -123,11 +114,19 @@ def load_conversation(
     call ``.stream(...)``) for a large ``max_tokens``: the SDK refuses long non-streaming
     requests.
 
-    Raises ``ValueError`` for a file that is not a conversation, or one of a newer format
-    version.
+    Raises ``ValueError`` for a file that is not a conversation (not a regular file, not
+    strict JSON, a key twice in one object), one of a newer format version, or one whose
+    fields cannot be sent as they are (``max_tokens: NaN``, ``"model": 5``,
+    ``"tools": "x"``: :func:`~streamscope.core.loop.document_check.check_conversation`),
+    the message naming the field.
     """
-    text = Path(path).read_bytes().decode("utf-8")
-    doc = loads(text)
+    name = os.fspath(path)
+    with open_recording(path) as handle:  # a regular file only (never /dev/zero, a FIFO)
+        data = handle.read()
+    try:
+        doc = load_strict(data.decode("utf-8"))
+    except ValueError as exc:  # invalid UTF-8 or JSON, a duplicate key
+        raise ValueError(f"{name} is not a conversation file streamscope can read: {exc}") from None
     schema = doc.get("schema") if isinstance(doc, dict) else None
     if not isinstance(schema, str) or not schema.startswith(_FORMAT):
         raise ValueError(
@@ -141,8 +140,10 @@ def load_conversation(
         )
     params = doc.get("params")
     messages = doc.get("messages")
-    if not isinstance(params, dict) or not isinstance(messages, list):
-        raise ValueError(f"{os.fspath(path)}: params must be an object and messages a list")
+    try:
+        check_conversation(params, messages)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
     return _for_endpoint(params, beta), messages
 
 

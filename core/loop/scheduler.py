@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from streamscope.core.loop.outgoing import result_problem
 from streamscope.core.loop.records import (
     Decision,
     ExecutionStatus,
@@ -557,6 +558,10 @@ class Batch:
                 content, is_error = result_content(value), False
         except Exception as exc:  # an unconvertible result is an error result
             content = f"The tool's result could not be sent ({type(exc).__name__}: {exc})"
+            is_error = True
+        why = result_problem(content)
+        if why is not None:  # e.g. ToolResult(content=object()): answered, never a raise
+            content = f"The result of tool {run.call.name!r} could not be sent: {why}."
             is_error = True
         if run.approved_input is not None and self.loop.note_edits:
             note = (

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from streamscope.core.io.sources import aiter_events, iter_events
 from streamscope.core.json.plain import dump_model
 from streamscope.core.loop.export import export_conversation
+from streamscope.core.loop.outgoing import sendable
 from streamscope.core.loop.records import (
     Decision,
     ExecutionStatus,
@@ -406,11 +407,25 @@ class ToolLoop(TurnDriver):
         request.update(self.request_kwargs)
         if self.diagnose_cache:
             request.update(self._diagnostics(request))
+        # The API takes UTF-8: the request carries surrogate pairs joined and lone
+        # surrogates replaced (loop.messages and exports keep the exact text).
+        replaced = 0
+        for field in ("messages", "system", "tools"):
+            if field in request:
+                request[field], n = sendable(request[field])
+                replaced += n
         self._requests += 1
         # The state knows the request and the tools: inputs are checked live by the rule
         # Tool.validate applies before a call runs (streamscope.core.schema.validation).
         state = StreamState(started_at=time.monotonic(), tools=self.tool_params, request=request)
         turn = Turn(self._requests, state, request, sent_at=time.time())
+        if replaced:
+            message = (
+                f"{replaced} lone surrogate(s) in the conversation (text UTF-8 cannot carry) "
+                "sent as U+FFFD; loop.messages and exports keep the exact text"
+            )
+            turn.problems.append(Problem("unsendable_text", message))
+            state.note_problem("unsendable_text", message)
         self.turns.append(turn)
         self.notify("turn_started", turn)
         return turn
@@ -445,7 +460,7 @@ class ToolLoop(TurnDriver):
             calls = self._answerable(
                 turn, _all_tool_calls(state), message["content"], len(self.messages)
             )
-            turn.executions = [self._make_execution(turn.number, call, why) for call, why in calls]
+            turn.executions = [self._make_execution(turn, call, why) for call, why in calls]
         turn.message = message
         self.messages.append(message)
         return reason
@@ -480,7 +495,7 @@ class ToolLoop(TurnDriver):
         if turn.problems:  # a copy with the new ids: the caller's messages are never changed
             turn.message = {"role": "assistant", "content": fixed}
             self.messages[-1] = turn.message
-        turn.executions = [self._make_execution(0, call, why) for call, why in checked]
+        turn.executions = [self._make_execution(turn, call, why) for call, why in checked]
         self.turns.append(turn)
         return turn
 
@@ -550,9 +565,9 @@ class ToolLoop(TurnDriver):
         return checked
 
     def _make_execution(
-        self, turn_number: int, call: ToolCall, why_not: tuple[str, str] | None = None
+        self, turn: Turn, call: ToolCall, why_not: tuple[str, str] | None = None
     ) -> ToolExecution:
-        run = ToolExecution(call=call, turn=turn_number, tool=self._local.get(call.name))
+        run = ToolExecution(call=call, turn=turn.number, tool=self._local.get(call.name))
         if why_not is not None:
             set_result(run, "failed", *why_not)
         elif run.tool is None:
@@ -570,11 +585,30 @@ class ToolLoop(TurnDriver):
         else:
             try:
                 run.arguments = run.tool.validate(call.input)
-            except ToolInputError as exc:
+            except Exception as exc:  # ToolInputError, or anything a conversion raised
                 self._fail(run, f"{exc}\nCall the tool again with corrected arguments.")
+                if not isinstance(exc, ToolInputError) or any(
+                    v.keyword == "conversion_error" for v in exc.violations
+                ):
+                    self._not_converted(turn, call, exc)
             else:
                 run.needs_approval = call.name in self.require_approval
         return run
+
+    @staticmethod
+    def _not_converted(turn: Turn, call: ToolCall, exc: Exception) -> None:
+        """Arguments that could not be checked or converted: a problem on the turn and on
+        its stream (the view marks it), the call answered with an ``is_error`` result."""
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        message = (
+            f"the arguments of tool call {call.name!r} could not be checked or converted "
+            f"({type(cause).__name__}): not run, answered with an is_error result"
+        )
+        data = {"id": call.id, "name": call.name, "error": type(cause).__name__}
+        kind = "tool_arguments_not_converted"
+        turn.problems.append(Problem(kind, message, index=call.index, data=data))
+        if turn.state is not None:
+            turn.state.note_problem(kind, message, index=call.index, data=data)
 
     @staticmethod
     def _fail(run: ToolExecution, message: str) -> None:

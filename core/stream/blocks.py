@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Final
 
 from streamscope.core.json.codec import copy_json
+from streamscope.core.json.depth import MAX_DEPTH, json_depth
 from streamscope.core.json.partial import MISSING, PartialJSON
 from streamscope.core.schema.validation import SchemaChecker, Violation
 from streamscope.core.stream.tool_call import ToolCall
@@ -70,6 +71,26 @@ class _Pieces:
 
     def __len__(self) -> int:
         return self._size
+
+    def excerpt(self, head: int, tail: int) -> tuple[str, str]:
+        """The first ``head`` and the last ``tail`` characters, without joining the whole
+        (a view of a 200 MB text reads these every frame)."""
+        parts = self._parts
+        start: list[str] = []
+        need = head
+        for part in parts:
+            if need <= 0:
+                break
+            start.append(part[:need])
+            need -= len(start[-1])
+        end: list[str] = []
+        need = tail
+        for part in reversed(parts):
+            if need <= 0:
+                break
+            end.append(part[-need:])
+            need -= len(end[-1])
+        return "".join(start), "".join(reversed(end))
 
 
 class Block:
@@ -161,6 +182,15 @@ class TextBlock(Block):
     def text(self) -> str:
         return self._text.get()
 
+    @property
+    def length(self) -> int:
+        """Characters of text so far (without joining it)."""
+        return len(self._text)
+
+    def excerpt(self, head: int, tail: int) -> tuple[str, str]:
+        """The text's first ``head`` and last ``tail`` characters (without joining it)."""
+        return self._text.excerpt(head, tail)
+
     def append_text(self, piece: str) -> None:
         self._text.append(piece)
 
@@ -195,6 +225,15 @@ class ThinkingBlock(Block):
     @property
     def thinking(self) -> str:
         return self._thinking.get()
+
+    @property
+    def length(self) -> int:
+        """Characters of thinking so far (without joining it)."""
+        return len(self._thinking)
+
+    def excerpt(self, head: int, tail: int) -> tuple[str, str]:
+        """The thinking's first ``head`` and last ``tail`` characters (without joining it)."""
+        return self._thinking.excerpt(head, tail)
 
     def append_thinking(self, piece: str) -> None:
         self._thinking.append(piece)
@@ -370,7 +409,17 @@ class ToolUseBlock(Block):
             out["input"] = _sdk_partial_parse(raw, fallback=self.input)
         elif raw:
             out["input"] = copy_json(self.input)
+        if raw and json_depth(out["input"]) >= _SENDABLE_DEPTH:
+            # parsed only down to (or near) the core's depth limit: a value that deep cannot
+            # be serialised or sent; the raw text stands for it (as the problem says)
+            out["input"] = raw
         return out
+
+
+_SENDABLE_DEPTH: Final = MAX_DEPTH - 100
+"""A tool input nested this deep (one the core could not parse within its limit, or close to
+it) is kept as its raw text in ``to_dict()``: ``json.dumps`` and the SDK's request
+serialiser recurse, and fail at about 990 levels."""
 
 
 def _sdk_partial_parse(raw: str, fallback: Any) -> Any:

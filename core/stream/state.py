@@ -10,7 +10,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from streamscope.core.json.codec import coerce_json, copy_json, dumps_exact
+from streamscope.core.json.codec import (
+    coerce_json,
+    copy_json,
+    dumps_exact,
+)
 from streamscope.core.json.depth import MAX_DEPTH, NestingTooDeepError
 from streamscope.core.json.plain import dump_model
 from streamscope.core.stream.blocks import (
@@ -27,7 +31,7 @@ from streamscope.core.stream.status import StreamStatus, stream_status
 from streamscope.core.stream.tool_call import ToolCall
 from streamscope.core.stream.usage import Usage
 from streamscope.core.tools.schemas import tool_schemas
-from streamscope.core.wire.request import clean_request
+from streamscope.core.wire.request import clean_request, left_out
 from streamscope.core.wire.sdk import event_to_dict
 
 __all__ = ["StreamState"]
@@ -246,6 +250,15 @@ class StreamState:
         if self._request_given is None:
             return None
         return clean_request(self._request_given)
+
+    @property
+    def request_left_out(self) -> list[str]:
+        """What the request given held that :attr:`request` leaves out, by name (the key,
+        headers, options, credential-shaped ``extra_body`` fields;
+        :func:`~streamscope.core.wire.request.left_out`)."""
+        if self._request_given is None:
+            return []
+        return left_out(self._request_given)
 
     @property
     def request_version(self) -> int:
@@ -507,6 +520,20 @@ class StreamState:
             number,
             data,
         )
+
+    def note_problem(
+        self,
+        kind: str,
+        message: str,
+        *,
+        event_number: int = -1,
+        index: int | None = None,
+        data: Any = None,
+    ) -> Problem:
+        """Record a problem found outside the events themselves (a recording's time that
+        cannot be waited for, tool arguments that could not be converted): kept in
+        :attr:`problems` like any other."""
+        return self._record(kind, message, event_number, index, data)
 
     def apply_all(self, events: Iterable[Any]) -> StreamState:
         """Apply every event, then :meth:`finish`; returns self."""

@@ -22,6 +22,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from streamscope.core.json.plain import dump_model
 from streamscope.core.schema.validation import Violation, validate_arguments
 from streamscope.core.tools.checks import positive_seconds
+from streamscope.core.tools.names import check_tool_name
 
 __all__ = [
     "Tool",
@@ -198,7 +199,9 @@ class Tool:
         The function (sync or async). Bound methods work; a function whose first
         parameter is ``self``/``cls`` is bound when accessed through an instance.
     name:
-        The tool name sent to the API (default: the function's ``__name__``).
+        The tool name sent to the API (default: the function's ``__name__``). Checked now
+        against the API's rule (``^[a-zA-Z0-9_-]{1,64}$``): a ``ValueError`` says why a name
+        (``<lambda>``, ``""``, spaces, over 64 characters) would be refused.
     description:
         Overrides the docstring's description (summary and longer description).
     cache_control:
@@ -227,11 +230,13 @@ class Tool:
             raise TypeError(f"a tool must be callable, not {type(fn).__name__}")
         self.fn = fn
         target = fn.func if isinstance(fn, functools.partial) else fn
-        self.name: str = name or getattr(target, "__name__", "") or type(target).__name__
         doc_description, param_docs = parse_docstring(inspect.getdoc(target))
         self.description: str = doc_description if description is None else description
         self.cache_control = cache_control
         self.timeout = positive_seconds("timeout", timeout)
+        if name is None:
+            name = getattr(target, "__name__", "") or type(target).__name__
+        self.name: str = check_tool_name(name)  # the API's rule, now rather than a 400 later
         self.is_async = is_async_callable(fn)
         self._positional_only: list[str] = []
         self._takes_var_kwargs = False
@@ -326,8 +331,26 @@ class Tool:
         :attr:`input_schema` as JSON Schema, without coercion (``"3"`` is not an integer),
         exactly as a view's live marks check it. Then the pydantic model converts it
         (nested models arrive as model instances, as the function's annotations ask).
-        Raises :class:`ToolInputError` listing every problem.
+        Raises :class:`ToolInputError` listing every problem; a check or conversion that
+        cannot finish (``RecursionError``, ``OverflowError``...) is one too, never another
+        exception.
         """
+        try:
+            return self._validate(tool_input)
+        except ToolInputError:
+            raise
+        except (RecursionError, OverflowError, ValueError, TypeError, MemoryError) as exc:
+            # A check or conversion that could not finish (a 401-digit integer against
+            # multiple_of, a 400-deep recursive model): the arguments were not checked, so
+            # the call must not run; it says why, as any invalid arguments do.
+            what = f"{type(exc).__name__}: {_short_repr(str(exc), 200)}"
+            raise ToolInputError(
+                self.name,
+                [f"(arguments): could not be checked or converted ({what})"],
+                [Violation((), f"not checked: {what}", "conversion_error")],
+            ) from exc
+
+    def _validate(self, tool_input: Any) -> dict[str, Any]:
         violations = validate_arguments(self.input_schema, tool_input)
         if violations:
             raise ToolInputError(self.name, [str(v) for v in violations], violations)
@@ -468,6 +491,8 @@ def normalize_tools(tools: Iterable[ToolSpec]) -> list[Tool | dict[str, Any]]:
         name = entry.name if isinstance(entry, Tool) else entry.get("name")
         if not isinstance(name, str) or not name:
             raise ValueError(f"a tool dict needs a 'name': {entry!r}")
+        if isinstance(entry, dict) and entry.get("type") in (None, "custom"):
+            check_tool_name(name, what="a client tool")
         if name in seen:
             raise ValueError(f"two tools are named {name!r}")
         seen.add(name)

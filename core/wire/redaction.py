@@ -152,10 +152,17 @@ def redact_text(text: str, *, strict: bool = True) -> str:
     return _BEARER.sub(rf"\1\2{REDACTED}", text)
 
 
-def redact(value: Any, *, strict: bool = True) -> Any:
-    """``value`` as JSON data without credentials (see the module); never raises."""
+def redact(
+    value: Any, *, strict: bool = True, secret_key: Callable[[str], bool] | None = None
+) -> Any:
+    """``value`` as JSON data without credentials (see the module); never raises.
+
+    ``secret_key``: when given, an entry whose name it accepts is dropped whatever its value
+    (numbers too), in place of the name rule above."""
     data, _ = coerce_json(value)
     secret: Callable[[str], bool] = is_secret_name if strict else is_credential_name
+    if secret_key is not None:
+        secret = secret_key
     if isinstance(data, str):
         return redact_text(data, strict=strict)
     if not isinstance(data, (dict, list)):
@@ -166,7 +173,11 @@ def redact(value: Any, *, strict: bool = True) -> Any:
         source, target = stack.pop()
         pairs = source.items() if isinstance(source, dict) else ((None, v) for v in source)
         for key, item in pairs:
-            if key is not None and secret(key) and isinstance(item, (str, dict, list)):
+            if (
+                key is not None
+                and secret(key)
+                and (secret_key is not None or isinstance(item, (str, dict, list)))
+            ):
                 continue  # a secret's field: dropped
             if isinstance(item, str):
                 item = redact_text(item, strict=strict)

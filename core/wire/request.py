@@ -11,9 +11,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, Literal
 
-from streamscope.core.wire.redaction import redact
+from streamscope.core.json.codec import coerce_json
+from streamscope.core.wire.credentials import KEPT_HEADERS, is_credential_field
+from streamscope.core.wire.redaction import is_credential_name
 
-__all__ = ["NOT_SENT", "betas_of", "clean_request", "request_of", "sdk_keywords"]
+__all__ = ["NOT_SENT", "betas_of", "clean_request", "left_out", "request_of", "sdk_keywords"]
 
 NOT_SENT: Final = frozenset(
     {
@@ -48,6 +50,17 @@ def _split_betas(value: object) -> list[str]:
     return []
 
 
+def _is_body_field(key: object, value: object) -> bool:
+    """A top-level keyword that is part of the body: not an option, a header, a
+    credential (``authorization``, ``headers``...) or an SDK "not given" marker."""
+    return (
+        isinstance(key, str)
+        and key not in NOT_SENT
+        and not is_credential_name(key)
+        and not _is_sentinel(value)
+    )
+
+
 def clean_request(
     kwargs: Mapping[str, Any], *, betas: Iterable[str] | None = None
 ) -> dict[str, Any]:
@@ -56,17 +69,13 @@ def clean_request(
     ``betas`` (e.g. from an ``anthropic-beta`` header) are added as ``betas`` when the
     keywords do not name any.
     """
-    body: dict[str, Any] = {}
-    for key, value in kwargs.items():
-        if not isinstance(key, str) or key in NOT_SENT or _is_sentinel(value):
-            continue
-        body[key] = value
+    body = {key: value for key, value in kwargs.items() if _is_body_field(key, value)}
     extra = kwargs.get("extra_body")
     if isinstance(extra, Mapping):
         body.update(
             (key, value)
             for key, value in extra.items()
-            if isinstance(key, str) and key not in NOT_SENT and not _is_sentinel(value)
+            if _is_body_field(key, value) and not is_credential_field(key, value)
         )
     if "betas" in body:
         body["betas"] = _split_betas(body["betas"])
@@ -74,8 +83,39 @@ def clean_request(
         found = _split_betas(list(betas))
         if found:
             body["betas"] = found
-    cleaned = redact(body, strict=False)
+    cleaned, _ = coerce_json(body)
     return cleaned if isinstance(cleaned, dict) else {}
+
+
+def left_out(kwargs: Mapping[str, Any]) -> list[str]:
+    """What :func:`clean_request` leaves out of ``kwargs``, by name only (never a value):
+    ``api_key``, ``extra_headers (authorization, x-trace)``, ``extra_body.service_token``,
+    ``extra_query (key)``, ``timeout``... (``stream``, and headers that only carry the
+    betas, are not listed)."""
+    out: list[str] = []
+    for key, value in kwargs.items():
+        if not isinstance(key, str) or key in ("stream", "extra_body") or _is_sentinel(value):
+            continue
+        if key in ("extra_headers", "extra_query") and isinstance(value, Mapping):
+            names = [
+                str(name)
+                for name in value
+                if not (key == "extra_headers" and str(name).lower() in KEPT_HEADERS)
+            ]
+            if names:
+                out.append(f"{key} ({', '.join(names)})")
+        elif not _is_body_field(key, value):
+            out.append(key)
+    extra = kwargs.get("extra_body")
+    if isinstance(extra, Mapping):
+        out.extend(
+            f"extra_body.{key}"
+            for key, value in extra.items()
+            if isinstance(key, str)
+            and not _is_sentinel(value)
+            and (not _is_body_field(key, value) or is_credential_field(key, value))
+        )
+    return out
 
 
 def betas_of(request: Mapping[str, Any] | None) -> list[str]:

@@ -21,8 +21,8 @@ from streamscope.core.stream.blocks import (
     ToolUseBlock,
 )
 from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
+from streamscope.widgets.render.fold import FoldedMarkdown
 from streamscope.widgets.render.format import fmt_bytes, fmt_seconds, plural, utf8_len
-from streamscope.widgets.render.markdown import MarkdownStream
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
 from streamscope.widgets.render.wire import live_button
@@ -73,7 +73,7 @@ class Lane:
         self.args_id = f"{prefix}args/{index}"
         self.raw_id = f"{LAZY_PREFIX}{prefix}raw/{index}"
         self.meta_id = f"{prefix}meta/{index}"
-        self._markdown = MarkdownStream()
+        self._markdown = FoldedMarkdown()
         self._tree = ArgumentTree()
         self._raw = TextChunks()
 
@@ -169,19 +169,19 @@ class Lane:
         citations = [c for c in block.citations or () if isinstance(c, dict)]
         if citations:
             parts.append(_citations(citations))
-        markdown = self._markdown.parts(block.text, final=done)
+        markdown = self._markdown.parts(block, lambda: block.text, final=done)
         return {self.body_id: [*parts, *self._extra()], self.text_id: markdown}
 
     def _thinking(self, block: ThinkingBlock, final: bool) -> Regions:
         done = final or block.complete
-        thinking = block.thinking
+        length = block.length  # the text is not joined here: it may be 200 MB
         parts = []
-        if thinking or not done:
-            is_open = not (done and len(thinking) > COLLAPSE_THINKING_AT)
+        if length or not done:
+            is_open = not (done and length > COLLAPSE_THINKING_AT)
             parts.append(
                 f'<details class="ss-thinking" data-ss-key="{e(self.anchor)}-thinking"'
                 f'{" open" if is_open else ""}><summary class="ss-thinking-summary">Thinking'
-                f"{SEP}{plural(len(thinking), 'character')}</summary>"
+                f"{SEP}{plural(length, 'character')}</summary>"
                 f"{slot(self.text_id, cls='ss-thinking-text', tabindex='0')}</details>"
             )
         signature = block.signature
@@ -194,11 +194,11 @@ class Lane:
         else:
             note = "no signature" if done else "signature pending"
             parts.append(f'<div class="ss-signature" data-present="false">{note}</div>')
-        if done and signature and not thinking:
+        if done and signature and not length:
             parts.append(f'<div class="ss-omitted">{e(SUMMARIZED_HINT)}</div>')
         regions = {self.body_id: [*parts, *self._extra()]}
-        if thinking or not done:
-            regions[self.text_id] = self._markdown.parts(thinking, final=done)
+        if length or not done:
+            regions[self.text_id] = self._markdown.parts(block, lambda: block.thinking, final=done)
         return regions
 
     def _tool(self, block: ToolUseBlock, final: bool) -> Regions:
