@@ -24,6 +24,10 @@ Decisions on hostile or odd input (each recorded as a Problem of the kind named)
   nested deeper is invalid (``invalid_tool_json``), its raw text kept on the block.
 - An event whose attributes, ``to_dict`` or ``model_dump`` raise is not applied
   (``invalid_event``).
+- A tool's schema the validator cannot use (invalid, too deep, a pattern Rust's regex
+  engine does not take) or a check that broke: the block's input is not checked, its
+  violations hold one ``not checked: …`` mark, and the problem says why
+  (``schema_not_checked``, once per block).
 - A usage count that is not an integer from 0 to 2**63 - 1 is kept in ``usage.raw`` and in
   ``to_message()`` as received but reads as 0 (``invalid_usage``).
 - Memory stays bounded over long streams where ``to_message()`` does not need the data: the
@@ -207,6 +211,7 @@ class StreamState:
         self._tools_given = False
         self.tool_schemas: dict[str, dict[str, Any]] = {}
         """``{tool name: input_schema}`` the tool blocks are checked against."""
+        self._unchecked_blocks: set[int] = set()  # ids of blocks with a schema_not_checked
         self.message: dict[str, Any] | None = None
         """The ``message_start`` message (without content), updated by ``message_delta``."""
         self.usage = Usage()
@@ -307,6 +312,21 @@ class StreamState:
             self._bind(tool_schemas(_request_tools(self._request_given)))
         else:
             self._bind(tool_schemas(tools))
+
+    def _schema_not_checked(self, block: ToolUseBlock, number: int) -> Problem | None:
+        """A ``schema_not_checked`` problem, once per block, when its input cannot be (or
+        stopped being) checked against its schema: never silence."""
+        reason = block.schema_error
+        if reason is None or id(block) in self._unchecked_blocks:
+            return None
+        self._unchecked_blocks.add(id(block))
+        return self._record(
+            "schema_not_checked",
+            f"tool input of {block.name or block.type} is not checked against its schema: {reason}",
+            number,
+            block.index,
+            block.schema,
+        )
 
     def _bind(self, schemas: dict[str, dict[str, Any]]) -> None:
         self.tool_schemas = schemas
@@ -770,6 +790,7 @@ class StreamState:
         self._start_order.append(block)
         if self.tool_schemas and isinstance(block, ToolUseBlock) and block.type == "tool_use":
             block.bind_schema(self.tool_schemas.get(block.name))
+            problem = self._schema_not_checked(block, number) or problem
         if block.type == "fallback" and self.message is not None:
             target = start.get("to")
             if isinstance(target, dict) and target.get("model"):
@@ -793,6 +814,7 @@ class StreamState:
         problem = None
         if isinstance(block, ToolUseBlock):
             error = block.finish_json(truncated=False)
+            problem = self._schema_not_checked(block, number)
             if error:
                 problem = self._record(
                     "invalid_tool_json",
