@@ -1,0 +1,108 @@
+"""Faults on a real wire: the real ``anthropic`` client (through ``base_url``) against a
+server on 127.0.0.1 (tests/socket_api.py): retries the SDK makes, errors before and during
+the stream, a reset connection, a stall past the client's timeout, a response cut at every
+byte offset of one event. What arrived is always kept by the reducer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anthropic
+from mock_api import sse_body
+from socket_api import Answer, SocketAPI
+from streams import error_event, text_stream
+
+from streamscope.core import StreamState
+
+TEXT = "Hello from a real socket."
+EVENTS = text_stream(TEXT, chunk=5)
+REQUEST: dict[str, Any] = {
+    "model": "claude-sonnet-4-5",
+    "max_tokens": 50,
+    "messages": [{"role": "user", "content": "hi"}],
+}
+
+
+def client(api: SocketAPI, retries: int = 0, timeout: float = 5.0) -> anthropic.Anthropic:
+    return anthropic.Anthropic(
+        api_key="sk-test", base_url=api.base_url, max_retries=retries, timeout=timeout
+    )
+
+
+def stream_into(state: StreamState, sdk: anthropic.Anthropic) -> Exception | None:
+    """Reduce the SDK's stream into ``state``; the exception that ended it, if any."""
+    try:
+        with sdk.messages.create(stream=True, **REQUEST) as stream:
+            for event in stream:
+                state.apply(event)
+    except Exception as exc:
+        return exc
+    return None
+
+
+def text_of(state: StreamState) -> str:
+    return "".join(b.text for b in state.blocks if hasattr(b, "text"))
+
+
+def test_a_429_with_retry_after_is_retried_by_the_sdk() -> None:
+    with SocketAPI([Answer(429, {"retry-after": "0"}), Answer(events=EVENTS)]) as api:
+        state = StreamState()
+        assert stream_into(state, client(api, retries=2)) is None
+        assert api.requests == 2
+    assert text_of(state) == TEXT and state.stop_reason == "end_turn"
+
+
+def test_a_529_before_the_stream_without_retries_is_an_error_with_nothing_received() -> None:
+    with SocketAPI([Answer(529, {"retry-after": "0"})]) as api:
+        state = StreamState()
+        error = stream_into(state, client(api, retries=0))
+        assert api.requests == 1
+    assert isinstance(error, anthropic.APIStatusError) and error.status_code == 529
+    assert state.blocks == []
+
+
+def test_an_overloaded_error_event_mid_stream_keeps_what_arrived() -> None:
+    half = EVENTS[:5]
+    with SocketAPI([Answer(events=[*half, error_event()])]) as api:
+        state = StreamState()
+        error = stream_into(state, client(api))
+    # The SDK raises on the error event; the reducer kept the text before it.
+    assert isinstance(error, anthropic.APIStatusError)
+    assert TEXT.startswith(text_of(state)) and text_of(state)
+
+
+def test_a_connection_reset_mid_stream_keeps_what_arrived() -> None:
+    cut = len(sse_body(EVENTS[:5]))
+    with SocketAPI([Answer(events=EVENTS, cut=cut, reset=True)]) as api:
+        state = StreamState()
+        error = stream_into(state, client(api))
+    assert error is not None
+    assert TEXT.startswith(text_of(state)) and text_of(state)
+
+
+def test_a_stall_longer_than_the_client_timeout_ends_with_a_timeout() -> None:
+    cut = len(sse_body(EVENTS[:5]))
+    with SocketAPI([Answer(events=EVENTS, cut=cut, stall=True)]) as api:
+        state = StreamState()
+        error = stream_into(state, client(api, timeout=0.5))
+    assert error is not None and "timed out" in f"{error!r} {error.__cause__!r}".lower(), repr(
+        error
+    )
+    assert TEXT.startswith(text_of(state)) and text_of(state)
+
+
+def test_a_response_cut_at_every_byte_of_one_event() -> None:
+    """The stream ends (cleanly) inside the third event, at each of its bytes: the SDK
+    stops; the reducer keeps everything before it and never raises."""
+    start = len(sse_body(EVENTS[:2]))
+    offsets = range(len(sse_body(EVENTS[2:3])))
+    answers = [Answer(events=EVENTS, cut=start + offset) for offset in offsets]
+    with SocketAPI(answers) as api:
+        sdk = client(api)
+        for offset in offsets:
+            state = StreamState()
+            stream_into(state, sdk)
+            state.finish()
+            assert state.message is not None, offset  # message_start arrived
+            assert TEXT.startswith(text_of(state)), offset
+        assert api.requests == len(offsets)
