@@ -5,14 +5,17 @@ byte offset of one event. What arrived is always kept by the reducer."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import anthropic
+import pytest
 from mock_api import sse_body
 from socket_api import Answer, SocketAPI
 from streams import error_event, text_stream
 
-from streamscope.core import StreamState
+from streamscope.core import StreamState, ToolLoop
+from streamscope.core.cassette import read_events, record
 
 TEXT = "Hello from a real socket."
 EVENTS = text_stream(TEXT, chunk=5)
@@ -106,3 +109,28 @@ def test_a_response_cut_at_every_byte_of_one_event() -> None:
             assert state.message is not None, offset  # message_start arrived
             assert TEXT.startswith(text_of(state)), offset
         assert api.requests == len(offsets)
+
+
+def test_the_loop_and_record_keep_what_arrived_before_a_reset(tmp_path: Path) -> None:
+    """A reset mid-stream: ToolLoop raises the SDK's error (the SDK does not retry a
+    stream it started), its last turn keeps the text received with a ``stream_truncated``
+    problem; ``record`` keeps the events that arrived in ``<path>.partial``, readable."""
+    cut = len(sse_body(EVENTS[:5]))
+    answers = [Answer(events=EVENTS, cut=cut, reset=True) for _ in range(2)]
+    with SocketAPI(answers) as api:
+        loop = ToolLoop(client(api), model="m", max_tokens=50)
+        with pytest.raises(anthropic.APIConnectionError):
+            loop.run("hi")
+        turn = loop.turns[-1]
+        assert turn.state is not None and turn.message is None
+        assert TEXT.startswith(text_of(turn.state)) and text_of(turn.state)
+        assert "stream_truncated" in {p.kind for p in turn.state.problems}
+        path = tmp_path / "reset.jsonl"
+        manager = client(api).messages.stream(**REQUEST)
+        with pytest.raises(anthropic.APIConnectionError):
+            for _ in record(manager, path):
+                pass
+        assert api.requests == 2
+    assert not path.exists()
+    kept = read_events(Path(f"{path}.partial"))
+    assert [e["type"] for e in kept] == [e["type"] for e in EVENTS[:5]]
