@@ -15,6 +15,7 @@ from socket_api import Answer, SocketAPI
 from streams import error_event, text_stream
 
 from streamscope.core import StreamState, ToolLoop
+from streamscope.core.attempts import AttemptLog
 from streamscope.core.cassette import read_events, record
 
 TEXT = "Hello from a real socket."
@@ -134,3 +135,36 @@ def test_the_loop_and_record_keep_what_arrived_before_a_reset(tmp_path: Path) ->
     assert not path.exists()
     kept = read_events(Path(f"{path}.partial"))
     assert [e["type"] for e in kept] == [e["type"] for e in EVENTS[:5]]
+
+
+def test_each_retry_attempt_is_logged_through_the_sdk_middleware() -> None:
+    answers = [Answer(429, {"retry-after": "0"}), Answer(529), Answer(events=EVENTS)]
+    log = AttemptLog()
+    with SocketAPI(answers) as api:
+        sdk = anthropic.Anthropic(
+            api_key="sk-test", base_url=api.base_url, max_retries=2, timeout=5, middleware=[log]
+        )
+        state = StreamState()
+        assert stream_into(state, sdk) is None
+    assert text_of(state) == TEXT
+    assert [(a.number, a.status, a.retry_after) for a in log.attempts] == [
+        (1, 429, "0"),
+        (2, 529, None),
+        (3, 200, None),
+    ]
+    assert str(log.attempts[0]).startswith("attempt 1: 429 rate limited, retry after 0 s (")
+    assert str(log.attempts[1]).startswith("attempt 2: 529 overloaded (")
+    assert all(a.path == "/v1/messages" and a.method == "POST" for a in log.attempts)
+
+
+def test_a_failed_connection_is_an_attempt_without_a_response() -> None:
+    cut = len(sse_body(EVENTS[:1]))
+    log = AttemptLog()
+    with SocketAPI([Answer(events=EVENTS, cut=cut, stall=True)]) as api:
+        sdk = anthropic.Anthropic(
+            api_key="sk-test", base_url=api.base_url, max_retries=0, timeout=0.5, middleware=[log]
+        )
+        assert stream_into(StreamState(), sdk) is not None
+    # The response's headers came before the stall: the attempt has its status; the
+    # stall is the stream's failure, after the attempt.
+    assert [a.status for a in log.attempts] == [200]
