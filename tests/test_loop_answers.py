@@ -162,20 +162,44 @@ def deep_node(depth: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("fn", "raw", "error"),
+    ("fn", "raw", "said"),
     [
-        (multiple_of_three, '{"n": ' + "1" * 401 + "}", "OverflowError"),
-        (walk, json.dumps(deep_node(400)), "RecursionError"),
+        # jsonschema-rs checks the 401-digit integer exactly, before pydantic could overflow
+        (multiple_of_three, '{"n": ' + "1" * 401 + "}", "must be a multiple of 3"),
+        # and stops at its depth limit on the 400-deep tree, in words
+        (walk, json.dumps(deep_node(400)), "maximum validation depth exceeded"),
     ],
 )
-def test_conversion_errors_become_error_results_and_problems(fn: Any, raw: str, error: str) -> None:
+def test_unlucky_arguments_become_error_results(fn: Any, raw: str, said: str) -> None:
+    """Whatever the arguments do to the checks, the loop answers with an is_error result
+    that says why, and goes on (issue 19: an OverflowError or RecursionError ended it)."""
     loop, api = run_loop([call_turn(fn.__name__, raw), DONE], [fn])
     assert loop.stop_reason == "end_turn", loop.failure
     block = result_block(api)
-    assert block["is_error"] is True and error in block["content"]
+    assert block["is_error"] is True and said in block["content"]
+    assert fn.__name__ in block["content"]
+
+
+def test_a_conversion_that_raises_becomes_an_error_result_and_a_problem() -> None:
+    """A check that raises inside the tool's own conversion (pydantic) is answered too."""
+
+    def explode(n: int) -> int:
+        """Convert badly."""
+        return n
+
+    tool_ = tool(explode)
+
+    def failing_validate(tool_input: Any) -> dict[str, Any]:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    tool_._validate = failing_validate  # type: ignore[method-assign]
+    loop, api = run_loop([call_turn("explode", '{"n": 1}'), DONE], [tool_])
+    assert loop.stop_reason == "end_turn", loop.failure
+    block = result_block(api)
+    assert block["is_error"] is True and "RecursionError" in block["content"]
     assert "could not be checked or converted" in block["content"]
     [problem] = loop.turns[0].problems
-    assert problem.kind == "tool_arguments_not_converted" and error in problem.message
+    assert problem.kind == "tool_arguments_not_converted" and "RecursionError" in problem.message
     state = loop.turns[0].state
     assert state is not None
     assert "tool_arguments_not_converted" in [p.kind for p in state.problems]  # the view's mark

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 from streams import message_end, message_start, text_events, tool_events
 
-import streamscope.core.schema.validation as validation
 from streamscope.core import StreamState, ToolLoop, tool
 from streamscope.core.io.replay_client import ReplayClient
 from streamscope.core.json.partial import PartialJSON
@@ -161,24 +160,45 @@ def test_refs_unions_all_of_and_tuples() -> None:
     ]
 
 
-def test_unchecked_keywords_never_fail_and_json_equality() -> None:
+def test_every_keyword_is_checked_and_json_equality() -> None:
     schema = {
         "type": "object",
         "properties": {
-            "day": {"type": "string", "format": "date"},
+            "day": {"type": "string", "format": "date"},  # format: an annotation (2020-12)
             "no": {"not": {"type": "string"}},
-            "re": {"type": "string", "pattern": "(?<!x"},  # not a Python pattern: unchecked
             "e": {"enum": [1, True, {"a": [1, 2]}]},
         },
+        "dependentRequired": {"day": ["e"]},
     }
-    ok = {"day": "not a date", "no": "s", "re": "x", "e": 1.0}
+    ok = {"day": "not a date", "no": 1, "e": 1.0}
     assert validate_arguments(schema, ok) == []
     assert lines(validate_arguments(schema, {"e": {"a": [2, 1]}}))[0].startswith(
         "e: must be one of"
     )
+    assert lines(validate_arguments(schema, {"no": "s", "day": "x"})) == [
+        'no: must not match {"type": "string"} (got "s")',
+        '(arguments): missing required property "e"',
+    ]
     assert validate_arguments(schema, {"e": {"a": [1.0, 2]}}) == []
     assert json_equal(1, 1.0) and not json_equal(True, 1) and not json_equal(0, False)
     assert json_equal({"a": 1, "b": [None]}, {"b": [None], "a": 1.0})
+
+
+def test_a_schema_the_validator_cannot_use_is_marked_not_checked() -> None:
+    """Never silence: one ``not checked`` violation at the arguments, saying why."""
+    for schema, why in [
+        ({"properties": {"re": {"pattern": "(?<!x)y"}}}, "not usable"),  # look-behind
+        ({"minimum": True}, "not usable"),
+        ({"minLength": float("inf")}, "not JSON"),
+        ({"maxLength": float("nan")}, "not JSON"),
+        ({"$ref": "#/nowhere"}, "not usable"),
+        ({"$ref": "https://example.com/s.json"}, "not usable"),  # never fetched
+        ("not a schema", "not usable"),
+    ]:
+        found = validate_arguments(schema, {"re": "y"})
+        assert [v.keyword for v in found] == ["not_checked"], schema
+        assert found[0].path == () and found[0].message.startswith("not checked: "), schema
+        assert why in found[0].message, (schema, found[0].message)
 
 
 def test_violation_fields_and_paths() -> None:
@@ -260,13 +280,13 @@ def test_completions_are_reported_once_in_document_order() -> None:
 def test_each_value_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Linear: one check per value, however often the block is read while it streams."""
     checks: list[tuple[str | int, ...]] = []
-    real = validation._check_own
+    real = SchemaChecker._check
 
-    def counting(value: Any, schema: Any, path: Any, out: Any, schemas: Any) -> None:
+    def counting(self: SchemaChecker, pointer: str, path: Any, value: Any) -> None:
         checks.append(path)
-        real(value, schema, path, out, schemas)
+        real(self, pointer, path, value)
 
-    monkeypatch.setattr(validation, "_check_own", counting)
+    monkeypatch.setattr(SchemaChecker, "_check", counting)
     items = [{"line": i, "text": f"line {i}"} for i in range(200)]
     schema = {
         "type": "object",
@@ -403,14 +423,14 @@ def test_a_check_that_breaks_stops_the_check_not_the_parse(monkeypatch: pytest.M
     def broken(*args: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(validation, "_check_own", broken)
+    monkeypatch.setattr(SchemaChecker, "_check", broken)
     checker = SchemaChecker({"type": "object", "properties": {"a": {"minLength": 1}}})
     parser = PartialJSON(on_complete=checker.completed)
     parser.feed('{"a": "b", "c": [1]}')
     parser.finish()
     assert parser.done and parser.value == {"a": "b", "c": [1]} and parser.error is None
-    assert checker.error == "the schema could not be checked (RuntimeError: boom)"
-    assert checker.violations == []
+    assert checker.error == "the check failed (RuntimeError: boom)"
+    assert lines(checker.violations) == ["a: not checked: the check failed (RuntimeError: boom)"]
 
 
 def test_hostile_tools_in_a_recorded_request_are_skipped_or_unchecked() -> None:
@@ -428,7 +448,19 @@ def test_hostile_tools_in_a_recorded_request_are_skipped_or_unchecked() -> None:
     state.apply(message_start())
     for event in [*tool_events(0, "y", {"a": [1]}), *tool_events(1, "z", {"b": 1})]:
         state.apply(event)
-    assert [b.violations for b in state.blocks if isinstance(b, ToolUseBlock)] == [[], []]
+    marks = [lines(b.violations) for b in state.blocks if isinstance(b, ToolUseBlock)]
+    assert marks == [
+        ['(arguments): not checked: the schema is not usable (7 is not of type "string" at $ref)'],
+        [
+            '(arguments): not checked: the schema is not usable ("a" is not of type "array" '
+            "at required)"
+        ],
+    ]
+    unchecked = [p for p in state.problems if p.kind == "schema_not_checked"]
+    assert [(p.index, p.message.split(": ", 1)[0]) for p in unchecked] == [
+        (0, "tool input of y is not checked against its schema"),
+        (1, "tool input of z is not checked against its schema"),
+    ]
     with pytest.raises(TypeError, match="request must be a mapping"):
         StreamState(request=[1])  # type: ignore[arg-type]
 

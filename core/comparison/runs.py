@@ -159,7 +159,11 @@ class TextDiff:
     ops: tuple[DiffOp, ...]
     unified: str
     ratio: float
-    """How alike they are, 0 to 1 (difflib's ratio over words)."""
+    """How alike they are, 0 to 1: twice the words kept over all the words of both (words
+    inside a stretch too long to diff word by word count as changed)."""
+    note: str = ""
+    """What was not diffed word by word (or line by line) and why: the size caps of
+    :func:`diff_text`; empty when everything was."""
 
     @property
     def same(self) -> bool:
@@ -315,26 +319,114 @@ def summarize(run: Any, label: str | None = None, prices: PriceTable | None = No
 # --------------------------------------------------------------------------- diffs
 
 _WORDS: Final = re.compile(r"\s+|\w+|[^\w\s]")
+_PARAGRAPH_BREAK: Final = re.compile(r"(\n[ \t]*\n\s*)")
+_LINE_BREAK: Final = re.compile(r"(\n)")
+WORD_DIFF_CHARS: Final = 6_000
+"""A changed stretch (both sides together) longer than this is diffed by lines, and lines
+longer than this are not diffed word by word: shown removed and added whole."""
+WORD_DIFF_BUDGET: Final = 200_000
+"""Characters diffed word by word in one comparison, at most; past it, changed stretches
+are shown whole (and :attr:`TextDiff.note` says so)."""
+UNIFIED_DIFF_CHARS: Final = 1_000_000
+"""Texts longer than this (either) get no line-by-line unified diff (the note says so)."""
+
+
+def _units(text: str, breaks: re.Pattern[str]) -> list[str]:
+    """``text`` cut after each break (a blank line, or a newline), the breaks kept, so the
+    units join back to ``text``."""
+    pieces = breaks.split(text)
+    units = [
+        pieces[i] + (pieces[i + 1] if i + 1 < len(pieces) else "") for i in range(0, len(pieces), 2)
+    ]
+    return [u for u in units if u]
+
+
+class _Differ:
+    """Paragraphs first, then lines within changed paragraphs, then words within changed
+    stretches small enough: linear in practice, capped where it could not be."""
+
+    def __init__(self) -> None:
+        self.ops: list[DiffOp] = []
+        self.kept_words = 0
+        self.budget = WORD_DIFF_BUDGET
+        self.whole = 0  # changed stretches shown whole (too long to diff word by word)
+
+    def add(self, tag: Literal["equal", "replace", "delete", "insert"], a: str, b: str) -> None:
+        if not a and not b:
+            return
+        if tag == "equal":
+            self.kept_words += len(_WORDS.findall(a))
+        last = self.ops[-1] if self.ops else None
+        if last is not None and last.tag == tag:
+            self.ops[-1] = DiffOp(tag, last.before + a, last.after + b)
+        else:
+            self.ops.append(DiffOp(tag, a, b))
+
+    def units(self, a: list[str], b: list[str], finer: re.Pattern[str] | None) -> None:
+        matcher = difflib.SequenceMatcher(None, a, b)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            before, after = "".join(a[i1:i2]), "".join(b[j1:j2])
+            if tag != "replace":
+                self.add(tag, before, after)
+            else:
+                self.changed(before, after, finer)
+
+    def changed(self, before: str, after: str, finer: re.Pattern[str] | None) -> None:
+        size = len(before) + len(after)
+        if size > WORD_DIFF_CHARS and finer is not None:
+            self.units(_units(before, finer), _units(after, finer), None)
+        elif size <= WORD_DIFF_CHARS and size <= self.budget:
+            self.budget -= size
+            self.words(before, after)
+        else:
+            self.whole += 1
+            self.add("replace", before, after)
+
+    def words(self, before: str, after: str) -> None:
+        a, b = _WORDS.findall(before), _WORDS.findall(after)
+        # Spaces, and (autojunk) a word in over 1% of a long stretch, only extend matches:
+        # unrelated stretches cost no more than related ones.
+        matcher = difflib.SequenceMatcher(str.isspace, a, b)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            self.add(tag, "".join(a[i1:i2]), "".join(b[j1:j2]))
 
 
 def diff_text(before: str, after: str, before_label: str, after_label: str) -> TextDiff:
-    """``before`` and ``after`` compared word by word, and line by line (unified)."""
-    a, b = _WORDS.findall(before), _WORDS.findall(after)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    ops = tuple(
-        DiffOp(tag, "".join(a[i1:i2]), "".join(b[j1:j2]))
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-    )
-    unified = "\n".join(
-        difflib.unified_diff(
-            before.splitlines(),
-            after.splitlines(),
-            fromfile=before_label,
-            tofile=after_label,
-            lineterm="",
+    """``before`` and ``after`` compared word by word, and line by line (unified).
+
+    In bounded time: paragraphs are matched first, lines within changed paragraphs, and
+    words only within changed stretches of at most :data:`WORD_DIFF_CHARS` characters
+    (:data:`WORD_DIFF_BUDGET` in all); a longer changed stretch is one ``replace`` op and
+    :attr:`TextDiff.note` says it was too long to diff word by word. Two 100,000-character
+    answers compare in well under a second, 5 MB in a few seconds
+    (``benchmarks/bench_compare_text.py``)."""
+    differ = _Differ()
+    if before == after:
+        differ.add("equal", before, after)
+    else:
+        differ.units(_units(before, _PARAGRAPH_BREAK), _units(after, _PARAGRAPH_BREAK), _LINE_BREAK)
+    notes: list[str] = []
+    if differ.whole:
+        notes.append(
+            f"{differ.whole} changed stretch{'es' if differ.whole > 1 else ''} too long to diff "
+            "word by word: shown removed and added whole"
         )
-    )
-    return TextDiff(before_label, after_label, ops, unified, round(matcher.ratio(), 4))
+    if max(len(before), len(after)) > UNIFIED_DIFF_CHARS:
+        unified = ""
+        notes.append(f"too long for a line-by-line diff (over {UNIFIED_DIFF_CHARS:,} characters)")
+    else:
+        unified = "\n".join(
+            difflib.unified_diff(
+                before.splitlines(),
+                after.splitlines(),
+                fromfile=before_label,
+                tofile=after_label,
+                lineterm="",
+            )
+        )
+    total = len(_WORDS.findall(before)) + len(_WORDS.findall(after))
+    ratio = 1.0 if total == 0 else round(2 * differ.kept_words / total, 4)
+    return TextDiff(before_label, after_label, tuple(differ.ops), unified, ratio, "; ".join(notes))
 
 
 def diff_arguments(before: Any, after: Any) -> tuple[ArgumentChange, ...]:
@@ -545,6 +637,8 @@ def _table(comparison: Comparison) -> str:
     for diff in comparison.answer_diffs:
         lines += ["", f"answer, {diff.before_label} → {diff.after_label}:"]
         lines.append("  the same text" if diff.same else diff.unified.rstrip("\n"))
+        if diff.note:
+            lines.append(f"  ({diff.note})")
     return "\n".join(lines)
 
 

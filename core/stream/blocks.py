@@ -343,6 +343,17 @@ class ToolUseBlock(Block):
         self._parse_pending()
         return list(checker.violations)
 
+    @property
+    def schema_error(self) -> str | None:
+        """Why the input is not (or no longer) checked against :attr:`schema` (a schema the
+        validator cannot use, a check that broke): also a ``not checked`` violation; None
+        when it is checked, or when no schema is bound."""
+        checker = self._checker
+        if checker is None:
+            return None
+        self._parse_pending()
+        return checker.error
+
     def bind_schema(self, schema: dict[str, Any] | None) -> None:
         """Check the input against ``schema`` (None: stop checking). Input already received
         is checked now (parsed again from its text once), the rest as it arrives."""

@@ -175,6 +175,7 @@ class StreamState:
         self._tools_given = False
         self.tool_schemas: dict[str, dict[str, Any]] = {}
         """``{tool name: input_schema}`` the tool blocks are checked against."""
+        self._unchecked_blocks: set[int] = set()  # ids of blocks with a schema_not_checked
         self.message: dict[str, Any] | None = None
         """The ``message_start`` message (without content), updated by ``message_delta``."""
         self.usage = Usage()
@@ -284,6 +285,21 @@ class StreamState:
             self._bind(tool_schemas(_request_tools(self._request_given)))
         else:
             self._bind(tool_schemas(tools))
+
+    def _schema_not_checked(self, block: ToolUseBlock, number: int) -> Problem | None:
+        """A ``schema_not_checked`` problem, once per block, when its input cannot be (or
+        stopped being) checked against its schema: never silence."""
+        reason = block.schema_error
+        if reason is None or id(block) in self._unchecked_blocks:
+            return None
+        self._unchecked_blocks.add(id(block))
+        return self._record(
+            "schema_not_checked",
+            f"tool input of {block.name or block.type} is not checked against its schema: {reason}",
+            number,
+            block.index,
+            block.schema,
+        )
 
     def _bind(self, schemas: dict[str, dict[str, Any]]) -> None:
         self.tool_schemas = schemas
@@ -762,6 +778,7 @@ class StreamState:
         self._start_order.append(block)
         if self.tool_schemas and isinstance(block, ToolUseBlock) and block.type == "tool_use":
             block.bind_schema(self.tool_schemas.get(block.name))
+            problem = self._schema_not_checked(block, number) or problem
         if block.type == "fallback" and self.message is not None:
             target = start.get("to")
             if isinstance(target, dict) and target.get("model"):
@@ -785,6 +802,7 @@ class StreamState:
         problem = None
         if isinstance(block, ToolUseBlock):
             error = block.finish_json(truncated=False)
+            problem = self._schema_not_checked(block, number)
             if error:
                 problem = self._record(
                     "invalid_tool_json",

@@ -351,7 +351,12 @@ class Tool:
             ) from exc
 
     def _validate(self, tool_input: Any) -> dict[str, Any]:
-        violations = validate_arguments(self.input_schema, tool_input)
+        # A schema the validator cannot use ("not checked") leaves the decision to pydantic.
+        violations = [
+            v
+            for v in validate_arguments(self.input_schema, tool_input)
+            if v.keyword != "not_checked"
+        ]
         if violations:
             raise ToolInputError(self.name, [str(v) for v in violations], violations)
         if not isinstance(tool_input, dict):

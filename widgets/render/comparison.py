@@ -106,6 +106,8 @@ def _answer(diff: TextDiff) -> str:
         if op.after:
             out.append(f"<ins>{e(op.after)}</ins>")
     alike = f"{diff.ratio:.0%} of the words alike"
+    if diff.note:
+        alike += f" ({e(diff.note)})"
     return (
         f'<section class="ss-compare-answer"><h4>{title}</h4>'
         f'<p class="ss-muted">{alike}; <del>removed</del>, <ins>added</ins></p>'
