@@ -8,6 +8,15 @@ signature and is never merged with another, a cancelled read never processes an 
 twice, server tool blocks do not break the stream, a second start on one index loses
 nothing (see ``state.superseded_blocks``), and an ``error`` event yields a ``stop_reason``
 of ``error`` and then raises :class:`~streamscope.core.errors.StreamAPIError`.
+
+Today's API has parts the seed has no message kind for; this interface emits nothing new
+for them, so a seed consumer sees the stream it always saw: a ``fallback`` block, a
+``compaction`` block (and its ``compaction_delta``), server tool results, MCP calls and
+results (they run on the server: nothing to call), a container upload and
+``thinking_delta.estimated_tokens`` (an omitted thinking block still yields its signature
+as a ``reasoning_message``). A refusal ends with ``stop_reason="refusal"``; its
+``stop_details``, the cache diagnostics and the usage iterations are read from
+``iface.state`` (the same :class:`StreamState` a view draws).
 """
 
 from __future__ import annotations

@@ -163,6 +163,8 @@ class Recording:
     conversation: str | None = None
     turn: int | None = None
     extra_meta: dict[str, Any] = field(default_factory=dict)
+    post: Callable[[list[TimedEvent]], list[TimedEvent]] | None = None
+    """Sets what the builder does not write (today's API fields: see recipes_today)."""
 
     @property
     def file(self) -> str:
@@ -1909,6 +1911,9 @@ def capacity(thinking: bool) -> Recording:
 
 
 def single_recordings() -> list[Recording]:
+    sys.path.insert(0, str(REPO / "scripts"))
+    from gallery_today import today_recordings  # today's API (SDK 2.17): its own module
+
     return [
         parallel_tools(),
         thinking_summarized(),
@@ -1923,6 +1928,7 @@ def single_recordings() -> list[Recording]:
         invalid_tool_arguments(),
         capacity(thinking=True),
         capacity(thinking=False),
+        *today_recordings(Recording),
     ]
 
 
@@ -1986,6 +1992,8 @@ def write_gallery(out: Path) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     for recording in [*single_recordings(), *(t for c in multi for t in c.turns)]:
         events = recording.builder.build()
+        if recording.post is not None:
+            events = recording.post(events)
         _check(recording, events)
         target = out / recording.file
         count = write_synthetic_cassette(target, events, _meta(recording), created=CREATED)
