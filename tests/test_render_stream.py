@@ -120,7 +120,8 @@ def test_hostile_text_is_visible_as_text(hostile: str) -> None:
     for payload in HOSTILE:
         assert payload in text
     view = view_of(hostile)
-    assert view.one("ss-model").text() == f"model{HOSTILE_TEXT}"
+    # the header names both models of the hostile fallback block
+    assert view.one("ss-model").text() == f"model{HOSTILE_TEXT} → to{HOSTILE_TEXT}"
     thinking = view.one("ss-lane", data_index="0").one("ss-thinking-text").text()
     assert f"thinking {HOSTILE_TEXT}" in thinking
     tool = view.one("ss-lane", data_index="2")
@@ -490,7 +491,8 @@ def test_every_recording_reads_well_without_styles(name: str) -> None:
     state = StreamState().apply_all(read_events(gallery.path(name)))
     lines = unstyled(render_stream_html(state)).split("\n")
     status = "failed" if state.error else "done" if state.ended else "cut off"
-    assert lines[0] == f"streamscope {state.model} {status}"  # words, not run together
+    models = " → ".join(state.models) or state.model  # a hand-off names both models
+    assert lines[0] == f"streamscope {models} {status}"  # words, not run together
     for block in state.blocks:
         head = next(line for line in lines if line.startswith(f"#{block.index} {block.type}"))
         assert re.search(r" · (done|cut off) · [\d.]+ (ms|s|min \d+ s) · \d+ deltas?$", head), head

@@ -25,7 +25,7 @@ from anthropic.types.beta import (
     BetaThinkingDelta,
     BetaUsage,
 )
-from html_checks import Node, tree
+from html_checks import DOCUMENT_TAGS, Node, assert_inert, hrefs, tree, visible_text
 from pydantic import BaseModel, TypeAdapter
 from streams import block_delta, block_start, block_stop, message_end, message_start
 
@@ -469,3 +469,33 @@ def test_every_marker_shows_in_a_stream_that_has_every_field() -> None:
     assert "clear_tool_uses_20250919: cleared 3 tool uses (12,000 input tokens)" in page
     rows = text.one("ss-iterations").select(tag="tr")
     assert [r.attrs.get("data-iteration") for r in rows[1:]] == ["message", "fallback_message"]
+
+
+PAYLOAD = '"><img src=x onerror=alert(1)><a href="javascript:alert(2)">x</a>'
+
+
+def _poison(value: Any, key: str = "") -> Any:
+    """Every string of a sample becomes the payload (its ``type`` fields stay, so the
+    block is still drawn by its picture); URLs become ``javascript:`` URLs."""
+    if isinstance(value, dict):
+        return {k: _poison(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_poison(v, key) for v in value]
+    if isinstance(value, str) and key not in ("type", "media_type"):
+        return f"javascript:alert(3){PAYLOAD}" if key == "url" else f"{value}{PAYLOAD}"
+    return value
+
+
+def test_hostile_strings_in_every_picture_stay_text() -> None:
+    events: list[dict[str, Any]] = [message_start(model=f"m{PAYLOAD}")]
+    for index, block_type in enumerate(sorted(BLOCK_SAMPLES)):
+        events += [block_start(index, _poison(BLOCK_SAMPLES[block_type])), block_stop(index)]
+    events += message_end(stop_details={"type": "refusal", "explanation": PAYLOAD})
+    state = StreamState()
+    for event in events:
+        state.apply(event)
+    state.finish()
+    out = render_stream_html(state, standalone=True)
+    assert_inert(out, DOCUMENT_TAGS)
+    assert "javascript:" not in " ".join(hrefs(out))
+    assert visible_text(out).count(PAYLOAD) >= len(BLOCK_SAMPLES)

@@ -384,7 +384,7 @@ class StreamPicture:
         model = models_text(state) or state.model
         model_html = f' <span class="ss-model">{e(model)}</span>' if model else ""
         estimate = state.estimated_thinking_tokens
-        if estimate is not None:
+        if estimate is not None and status not in FINAL_STREAM_STATUSES:  # the silence only
             model_html += (
                 f' <span class="ss-thinking-estimate" data-value="{estimate}"'
                 ' title="the API\'s running estimate of the thinking tokens so far">'

@@ -136,7 +136,7 @@ def timeline_row(
             f' data-ss-scroll="{e(anchor(block.index))}" width="{width_ms:.0f}"></rect></svg>'
         )
     if isinstance(block, GenericBlock) and block.type == "fallback":
-        times = f"{fallback_words(block.content)} · {times}"  # the hand-off, in words
+        times = f"{e(fallback_words(block.content))} · {times}"  # the hand-off, in words
     return (
         f'<li class="ss-tl-row" data-index="{block.index}" data-kind="{e(picture_kind(block))}"'
         f' data-state="{state}"><a class="ss-tl-label" href="#{e(anchor(block.index))}">'
