@@ -210,6 +210,8 @@ def test_a_megabyte_of_stdout_folds_with_the_whole_text_one_click_away() -> None
     lane = tree(page).one("ss-lane", data_index="0")
     shown = lane.one("ss-stdout")
     assert "data-folded" in shown.attrs and len(shown.text()) < 5000
-    assert "the whole text is in the block's JSON below" in lane.one("ss-folded-note").text()
-    assert stdout.splitlines()[-1] in lane.one("ss-tool-raw").text()  # in the export
-    assert state.to_message()["content"][0]["content"]["stdout"] == stdout
+    assert "first 4,000 of 1,040,000 characters" in lane.one("ss-folded-note").text()
+    raw = lane.one("ss-tool-raw").text()  # the block's JSON, cut for the page
+    assert stdout.splitlines()[0] in raw and stdout.splitlines()[-1] not in raw
+    assert "the whole block is in to_message() and export_json()" in raw
+    assert state.to_message()["content"][0]["content"]["stdout"] == stdout  # whole

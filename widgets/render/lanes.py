@@ -36,6 +36,10 @@ from streamscope.widgets.render.wire import live_button
 
 __all__ = ["COLLAPSE_THINKING_AT", "KIND_LABELS", "Lane", "block_label"]
 
+WHOLE_JSON_LIMIT = 64 * 1024
+"""Bytes of a block's JSON a picture holds whole; a larger one (a 1 MB stdout) is cut
+there, and the exports keep it whole."""
+
 COLLAPSE_THINKING_AT = 1200
 """Characters of finished thinking above which its ``<details>`` starts closed."""
 
@@ -178,9 +182,15 @@ class Lane:
             else content
         )
         raw = json_text(shown)
+        size = utf8_len(raw)
+        if size > WHOLE_JSON_LIMIT:  # a page parses it at once: the exports keep it whole
+            raw = (
+                f"{raw[: WHOLE_JSON_LIMIT // 2]}\n… {fmt_bytes(size)} in all: the whole block "
+                "is in to_message() and export_json()"
+            )
         box = (
             f'<details class="ss-tool-rawbox" data-ss-key="{e(self.anchor)}-raw">'
-            f"<summary>Block JSON{SEP}{fmt_bytes(utf8_len(raw))}</summary>"
+            f"<summary>Block JSON{SEP}{fmt_bytes(size)}</summary>"
             f"{slot(self.raw_id, 'pre', 'ss-tool-raw', tabindex='0', data_ss_lazy='')}</details>"
         )
         return {self.body_id: [*picture, box], self.raw_id: self._raw.parts(raw)}

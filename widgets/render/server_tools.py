@@ -6,8 +6,9 @@ return code, files), a web fetch its URL, title and an excerpt, a text-editor re
 file and the change as a diff, a tool search the tools it found, a ``fallback`` block the
 hand-off in words, a ``compaction`` the summary (growing live with ``compaction_delta``),
 and each tool error in words. Every picture ends with the block's whole JSON in a closed
-``<details>`` whose body is sent only when opened (a lazy region), so nothing is lost and
-long output (a 1 MB stdout) is folded to an excerpt with the full text one click away.
+``<details>`` whose body is sent only when opened (a lazy region; cut at 64 KB, since a
+page parses it at once), so long output (a 1 MB stdout) folds to an excerpt; the message
+(``to_message()``, ``export_json()``) keeps every byte.
 
 A type the installed SDK does not know keeps the labelled JSON box (:func:`picture_kind`
 says ``other``). :func:`block_label` names a block in lanes and on the timeline.
@@ -38,7 +39,8 @@ __all__ = [
 
 EXCERPT_CHARS: Final = 4000
 """Characters of a long output (stdout, a fetched document) shown before it folds; the
-whole text is in the block's JSON, one click away, and in every export."""
+whole text is in the block's JSON one click away (up to 64 KB) and, whole, in
+``to_message()`` / ``export_json()``."""
 
 KIND_LABELS_MORE = {
     "server": "server tool result",
@@ -165,8 +167,8 @@ def folded(text: str, cls: str, label: str) -> str:
     return (
         f'<pre class="{cls}" tabindex="0" aria-label="{e(label)}" data-folded="">{e(shown)}</pre>'
         f'<p class="ss-folded-note">{e(label)}: first {fmt_int(EXCERPT_CHARS)} of '
-        f"{fmt_int(len(text))} characters ({fmt_bytes(utf8_len(text))}); the whole text is in "
-        "the block's JSON below and in the exports</p>"
+        f"{fmt_int(len(text))} characters ({fmt_bytes(utf8_len(text))}); the block's JSON "
+        "below has it up to 64 KB, to_message() and export_json() whole</p>"
     )
 
 
