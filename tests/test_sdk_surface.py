@@ -499,3 +499,15 @@ def test_hostile_strings_in_every_picture_stay_text() -> None:
     assert_inert(out, DOCUMENT_TAGS)
     assert "javascript:" not in " ".join(hrefs(out))
     assert visible_text(out).count(PAYLOAD) >= len(BLOCK_SAMPLES)
+
+
+def test_thinking_estimate_from_sdk_models_too() -> None:
+    # The reducer's hot path reads SDK event models by attribute: the estimate is summed
+    # there as from dicts.
+    thinking = {"type": "thinking", "thinking": "", "signature": ""}
+    raw = [message_start(model=MODEL), block_start(0, thinking)]
+    raw += [block_delta(0, {"type": "thinking_delta", "thinking": "", "estimated_tokens": 64})] * 4
+    state = StreamState()
+    for event in raw:
+        state.apply(_EVENT.validate_python(event))
+    assert state.estimated_thinking_tokens == 256
