@@ -1,13 +1,6 @@
 """StreamingInterface: the seed-compatible message stream, built on StreamState.
 
-Keeps the contract of Letta's ``SimpleAnthropicStreamingInterface`` (reasoning,
-hidden-reasoning, assistant, tool-call and approval-request messages while streaming;
-finalized parallel tool calls in start order; usage with cache tokens; grouped content)
-without its bugs: whitespace-only thinking is kept, each thinking block keeps its own
-signature and is never merged with another, a cancelled read never processes an event
-twice, server tool blocks do not break the stream, a second start on one index loses
-nothing (see ``state.superseded_blocks``), and an ``error`` event yields a ``stop_reason``
-of ``error`` and then raises :class:`~streamscope.core.stream.errors.StreamAPIError`.
+How it works: ``docs/internals.md``, section ``streamscope.core.letta``.
 """
 
 from __future__ import annotations

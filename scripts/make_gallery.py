@@ -169,6 +169,8 @@ class Recording:
     diagnostics: Any = NOT_ASKED
     """The response's ``diagnostics`` (in ``message_start``'s message), when the request
     asked for them (``None``: asked, no divergence found)."""
+    post: Callable[[list[TimedEvent]], list[TimedEvent]] | None = None
+    """Sets what the builder does not write (today's API fields: see recipes_today)."""
 
     @property
     def file(self) -> str:
@@ -2277,6 +2279,9 @@ def cache_pairs() -> list[Conversation]:
 
 
 def single_recordings() -> list[Recording]:
+    sys.path.insert(0, str(REPO / "scripts"))
+    from gallery_today import today_recordings  # today's API (SDK 2.17): its own module
+
     return [
         parallel_tools(),
         thinking_summarized(),
@@ -2293,6 +2298,7 @@ def single_recordings() -> list[Recording]:
         capacity(thinking=False),
         *(three_models(model) for model in (HAIKU, SONNET, OPUS)),
         *(poem_sample(k) for k in range(1, 6)),
+        *today_recordings(Recording),
     ]
 
 
@@ -2358,6 +2364,8 @@ def write_gallery(out: Path) -> dict[str, Any]:
         events = recording.builder.build()
         if recording.diagnostics is not NOT_ASKED:
             events[0][1]["message"]["diagnostics"] = recording.diagnostics
+        if recording.post is not None:
+            events = recording.post(events)
         _check(recording, events)
         target = out / recording.file
         count = write_synthetic_cassette(

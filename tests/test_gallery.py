@@ -77,6 +77,17 @@ EXPECTED: dict[str, tuple[str | None, str | None, tuple[str, ...]]] = {
         )
         for n in (1, 2)
     },
+    # today's API (scripts/gallery_today.py; tests/test_gallery_today.py)
+    "code_execution": ("end_turn", None, ()),
+    "web_fetch": ("end_turn", None, ()),
+    "mcp_call": ("end_turn", None, ()),
+    "compaction": ("end_turn", None, ()),
+    "fallback": ("end_turn", None, ()),
+    "context_editing": ("end_turn", None, ()),
+    "tool_search": ("tool_use", None, ()),
+    "thinking_estimate": ("end_turn", None, ()),
+    "refusal": ("refusal", None, ()),
+    "cache_diagnostics": ("end_turn", None, ()),
 }
 NAMES = sorted(EXPECTED)
 CONVERSATIONS = {
@@ -217,7 +228,7 @@ def test_recordings_load_from_a_zip(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 # --------------------------------------------------------------------------- realism
 
 
-ID = re.compile(r"^(msg|toolu|srvtoolu)_01[0-9A-Za-z]{22}$")
+ID = re.compile(r"^(msg|toolu|srvtoolu|mcptoolu)_01[0-9A-Za-z]{22}$")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -355,7 +366,7 @@ def test_web_search_with_citations(states: dict[str, StreamState]) -> None:
     citations = [c for b in state.blocks if isinstance(b, TextBlock) for c in (b.citations or [])]
     assert len(citations) >= 3
     assert {c["url"] for c in citations} <= result_urls
-    assert state.usage.server_tool_use == {"web_search_requests": 2}
+    assert state.usage.server_tool_use == {"web_search_requests": 2, "web_fetch_requests": 0}
     start_input = gallery.load_events("web_search")[0]["message"]["usage"]["input_tokens"]
     assert state.usage.input_tokens > start_input  # the results count as input
 
@@ -476,7 +487,8 @@ def test_every_header_holds_the_whole_request_and_when_it_was_sent(name: str) ->
     assert request["messages"][0]["role"] == "user"
     assert not {"stream", "new_messages", "require_approval"} & set(request)
     for entry in request.get("tools", []):
-        assert isinstance(entry, dict) and entry["name"]
+        # a tool has a name; an MCP toolset names its server
+        assert isinstance(entry, dict) and (entry.get("name") or entry["mcp_server_name"])
         if "type" not in entry:  # a client tool: its schema is there
             assert entry["input_schema"]["type"] == "object"
     if name in CLIENT_TOOLS:

@@ -120,7 +120,8 @@ def test_hostile_text_is_visible_as_text(hostile: str) -> None:
     for payload in HOSTILE:
         assert payload in text
     view = view_of(hostile)
-    assert view.one("ss-model").text() == f"model{HOSTILE_TEXT}"
+    # the header names both models of the hostile fallback block
+    assert view.one("ss-model").text() == f"model{HOSTILE_TEXT} → to{HOSTILE_TEXT}"
     thinking = view.one("ss-lane", data_index="0").one("ss-thinking-text").text()
     assert f"thinking {HOSTILE_TEXT}" in thinking
     tool = view.one("ss-lane", data_index="2")
@@ -130,7 +131,8 @@ def test_hostile_text_is_visible_as_text(hostile: str) -> None:
     assert field.one(tag="b").text() == f"key{HOSTILE_TEXT}"
     assert field.one("ss-s").text() == f'"value {HOSTILE_TEXT}"'
     result = view.one("ss-lane", data_index="5")
-    assert HOSTILE_TEXT in json.loads(result.one("ss-generic").text())["content"][0]["title"]
+    assert HOSTILE_TEXT in json.loads(result.one("ss-tool-raw").text())["content"][0]["title"]
+    assert f"result {HOSTILE_TEXT}" in result.one("ss-generic-links").text()
     assert result.select(tag="a") == []  # its javascript: URL is no link
     cites = view.one("ss-citations").select("ss-citation")
     assert [c.one("ss-cited").text() for c in cites] == [
@@ -282,7 +284,7 @@ def test_server_tool_lane_names_its_server() -> None:
     events[1]["content_block"]["server_name"] = "docs-server"
     lane = view_of(picture(events)).one("ss-lane", data_index="0")
     assert lane.attrs["data-type"] == "mcp_tool_use"
-    assert lane.one("ss-tool-server").text() == "via docs-server"
+    assert lane.one("ss-tool-server").text() == "via MCP server docs-server"
 
 
 def test_thinking_lane_and_signature_badge() -> None:
@@ -354,7 +356,7 @@ def test_text_lane_markdown_and_citations() -> None:
     assert cite.one("ss-cited").text() == "a quote"
 
 
-def test_generic_block_is_pretty_json_with_safe_links() -> None:
+def test_search_result_is_links_with_its_json_one_click_away() -> None:
     result = {
         "type": "web_search_tool_result",
         "tool_use_id": "srvtoolu_1",
@@ -365,9 +367,9 @@ def test_generic_block_is_pretty_json_with_safe_links() -> None:
     }
     events = [message_start(), *generic_events(0, result), *message_end()]
     lane = view_of(picture(events)).one("ss-lane", data_index="0")
-    assert lane.attrs["data-kind"] == "other"
-    assert json.loads(lane.one("ss-generic").text()) == result
-    assert lane.one("ss-generic-summary").text() == "for srvtoolu_1 · 2 items"
+    assert lane.attrs["data-kind"] == "server"
+    assert json.loads(lane.one("ss-tool-raw").text()) == result
+    assert lane.one("ss-result-head").text() == "2 results · for srvtoolu_1"
     assert [a.attrs["href"] for a in lane.select(tag="a")] == ["https://good.example"]
 
 
@@ -491,7 +493,8 @@ def test_every_recording_reads_well_without_styles(name: str) -> None:
     state = StreamState().apply_all(read_events(gallery.path(name)))
     lines = unstyled(render_stream_html(state)).split("\n")
     status = "failed" if state.error else "done" if state.ended else "cut off"
-    assert lines[0] == f"streamscope {state.model} {status}"  # words, not run together
+    models = " → ".join(state.models) or state.model  # a hand-off names both models
+    assert lines[0] == f"streamscope {models} {status}"  # words, not run together
     for block in state.blocks:
         head = next(line for line in lines if line.startswith(f"#{block.index} {block.type}"))
         assert re.search(r" · (done|cut off) · [\d.]+ (ms|s|min \d+ s) · \d+ deltas?$", head), head

@@ -110,6 +110,34 @@ class RunSummary:
     """Each turn's state, in order (what a view draws as lanes)."""
 
     @property
+    def models_answered(self) -> tuple[str, ...]:
+        """Each turn's answering models where one handed off to another (``fallback``
+        blocks), as ``"claude-a → claude-b"``; empty when no turn had a fallback."""
+        return tuple(" → ".join(s.models) for s in self.states if len(s.models) > 1)
+
+    @property
+    def refusals(self) -> tuple[str, ...]:
+        """Each refused turn's category (``stop_details.category``, or ``refusal``)."""
+        out = []
+        for state in self.states:
+            details = state.stop_details or {}
+            if state.stop_reason == "refusal" or details.get("type") == "refusal":
+                out.append(str(details.get("category") or "refusal"))
+        return tuple(out)
+
+    @property
+    def cache_misses(self) -> tuple[str, ...]:
+        """Each turn's ``diagnostics.cache_miss_reason`` type (``pending`` when null)."""
+        out = []
+        for state in self.states:
+            diagnostics = state.diagnostics
+            if diagnostics is None:
+                continue
+            reason = diagnostics.get("cache_miss_reason")
+            out.append(str(reason.get("type")) if isinstance(reason, dict) else "pending")
+        return tuple(out)
+
+    @property
     def requests(self) -> tuple[dict[str, Any] | None, ...]:
         """Each turn's request, when known."""
         return tuple(state.request for state in self.states)
@@ -531,9 +559,15 @@ _ROWS: Final[tuple[tuple[str, str, Any, bool], ...]] = (
     ("duration", "model time", _seconds, True),
     ("wall_time", "wall time", _seconds, True),
     ("stop_reasons", "stop reasons", _listing, False),
+    ("models_answered", "model fallbacks", _listing, False),
+    ("refusals", "refusals", _listing, False),
+    ("cache_misses", "cache miss reasons", _listing, False),
     ("violations", "argument violations", _plain, True),
     ("problems", "stream problems", _plain, True),
 )
+
+
+_ONLY_WHEN_SEEN: Final = frozenset({"models_answered", "refusals", "cache_misses"})
 
 
 def _value(run: RunSummary, key: str) -> Any:
@@ -571,6 +605,8 @@ def _rows(runs: Sequence[RunSummary]) -> tuple[ComparisonRow, ...]:
         values = tuple(_value(run, key) for run in runs)
         if key == "wall_time" and all(v is None for v in values):
             continue  # only tool loops know it
+        if key in _ONLY_WHEN_SEEN and not any(values):
+            continue  # today's API: a row only where a run has the figure
         rows.append(
             ComparisonRow(
                 key=key,

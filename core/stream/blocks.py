@@ -212,12 +212,16 @@ class TextBlock(Block):
 class ThinkingBlock(Block):
     """Extended thinking: the reasoning text and the signature that vouches for it."""
 
-    __slots__ = ("_thinking", "signature", "signature_deltas")
+    __slots__ = ("_thinking", "estimated_tokens", "signature", "signature_deltas")
     kind = "thinking"
 
     def __init__(self, index: int, start: dict[str, Any], at: float | None) -> None:
         super().__init__(index, start, at)
         self._thinking = _Pieces(str(start.get("thinking") or ""))
+        self.estimated_tokens: int | None = None
+        """The sum of the ``thinking_delta.estimated_tokens`` increments (a running
+        estimate the API sends while the thinking display is omitted); None when none
+        came. A display hint, not a billed count; not part of :meth:`to_dict`."""
         signature = start.get("signature")
         self.signature: str = signature if isinstance(signature, str) else ""
         self.signature_deltas = 0
@@ -239,6 +243,12 @@ class ThinkingBlock(Block):
         self._thinking.append(piece)
 
     grow = append_thinking
+
+    def add_estimate(self, increment: object) -> None:
+        """Add one ``estimated_tokens`` increment (anything but a non-negative int is
+        ignored: the estimate is a display hint)."""
+        if type(increment) is int and increment >= 0:
+            self.estimated_tokens = (self.estimated_tokens or 0) + increment
 
     @property
     def omitted(self) -> bool:

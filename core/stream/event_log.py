@@ -26,7 +26,7 @@ PAGE = 50
 FRAGMENT = 160
 """Characters of a delta's text or JSON shown per event."""
 
-_PIECES = ("text", "thinking", "partial_json", "signature")
+_PIECES = ("text", "thinking", "partial_json", "signature", "content")  # content: compaction
 
 
 @dataclass(slots=True)
@@ -54,6 +54,9 @@ class WireEvent:
         """The delta's text, thinking, JSON fragment or signature (clipped; the API's first
         JSON fragment is often ''), else None."""
         delta = _get(self.event, "delta")
+        estimate = _get(delta, "estimated_tokens")
+        if type(estimate) is int and not _get(delta, "thinking"):  # thinking display omitted
+            return f"≈ +{estimate:,} thinking tokens (estimate)"
         for name in _PIECES:
             piece = _get(delta, name)
             if isinstance(piece, str):

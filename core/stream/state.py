@@ -176,6 +176,7 @@ class StreamState:
         self.tool_schemas: dict[str, dict[str, Any]] = {}
         """``{tool name: input_schema}`` the tool blocks are checked against."""
         self._unchecked_blocks: set[int] = set()  # ids of blocks with a schema_not_checked
+        self._first_model: str | None = None
         self.message: dict[str, Any] | None = None
         """The ``message_start`` message (without content), updated by ``message_delta``."""
         self.usage = Usage()
@@ -354,6 +355,59 @@ class StreamState:
         return value if isinstance(value, dict) else None
 
     @property
+    def diagnostics(self) -> dict[str, Any] | None:
+        """The message's ``diagnostics`` (why the prompt cache missed:
+        ``cache_miss_reason``), as the API sent it; None when it sent none."""
+        value = self.message.get("diagnostics") if self.message else None
+        return value if isinstance(value, dict) else None
+
+    @property
+    def container(self) -> dict[str, Any] | None:
+        """The message's ``container`` (code execution's: ``id``, ``expires_at``)."""
+        value = self.message.get("container") if self.message else None
+        return value if isinstance(value, dict) else None
+
+    @property
+    def context_management(self) -> dict[str, Any] | None:
+        """The message's ``context_management`` (``applied_edits``)."""
+        value = self.message.get("context_management") if self.message else None
+        return value if isinstance(value, dict) else None
+
+    @property
+    def iterations(self) -> list[dict[str, Any]]:
+        """``usage.iterations``: one entry per sampling iteration (``message``,
+        ``fallback_message``, ``compaction``, ``advisor_message``), the entries that are
+        objects, as received; empty when the API sent none."""
+        value = self.usage.raw.get("iterations")
+        return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+
+    @property
+    def models(self) -> list[str]:
+        """The models that answered, in order: the requested one, then each ``fallback``
+        block's ``to`` model (one model declined, the next continued)."""
+        first = None
+        if self.message:
+            first = self._first_model
+        out = [first] if isinstance(first, str) and first else []
+        for block in self._start_order:
+            if block.type == "fallback":
+                target = block.start.get("to")
+                model = target.get("model") if isinstance(target, dict) else None
+                if isinstance(model, str) and model and (not out or out[-1] != model):
+                    out.append(model)
+        return out
+
+    @property
+    def estimated_thinking_tokens(self) -> int | None:
+        """The sum of every thinking block's running estimate (None: none came)."""
+        values = [
+            b.estimated_tokens
+            for b in self._start_order
+            if isinstance(b, ThinkingBlock) and b.estimated_tokens is not None
+        ]
+        return sum(values) if values else None
+
+    @property
     def failed(self) -> bool:
         """True when the stream carried an ``error`` event."""
         return self.error is not None
@@ -459,6 +513,14 @@ class StreamState:
                     block = self._by_index.get(index)
                     if block is not None and type(block) is spec[1] and not block.complete:
                         block.grow(piece)  # type: ignore[attr-defined]
+                        if spec[1] is ThinkingBlock:  # a running estimate (display omitted)
+                            estimate = (
+                                delta.get("estimated_tokens")
+                                if type(delta) is dict
+                                else getattr(delta, "estimated_tokens", None)
+                            )
+                            if estimate is not None:
+                                block.add_estimate(estimate)  # type: ignore[attr-defined]
                         if block.first_delta_at is None:
                             block.first_delta_at = at
                         block.last_delta_at = at
@@ -685,6 +747,8 @@ class StreamState:
         if isinstance(content, list):
             self._initial_content = content
         self.message = message
+        model = message.get("model")
+        self._first_model = model if isinstance(model, str) else None
         usage = message.pop("usage", None)
         usage = dict(usage) if usage is not None else {}
         self._check_usage(usage, number, event)
@@ -848,6 +912,7 @@ class StreamState:
             piece = _get(delta, "thinking")
             if isinstance(piece, str):
                 block.append_thinking(piece)
+                block.add_estimate(_get(delta, "estimated_tokens"))
                 return self._grew(block, at, "thinking", piece, problem)
         elif delta_type == "signature_delta" and isinstance(block, ThinkingBlock):
             signature = _get(delta, "signature")

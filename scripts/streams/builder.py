@@ -582,7 +582,12 @@ class _Renderer:
         if self.thinking_tokens:
             usage["output_tokens_details"] = {"thinking_tokens": self.thinking_tokens}
         if self.server_requests:
-            usage["server_tool_use"] = dict(self.server_requests)
+            # The SDK's BetaServerToolUsage requires both counts (today's wire: 2.17).
+            counts = {"web_search_requests": 0, "web_fetch_requests": 0}
+            for key, count in self.server_requests.items():
+                if key in counts:
+                    counts[key] = count
+            usage["server_tool_use"] = counts
         usage.update(stop["usage"])
         return {
             "type": "message_delta",

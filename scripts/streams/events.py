@@ -342,6 +342,50 @@ def hostile_stream(payload: str = HOSTILE_TEXT, chunk: int = 7) -> list[Event]:
     events += redacted_thinking_events(7, data=f"data{payload}")
     events += tool_events(8, "broken", '{"a": "' + payload, chunk=chunk)  # invalid JSON
     events.append(block_delta(9, {"type": f"mystery_delta{payload}", "x": payload}))
+    # today's API: tool output is model-controlled text too
+    events += generic_events(
+        10,
+        {
+            "type": "bash_code_execution_tool_result",
+            "tool_use_id": f"srvtoolu_{payload}",
+            "content": {
+                "type": "bash_code_execution_result",
+                "stdout": f"stdout {payload}",
+                "stderr": f"stderr {payload}",
+                "return_code": 1,
+                "content": [{"type": "bash_code_execution_output", "file_id": f"file_{payload}"}],
+            },
+        },
+    )
+    events += generic_events(
+        11,
+        {
+            "type": "fallback",
+            "from": {"model": f"from{payload}"},
+            "to": {"model": f"to{payload}"},
+            "trigger": {"type": "refusal", "category": payload},
+        },
+    )
+    events += generic_events(
+        12,
+        {
+            "type": "web_fetch_tool_result",
+            "tool_use_id": f"srvtoolu_{payload}",
+            "content": {
+                "type": "web_fetch_result",
+                "url": "javascript:window.__pwned=1",
+                "retrieved_at": payload,
+                "content": {
+                    "type": "document",
+                    "title": f"fetched {payload}",
+                    "source": {"type": "text", "media_type": "text/plain", "data": payload},
+                },
+            },
+        },
+    )
+    events += generic_events(
+        13, {"type": "compaction", "content": f"summary {payload}", "encrypted_content": None}
+    )
     events += message_end(
         f"stop{payload}",
         usage={"output_tokens": 99, "input_tokens": 10},

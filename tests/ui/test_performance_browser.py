@@ -3,7 +3,8 @@
 In JupyterLab 4, with a PerformanceObserver for long tasks installed in the page, a notebook
 replays (speed 10): the heavy message (~20 KB thinking, ~10 KB text, four tool calls of
 ~50 KB JSON in 8-byte deltas, recorded over 30 s), the gallery's 200 KB file write, and
-~40 KB of unlucky Markdown (``*a `` repeated, ``[`` repeated, one long heading). Long tasks
+~40 KB of unlucky Markdown (``*a `` repeated, ``[`` repeated, one long heading), and a 1 MB
+stdout and a 1 MB fetched document (folded; their whole text one click away). Long tasks
 are collected only while those cells run (not while the page and kernel start).
 """
 
@@ -53,7 +54,44 @@ def cassettes(jupyter_server: JupyterServer) -> list[str]:
     }
     for name, text in patho.items():
         _write(root, name, text_stream(text, chunk=8), 10.0)
-    return ["heavy.jsonl", *patho]
+    _write(root, "megabyte.jsonl", _megabyte_output(), 5.0)
+    return ["heavy.jsonl", *patho, "megabyte.jsonl"]
+
+
+def _megabyte_output() -> list[dict[str, Any]]:
+    """A 1 MB stdout and a 1 MB fetched document (today's server tools): folded to an
+    excerpt, the whole text one click away."""
+    lines = "".join(f"line {k:07d} <b>not markup</b>\n" for k in range(36_000))  # ~1 MB
+    bash = {
+        "type": "bash_code_execution_tool_result",
+        "tool_use_id": "srvtoolu_1",
+        "content": {
+            "type": "bash_code_execution_result",
+            "stdout": lines,
+            "stderr": "",
+            "return_code": 0,
+            "content": [],
+        },
+    }
+    fetch = {
+        "type": "web_fetch_tool_result",
+        "tool_use_id": "srvtoolu_2",
+        "content": {
+            "type": "web_fetch_result",
+            "url": "https://docs.example.com/big",
+            "retrieved_at": "2026-12-06T09:00:00Z",
+            "content": {
+                "type": "document",
+                "title": "big",
+                "source": {"type": "text", "media_type": "text/plain", "data": lines},
+            },
+        },
+    }
+    events = text_stream("Two large results follow.", chunk=8)[:-2]  # without the end
+    for index, block in ((1, bash), (2, fetch)):
+        events.append({"type": "content_block_start", "index": index, "content_block": block})
+        events.append({"type": "content_block_stop", "index": index})
+    return [*events, *text_stream("", chunk=8)[-2:]]
 
 
 def test_no_long_task_while_heavy_streams_replay_at_10x(
@@ -77,5 +115,5 @@ def test_no_long_task_while_heavy_streams_replay_at_10x(
     longest = page.evaluate("() => Math.max(0, ...window.__longtasks)")
     count = page.evaluate("() => window.__longtasks.length")
     print(f"\nlong tasks while replaying: {count}, longest {longest:.0f} ms")
-    assert page.locator(".ss-static > .ss-view[data-status='done']").count() == 5
+    assert page.locator(".ss-static > .ss-view[data-status='done']").count() == 6
     assert longest < LIMIT_MS, f"a main-thread task took {longest:.0f} ms"

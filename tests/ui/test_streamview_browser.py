@@ -182,5 +182,9 @@ def test_hostile_stream_stays_inert(rendered: Rendered) -> None:
         assert view.element_handle().evaluate(_UNSAFE_ATTRIBUTES) == []
         text = view.inner_text()
         assert HOSTILE_IMG in text  # shown as text
-        expect(view.locator(".ss-model")).to_have_text(f"model{HOSTILE_TEXT}")
+        expect(view.locator(".ss-model")).to_have_text(f"model{HOSTILE_TEXT} → to{HOSTILE_TEXT}")
+        # today's pictures: stdout, a fallback's models, a fetched page stay text
+        expect(view.locator(".ss-stdout")).to_have_text(f"stdout {HOSTILE_TEXT}")
+        assert f"to{HOSTILE_TEXT} continued" in view.locator(".ss-fallback").inner_text()
+        assert view.locator(".ss-fetch a").count() == 0  # its javascript: URL is no link
         assert view.locator(".ss-status").inner_text().lower() == "failed"

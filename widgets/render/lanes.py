@@ -25,9 +25,20 @@ from streamscope.widgets.render.fold import FoldedMarkdown
 from streamscope.widgets.render.format import fmt_bytes, fmt_seconds, plural, utf8_len
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
+from streamscope.widgets.render.server_tools import (
+    KIND_LABELS_MORE,
+    block_picture,
+    caller_text,
+    picture_kind,
+    type_label,
+)
 from streamscope.widgets.render.wire import live_button
 
 __all__ = ["COLLAPSE_THINKING_AT", "KIND_LABELS", "Lane", "block_label"]
+
+WHOLE_JSON_LIMIT = 64 * 1024
+"""Bytes of a block's JSON a picture holds whole; a larger one (a 1 MB stdout) is cut
+there, and the exports keep it whole."""
 
 COLLAPSE_THINKING_AT = 1200
 """Characters of finished thinking above which its ``<details>`` starts closed."""
@@ -38,6 +49,7 @@ KIND_LABELS = {
     "redacted_thinking": "redacted thinking",
     "tool": "tool call",
     "other": "other block",
+    **KIND_LABELS_MORE,
 }
 
 SUMMARIZED_HINT = (
@@ -53,6 +65,9 @@ def block_label(block: Block) -> str:
     """What a block is, in a few words: its tool name, or its kind."""
     if isinstance(block, ToolUseBlock) and block.name:
         return block.name
+    label = type_label(block)
+    if label:
+        return label
     return KIND_LABELS.get(block.kind, block.type)
 
 
@@ -104,7 +119,7 @@ class Lane:
             name = f' <span class="ss-lane-name">{e(block.name)}</span>'
         return (
             f'<section class="ss-lane" id="{e(self.anchor)}"{attr("data-index", block.index)}'
-            f"{attr('data-kind', block.kind)}{attr('data-type', block.type)}"
+            f"{attr('data-kind', picture_kind(block))}{attr('data-type', block.type)}"
             f' data-status="{status}">'
             f'<div class="ss-lane-head">{number} '
             f'<span class="ss-lane-type">{e(block.type)}</span>{name}'
@@ -152,7 +167,33 @@ class Lane:
                     *self._extra(),
                 ]
             }
+        picture = block_picture(block)
+        if picture is not None:
+            return self._pictured(block, picture)
         return {self.body_id: self._generic(block)}
+
+    def _pictured(self, block: Block, picture: list[str]) -> Regions:
+        """A block with a picture of its own, and its whole JSON one click away (sent to a
+        page only once opened: a 1 MB stdout costs nothing until asked for)."""
+        content: Any = block.content if isinstance(block, GenericBlock) else block.to_dict()
+        shown = (
+            {"content": content, "extra_deltas": block.extra_deltas}
+            if block.extra_deltas
+            else content
+        )
+        raw = json_text(shown)
+        size = utf8_len(raw)
+        if size > WHOLE_JSON_LIMIT:  # a page parses it at once: the exports keep it whole
+            raw = (
+                f"{raw[: WHOLE_JSON_LIMIT // 2]}\n… {fmt_bytes(size)} in all: the whole block "
+                "is in to_message() and export_json()"
+            )
+        box = (
+            f'<details class="ss-tool-rawbox" data-ss-key="{e(self.anchor)}-raw">'
+            f"<summary>Block JSON{SEP}{fmt_bytes(size)}</summary>"
+            f"{slot(self.raw_id, 'pre', 'ss-tool-raw', tabindex='0', data_ss_lazy='')}</details>"
+        )
+        return {self.body_id: [*picture, box], self.raw_id: self._raw.parts(raw)}
 
     def _extra(self) -> list[str]:
         extra = self.block.extra_deltas
@@ -194,6 +235,13 @@ class Lane:
         else:
             note = "no signature" if done else "signature pending"
             parts.append(f'<div class="ss-signature" data-present="false">{note}</div>')
+        if block.estimated_tokens is not None:
+            so_far = "" if done else " so far"
+            parts.append(
+                f'<div class="ss-thinking-estimate" data-value="{block.estimated_tokens}">'
+                f"≈ {block.estimated_tokens:,} thinking tokens{so_far} (the API's running "
+                "estimate; usage has the billed count)</div>"
+            )
         if done and signature and not length:
             parts.append(f'<div class="ss-omitted">{e(SUMMARIZED_HINT)}</div>')
         regions = {self.body_id: [*parts, *self._extra()]}
@@ -209,7 +257,12 @@ class Lane:
             bits.append('<span class="ss-tool-name">(no name yet)</span>')
         server = block.start.get("server_name")
         if server:
-            bits.append(f'<span class="ss-tool-server">via {e(server)}</span>')
+            bits.append(f'<span class="ss-tool-server">via MCP server {e(server)}</span>')
+        elif block.type == "server_tool_use":
+            bits.append('<span class="ss-tool-server">server tool (runs on the API)</span>')
+        caller = caller_text(block.start.get("caller"))
+        if caller:
+            bits.append(f'<span class="ss-caller">{e(caller)}</span>')
         if block.id:
             bits.append(f'<span class="ss-tool-id">{e(block.id)}</span>')
         parts = [f'<div class="ss-tool-head">{" ".join(bits)}</div>'] if bits else []

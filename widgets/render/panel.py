@@ -29,6 +29,16 @@ from streamscope.widgets.render.format import (
     plural,
 )
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, pre, section_title
+from streamscope.widgets.render.message_facts import (
+    applied_edits,
+    cache_diagnostics,
+    container_note,
+    fallback_credit_note,
+    input_transformations_note,
+    iterations_table,
+    stop_details_text,
+    usage_notes,
+)
 
 __all__ = ["MAX_PROBLEMS_SHOWN", "USAGE_ROWS", "panel_parts", "tokens_per_second"]
 
@@ -158,7 +168,7 @@ def _signatures(state: StreamState) -> str:
     )
 
 
-def _usage(state: StreamState) -> str:
+def _usage(state: StreamState, prices: PriceTable | None = None) -> str:
     usage = state.usage
     rows = []
     for key, label, sub in USAGE_ROWS:
@@ -181,6 +191,14 @@ def _usage(state: StreamState) -> str:
         extra.append(
             f'<p class="ss-muted" data-usage="server_tool_use">server tools: {e(counts)}</p>'
         )
+    extra += [
+        cache_diagnostics(state, prices),
+        iterations_table(state, prices),
+        fallback_credit_note(state),
+        container_note(state),
+        usage_notes(state),
+        input_transformations_note(state),
+    ]
     if usage.service_tier:
         extra.append(
             '<p class="ss-muted" data-usage="service_tier">'
@@ -268,7 +286,7 @@ def _stop(state: StreamState, final: bool) -> str:
     if state.stop_sequence:
         out += f'<p class="ss-muted">stop sequence: {e(state.stop_sequence)}</p>'
     if state.stop_details:
-        out += pre(e(json_text(state.stop_details)), "ss-stop-details")
+        out += f'<p class="ss-stop-details">{e(stop_details_text(state.stop_details))}</p>'
     return out + "</section>"
 
 
@@ -313,8 +331,9 @@ def panel_parts(
         _error(state, failure),
         _calls(state, anchor),
         _signatures(state),
-        _usage(state),
+        _usage(state, prices),
         cache_section(cache) if cache is not None else "",
+        applied_edits(state),
         _cost(state, prices, final),
         _timing(state, final, now),
         _stop(state, final),

@@ -20,6 +20,7 @@ from streamscope.widgets.render.cache import cache_explanation
 from streamscope.widgets.render.format import fmt_clock, plural
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
+from streamscope.widgets.render.message_facts import models_text
 from streamscope.widgets.render.panel import panel_parts
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.request import RequestBox
@@ -381,8 +382,15 @@ class StreamPicture:
 
     def _head(self, status: StreamStatus) -> str:
         state = self.state
-        model = state.model
+        model = models_text(state) or state.model
         model_html = f' <span class="ss-model">{e(model)}</span>' if model else ""
+        estimate = state.estimated_thinking_tokens
+        if estimate is not None and status not in FINAL_STREAM_STATUSES:  # the silence only
+            model_html += (
+                f' <span class="ss-thinking-estimate" data-value="{estimate}"'
+                ' title="the API\'s running estimate of the thinking tokens so far">'
+                f"≈ {estimate:,} thinking tokens</span>"
+            )
         if self.subtitle:
             model_html = f'<span class="ss-subtitle">{SEP}{e(self.subtitle)}</span>{model_html}'
         clock = ""

@@ -15,16 +15,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from streamscope.core.stream.blocks import Block
+from streamscope.core.stream.blocks import Block, GenericBlock
 from streamscope.widgets.render.format import fmt_seconds
 from streamscope.widgets.render.lanes import KIND_LABELS, block_label
 from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.regions import slot
+from streamscope.widgets.render.server_tools import fallback_words, picture_kind
 
 __all__ = ["MAX_ROWS", "axis_end", "tick_label", "timeline_frame", "timeline_row"]
 
 MAX_ROWS = 100
-_KINDS = ("text", "thinking", "redacted_thinking", "tool", "other")
+_KINDS = (
+    "text",
+    "thinking",
+    "redacted_thinking",
+    "tool",
+    "server",
+    "fallback",
+    "compaction",
+    "other",
+)
 _TICKS = 5
 
 
@@ -71,7 +81,8 @@ def timeline_frame(blocks: Sequence[Block], end: float, rows_id: str, *, more: i
     ticks = "".join(
         f'<span class="ss-tl-tick">{tick_label(end * k / _TICKS)}</span>' for k in range(_TICKS + 1)
     )
-    kinds = [k for k in _KINDS if any(b.kind == k for b in blocks[:MAX_ROWS])]
+    seen = {picture_kind(b) for b in blocks[:MAX_ROWS]}
+    kinds = [k for k in _KINDS if k in seen]
     legend = "".join(f'<li data-kind="{k}">{KIND_LABELS[k]}</li>' for k in kinds)
     note = f'<p class="ss-muted">… {more:,} more blocks, in the lanes</p>' if more > 0 else ""
     return (
@@ -124,8 +135,10 @@ def timeline_row(
             f'<rect x="{start * 1000:.0f}" y="1" height="10" class="ss-tl-bar"{action}'
             f' data-ss-scroll="{e(anchor(block.index))}" width="{width_ms:.0f}"></rect></svg>'
         )
+    if isinstance(block, GenericBlock) and block.type == "fallback":
+        times = f"{e(fallback_words(block.content))} · {times}"  # the hand-off, in words
     return (
-        f'<li class="ss-tl-row" data-index="{block.index}" data-kind="{e(block.kind)}"'
+        f'<li class="ss-tl-row" data-index="{block.index}" data-kind="{e(picture_kind(block))}"'
         f' data-state="{state}"><a class="ss-tl-label" href="#{e(anchor(block.index))}">'
         f'{e(label)}</a>{track} <span class="ss-tl-times">{times}</span></li>'
     )
