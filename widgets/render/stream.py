@@ -24,13 +24,14 @@ from typing import Any
 from streamscope.core.blocks import Block, ToolUseBlock
 from streamscope.core.changes import Change
 from streamscope.core.event_log import EventLog
+from streamscope.core.figures import StreamFigures, stream_figures
 from streamscope.core.pricing import PriceTable
 from streamscope.core.state import StreamState
 from streamscope.core.status import FINAL_STREAM_STATUSES, StreamStatus
-from streamscope.widgets.render.format import fmt_clock, plural
+from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
-from streamscope.widgets.render.panel import panel_parts
+from streamscope.widgets.render.panel import figure_attrs, panel_parts
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.request import RequestBox
 from streamscope.widgets.render.timeline import (
@@ -116,6 +117,12 @@ class StreamPicture:
         self._now: float | None = None
         self._axis = 0.0
         self._rate = 1.0
+        self.replayed = False
+        """The state is a replay: its figures are in recorded time (the panel says so)."""
+        self.replay_speed: float | None = None
+        """The replay's speed (None: instant), said with the figures."""
+        self.figures: StreamFigures | None = None
+        """The figures of the last frame that drew them: every figure shown comes from it."""
         self.show_request = True
         """Draw the request box (a conversation draws it on its latest turn only)."""
         self._request = RequestBox(prefix)
@@ -265,7 +272,15 @@ class StreamPicture:
         self._figures_dirty = set()
         self._structural = False
         self._figures_at = beat
+        self.figures = stream_figures(
+            state,
+            now=now,
+            prices=self.prices,
+            replayed=self.replayed,
+            replay_speed=self.replay_speed,
+        )
         put(f"{self.prefix}head", [self._head(status)])
+        put(f"{self.prefix}wire-count", [self._wire_count()])
         rows_id = f"{self.prefix}tl-rows"
         more = max(0, len(blocks) - MAX_ROWS)
         put(
@@ -285,6 +300,8 @@ class StreamPicture:
                 failure=state.failure,
                 now=now,
                 hidden_problems=hidden,
+                figures=self.figures,
+                rate=self._rate,
             ),
         )
         self._dirty = set()
@@ -317,7 +334,8 @@ class StreamPicture:
             put(frame_id, [])
             return
         put(frame_id, [wire_frame(self.log, self.prefix, self.anchor(-1))])
-        put(f"{self.prefix}wire-count", [f"<span>{plural(self.log.total, 'event')}</span>"])
+        if self.figures is None:
+            put(f"{self.prefix}wire-count", [self._wire_count()])
         # the static picture carries the first page, unfiltered
         shown = self.wire if not final else WireFilter(page=0)
         token = self._live_token(final)
@@ -327,6 +345,15 @@ class StreamPicture:
             list_id,
             wire_page(self.log, shown, origin, self.prefix, token, anchors, self._wire_cache),
         )
+
+    def _wire_count(self) -> str:
+        """The wire's count: the figures' events (the log's own total with no figures yet)."""
+        figures = self.figures
+        if figures is None:
+            return f"<span>{plural(self.log.total, 'event')}</span>"
+        figure = figures["events"]
+        word = "event" if figure.value == 1 else "events"
+        return f"<span><span{figure_attrs(figure)}>{e(figure.text)}</span> {word}</span>"
 
     def wire_action(self, action: str, value: Any) -> bool:
         """A click in the wire inspector (or on a bar or a lane's number); True if handled."""
@@ -385,12 +412,13 @@ class StreamPicture:
         if self.subtitle:
             model_html = f'<span class="ss-subtitle">{SEP}{e(self.subtitle)}</span>{model_html}'
         clock = ""
-        if self._now is not None and state.started_at is not None:
-            elapsed = self._now - state.started_at
+        figures = self.figures
+        if figures is not None and figures.live and figures.elapsed_at is not None:
+            figure = figures["elapsed"]
             rate = f' data-ss-clock-rate="{self._rate:g}"' if self._rate != 1.0 else ""
             clock = (
-                f' <span class="ss-elapsed" title="since the request"'
-                f' data-ss-clock="{elapsed:.3f}"{rate}>{fmt_clock(elapsed)}</span>'
+                f' <span class="ss-elapsed" title="since the request"{figure_attrs(figure)}'
+                f' data-ss-clock="{figures.elapsed_at:.3f}"{rate}>{e(figure.text)}</span>'
             )
         return (
             f'<span class="ss-head"><span class="ss-title">{e(self.title)}</span>{model_html} '
