@@ -107,6 +107,7 @@ class StreamPicture:
         self._mark: float | None = None
         self._structural = True
         self._figures_at: float | None = None
+        self._arrived = False
         self._figures_dirty: set[int] = set()
         self.log = EventLog()
         """Every event as it arrived (bounded), for the wire inspector."""
@@ -145,6 +146,7 @@ class StreamPicture:
 
     def note(self, change: Change) -> None:
         """Remember what ``change`` touched, to re-render it at the next :meth:`render`."""
+        self._arrived = True
         if change.index is not None:
             self._dirty.add(change.index)
         if change.kind in _STRUCTURAL or change.problem is not None:
@@ -215,6 +217,7 @@ class StreamPicture:
         latest = now if now is not None else state.last_event_at
         beat = wall if wall is not None else latest
         self._figures_dirty |= dirty
+        arrived, self._arrived = self._arrived or everything, False
         figures = (
             final
             or everything
@@ -267,20 +270,15 @@ class StreamPicture:
         self._dirty = set()
         self._everything = False
         self._settled_status = status
+        if figures or arrived:
+            # the figures move together: header, wire count and panel, every frame an
+            # event arrived (the clocks tick on the page in between)
+            self._draw_figures(put, state, now, final)
         if not figures:
             return ops
         self._figures_dirty = set()
         self._structural = False
         self._figures_at = beat
-        self.figures = stream_figures(
-            state,
-            now=now,
-            prices=self.prices,
-            replayed=self.replayed,
-            replay_speed=self.replay_speed,
-        )
-        put(f"{self.prefix}head", [self._head(status)])
-        put(f"{self.prefix}wire-count", [self._wire_count()])
         rows_id = f"{self.prefix}tl-rows"
         more = max(0, len(blocks) - MAX_ROWS)
         put(
@@ -288,6 +286,19 @@ class StreamPicture:
             [timeline_frame(blocks, end, rows_id, more=more)] if blocks else [],
         )
         put(rows_id, [self._rows[b.index] for b in blocks if b.index in self._rows])
+        return ops
+
+    def _draw_figures(self, put: Any, state: StreamState, now: float | None, final: bool) -> None:
+        """Compute this frame's figures once and draw every region that shows them."""
+        self.figures = stream_figures(
+            state,
+            now=now,
+            prices=self.prices,
+            replayed=self.replayed,
+            replay_speed=self.replay_speed,
+        )
+        put(f"{self.prefix}head", [self._head(state.status)])
+        put(f"{self.prefix}wire-count", [self._wire_count()])
         # A user's Stop is a state of its own, not a problem: what it cut is not listed.
         hidden = _CUT_BY_STOP if state.stopped else frozenset()
         put(
@@ -304,10 +315,6 @@ class StreamPicture:
                 rate=self._rate,
             ),
         )
-        self._dirty = set()
-        self._everything = False
-        self._settled_status = status
-        return ops
 
     # ------------------------------------------------------------------ the wire
 

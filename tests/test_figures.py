@@ -1,0 +1,161 @@
+"""Issue 18: one set of figures. Every figure a picture shows is named on the page
+(``data-ss-figure``); at every frame of every gallery recording, a figure shown in two
+places reads the same, and reads what the one figures model says."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+from html_checks import tree
+
+from streamscope.core import gallery
+from streamscope.core.figures import (
+    ESTIMATE_MARK,
+    USAGE_LABELS,
+    output_span,
+    replay_note,
+    stream_figures,
+)
+from streamscope.core.figure_text import fmt_seconds, fmt_usd
+from streamscope.core.playback import load_timed_events
+from streamscope.core.state import StreamState
+from streamscope.widgets.render.regions import RegionStore
+from streamscope.widgets.render.stream import StreamPicture
+
+NAMES = [r.name for r in gallery.list_recordings()]
+
+
+def shown_figures(markup: str) -> dict[str, list[str]]:
+    """Every element naming a figure: figure key -> the texts shown for it."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for node in tree(markup).iter():
+        key = node.attrs.get("data-ss-figure")
+        if key:
+            found[key].append(node.text())
+    return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_figure_shown_twice_reads_the_same_at_every_frame(name: str) -> None:
+    events = load_timed_events(gallery.path(name), from_request=True)
+    state = StreamState()
+    picture = StreamPicture(state)
+    store = RegionStore()
+    twice: set[str] = set()
+    count = 0
+    frames = 0
+    for at, event in events:
+        assert at is not None
+        picture.note(state.apply(event, at=at))
+        picture.record(event, at)
+        picture.render(store, now=at, wall=at)
+        frames += 1
+        shown = shown_figures(store.expand(picture.root_id))
+        figures = picture.figures
+        assert figures is not None
+        count += 1
+        assert shown["events"] == [f"{count:,}"] * 2  # wire and panel, at once
+        for key, texts in shown.items():
+            assert len(set(texts)) == 1, (name, frames, key, texts)
+            if len(texts) > 1:
+                twice.add(key)
+            model = figures.get(key)
+            if model is not None:  # the page reads the model of the last figures frame
+                assert texts[0] == model.text, (name, frames, key, texts, model)
+    state.finish()
+    picture.render(store)
+    shown = shown_figures(store.expand(picture.root_id))
+    final = stream_figures(state)
+    for key, texts in shown.items():
+        assert len(set(texts)) == 1, (name, "final", key, texts)
+        model = final.get(key)
+        if model is not None:
+            assert texts[0] == model.text, (name, "final", key, texts)
+    # the same figures in two places: the event count (wire and panel) always, the
+    # running clock (header and panel) while the stream is live and the clock runs
+    assert "events" in twice
+    assert shown["events"] == [f"{len(events):,}"] * 2
+    assert "elapsed" in twice
+
+
+def test_an_estimate_says_so_and_the_cost_prices_the_shown_output() -> None:
+    """Usage vs cost: while streaming the usage row shows the output the cost prices
+    (an estimate, marked), never message_start's placeholder; before any text too."""
+    events = load_timed_events(gallery.path("thinking_omitted"), from_request=True)
+    state = StreamState()
+    for at, event in events[:3]:  # message_start and the (omitted) thinking's start
+        state.apply(event, at=at)
+    early = stream_figures(state, now=events[2][0] + 5.0)
+    assert early["output_tokens"].kind == "estimate"
+    assert early["cost"].kind == "estimate" and early["cost"].text.startswith(ESTIMATE_MARK)
+    for at, event in events[3:]:
+        state.apply(event, at=at)
+    state.finish()
+    done = stream_figures(state)
+    assert done["output_tokens"].kind == "exact"
+    assert done["output_tokens"].value == state.usage.output_tokens
+    assert done["cost"].kind == "exact" and not done["cost"].text.startswith(ESTIMATE_MARK)
+
+
+def test_tokens_per_second_spans_the_first_output_of_any_kind() -> None:
+    """thinking_omitted: 13 s of thinking whose display is omitted, then text. The rate
+    counts from the thinking block's start, not from the first text token (it read 488)."""
+    state = StreamState().apply_all(
+        e for _, e in load_timed_events(gallery.path("thinking_omitted"), from_request=True)
+    )
+    state = StreamState()
+    for at, event in load_timed_events(gallery.path("thinking_omitted"), from_request=True):
+        state.apply(event, at=at)
+    state.finish()
+    span = output_span(state)
+    assert span is not None and state.first_token_at is not None
+    assert span[0] < state.first_token_at - 10  # the thinking started long before the text
+    rate = stream_figures(state)["output_tokens_per_second"].value
+    assert isinstance(rate, float)
+    assert rate == pytest.approx(state.usage.output_tokens / (span[1] - span[0]))
+    assert rate < 150
+
+
+def test_usage_words_have_one_meaning() -> None:
+    assert USAGE_LABELS["input_tokens"] == "input (uncached)"
+    assert USAGE_LABELS["total_input_tokens"] == "total input"
+    state = StreamState()
+    for at, event in load_timed_events(gallery.path("cache_hit"), from_request=True):
+        state.apply(event, at=at)
+    state.finish()
+    picture = StreamPicture(state)
+    panel = tree(picture.static_html())
+    labels = [th.text() for th in panel.select(tag="th")]
+    assert "input (uncached)" in labels and "total input" in labels and "input" not in labels
+
+
+def test_the_formatter_is_one_for_compare_and_the_views() -> None:
+    from streamscope.core.compare import compare_runs
+
+    states = []
+    for name in ("cache_miss", "cache_hit"):
+        state = StreamState()
+        for at, event in load_timed_events(gallery.path(name), from_request=True):
+            state.apply(event, at=at)
+        state.finish()
+        states.append(state)
+    table = compare_runs(*states, labels=["miss", "hit"])
+    text = str(table)
+    for state in states:
+        figures = stream_figures(state)
+        assert figures.text("cost") in text  # $0.002497, as the panel says it
+        assert fmt_seconds(state.time_to_first_token) in text
+    assert not re.search(r"\$0\.\d{4}(?!\d)", fmt_usd(0.002497))
+
+
+def test_a_replay_says_its_figures_are_in_recorded_time() -> None:
+    assert replay_note(2.0) == "replayed at 2x: figures in recorded time"
+    state = StreamState()
+    for at, event in load_timed_events(gallery.path("cache_hit"), from_request=True):
+        state.apply(event, at=at)
+    picture = StreamPicture(state)
+    picture.replayed, picture.replay_speed = True, 2.0
+    state.finish()
+    assert "replayed at 2x: figures in recorded time" in tree(picture.static_html()).text()
