@@ -11,6 +11,7 @@ import pytest
 from html_checks import tree
 
 from streamscope.core import gallery
+from streamscope.core.figure_text import fmt_seconds, fmt_usd
 from streamscope.core.figures import (
     ESTIMATE_MARK,
     USAGE_LABELS,
@@ -18,7 +19,6 @@ from streamscope.core.figures import (
     replay_note,
     stream_figures,
 )
-from streamscope.core.figure_text import fmt_seconds, fmt_usd
 from streamscope.core.playback import load_timed_events
 from streamscope.core.state import StreamState
 from streamscope.widgets.render.regions import RegionStore
@@ -44,19 +44,15 @@ def test_a_figure_shown_twice_reads_the_same_at_every_frame(name: str) -> None:
     picture = StreamPicture(state)
     store = RegionStore()
     twice: set[str] = set()
-    count = 0
-    frames = 0
-    for at, event in events:
+    for frames, (at, event) in enumerate(events, 1):
         assert at is not None
         picture.note(state.apply(event, at=at))
         picture.record(event, at)
         picture.render(store, now=at, wall=at)
-        frames += 1
         shown = shown_figures(store.expand(picture.root_id))
         figures = picture.figures
         assert figures is not None
-        count += 1
-        assert shown["events"] == [f"{count:,}"] * 2  # wire and panel, at once
+        assert shown["events"] == [f"{frames:,}"] * 2  # wire and panel, at once
         for key, texts in shown.items():
             assert len(set(texts)) == 1, (name, frames, key, texts)
             if len(texts) > 1:
@@ -87,7 +83,9 @@ def test_an_estimate_says_so_and_the_cost_prices_the_shown_output() -> None:
     state = StreamState()
     for at, event in events[:3]:  # message_start and the (omitted) thinking's start
         state.apply(event, at=at)
-    early = stream_figures(state, now=events[2][0] + 5.0)
+    third = events[2][0]
+    assert third is not None
+    early = stream_figures(state, now=third + 5.0)
     assert early["output_tokens"].kind == "estimate"
     assert early["cost"].kind == "estimate" and early["cost"].text.startswith(ESTIMATE_MARK)
     for at, event in events[3:]:
@@ -102,9 +100,6 @@ def test_an_estimate_says_so_and_the_cost_prices_the_shown_output() -> None:
 def test_tokens_per_second_spans_the_first_output_of_any_kind() -> None:
     """thinking_omitted: 13 s of thinking whose display is omitted, then text. The rate
     counts from the thinking block's start, not from the first text token (it read 488)."""
-    state = StreamState().apply_all(
-        e for _, e in load_timed_events(gallery.path("thinking_omitted"), from_request=True)
-    )
     state = StreamState()
     for at, event in load_timed_events(gallery.path("thinking_omitted"), from_request=True):
         state.apply(event, at=at)
