@@ -19,6 +19,7 @@ from typing import Any
 
 from streamscope.core.changes import Change
 from streamscope.core.errors import StreamAPIError
+from streamscope.core.figures import stream_figures
 from streamscope.core.files import write_atomic
 from streamscope.core.jsonio import dumps_exact
 from streamscope.core.playback import Replay, ReplaySource
@@ -250,6 +251,8 @@ class StreamView(Surface):
         replay = Replay(source, speed, default_interval=interval, tick=self._interval)
         replay.paused = paused
         self._replay = replay
+        # figures in recorded time, whatever the speed: the panel says so
+        self._picture.replayed, self._picture.replay_speed = True, speed
         self._begin("replay", blocking=False)
         try:
             return await self._run(self._play(replay), None, raise_errors=False)
@@ -454,7 +457,8 @@ class StreamView(Surface):
             bits.append(f"{d['tool_calls']} tool calls")
         if d["stop_reason"]:
             bits.append(f"stop: {d['stop_reason']}")
-        bits.append(f"{d['output_tokens']:,} output tokens")
+        figures = self._picture.figures or stream_figures(self._state, prices=self._picture.prices)
+        bits.append(f"{figures.text('output_tokens')} output tokens")  # as the panel reads
         return f"<StreamView {' · '.join(bits)}>"
 
     def _button(self, action: str, label: str, *, title: str, disabled: bool = False) -> str:
@@ -546,6 +550,8 @@ class StreamView(Surface):
                     self._speed_after_step = speed
                 else:
                     replay.speed = speed
+                self._picture.replay_speed = speed  # the panel's "replayed at 2x"
+                self._picture.touch_all()
             else:
                 return
             self._set_paused(replay.paused and not self._step_pending)

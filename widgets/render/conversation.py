@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamscope.core.figures import stream_figures
 from streamscope.core.pricing import DEFAULT_PRICES, estimate_cost
 from streamscope.core.tools import json_default
 from streamscope.core.turns import ToolRun, Turn, sum_usage
@@ -223,7 +224,7 @@ class ConversationPicture:
         bits = [
             plural(len(states), "turn"),
             plural(len(runs), "tool call"),
-            f"{fmt_int(usage.total_input_tokens)} input tokens",
+            f"{fmt_int(usage.total_input_tokens)} total input tokens (uncached + cache)",
             f"{fmt_int(usage.output_tokens)} output tokens",
         ]
         if usage.thinking_tokens:
@@ -301,8 +302,9 @@ class ConversationPicture:
         bits = [f"Turn {turn.number}" if not turn.resumed else "Resumed calls"]
         if runs:
             bits.append(plural(len(runs), "tool call"))
-        if state is not None and state.duration is not None:
-            bits.append(fmt_seconds(state.duration))
+        if state is not None and state.duration is not None and state.status != "streaming":
+            # while it streams, the turn's header clock shows its time (one figure, once)
+            bits.append(stream_figures(state).text("elapsed"))
         if turn.stop_reason:
             bits.append(f"stop: {turn.stop_reason}")
         picture = self.pictures.get(key)

@@ -107,7 +107,6 @@ class StreamPicture:
         self._mark: float | None = None
         self._structural = True
         self._figures_at: float | None = None
-        self._arrived = False
         self._figures_dirty: set[int] = set()
         self.log = EventLog()
         """Every event as it arrived (bounded), for the wire inspector."""
@@ -146,7 +145,6 @@ class StreamPicture:
 
     def note(self, change: Change) -> None:
         """Remember what ``change`` touched, to re-render it at the next :meth:`render`."""
-        self._arrived = True
         if change.index is not None:
             self._dirty.add(change.index)
         if change.kind in _STRUCTURAL or change.problem is not None:
@@ -217,7 +215,6 @@ class StreamPicture:
         latest = now if now is not None else state.last_event_at
         beat = wall if wall is not None else latest
         self._figures_dirty |= dirty
-        arrived, self._arrived = self._arrived or everything, False
         figures = (
             final
             or everything
@@ -270,9 +267,9 @@ class StreamPicture:
         self._dirty = set()
         self._everything = False
         self._settled_status = status
-        if figures or arrived:
-            # the figures move together: header, wire count and panel, every frame an
-            # event arrived (the clocks tick on the page in between)
+        if figures:
+            # the figures move together: header, wire count and panel from one computation
+            # (at most once a second while events arrive: the clocks tick on the page)
             self._draw_figures(put, state, now, final)
         if not figures:
             return ops
