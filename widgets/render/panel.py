@@ -124,6 +124,8 @@ def _signatures(state: StreamState) -> str:
             omitted = " (thinking omitted)" if block.omitted else ""
             text = f"#{block.index}: {plural(len(signature), 'character')}{omitted} "
             body = f'{e(text)}<code class="ss-signature-text">{e(shown)}</code>'
+        elif not block.complete:  # as the lane says: it comes at the block's end
+            body = f"#{block.index}: signature pending"
         else:
             body = f"#{block.index}: none"
         items.append(
