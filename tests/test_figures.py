@@ -154,3 +154,53 @@ def test_a_replay_says_its_figures_are_in_recorded_time() -> None:
     picture.replayed, picture.replay_speed = True, 2.0
     state.finish()
     assert "replayed at 2x: figures in recorded time" in tree(picture.static_html()).text()
+
+
+RECORDED = ("time_to_first_token", "elapsed", "output_tokens", "output_tokens_per_second", "cost")
+
+
+def _recorded_figures(name: str) -> dict[str, str]:
+    state = StreamState(started_at=0.0)  # the times count from the request
+    events = load_timed_events(gallery.path(name), from_request=True)
+    for at, event in events:
+        state.apply(event, at=at)
+    state.finish()
+    figures = stream_figures(state)
+    return {key: figures.text(key) for key in RECORDED}
+
+
+@pytest.mark.parametrize("speed", [20.0, 40.0])
+def test_every_replay_path_shows_the_recorded_figures(speed: float) -> None:
+    """replay(), AsyncReplayClient(speed=N) and consume: the same recorded figures, with
+    the speed said (they showed wall time sped up: 117.8 tok/s at 2x, 235.8 at 4x)."""
+    import asyncio
+
+    from streamscope.core.replay_client import AsyncReplayClient, ReplayClient
+    from streamscope.widgets import StreamView
+
+    name = "cache_hit"
+    expected = _recorded_figures(name)
+    request = {"model": "m", "max_tokens": 10, "messages": []}
+
+    async def through_client() -> StreamView:
+        view = StreamView(flush_timer=False)
+        client = AsyncReplayClient([gallery.path(name)], speed=speed)
+        await view.consume_async(await client.messages.create(**request, stream=True))
+        return view
+
+    async def through_play() -> StreamView:
+        view = StreamView(flush_timer=False)
+        await view.play(gallery.path(name), speed=speed)
+        return view
+
+    synced = StreamView(flush_timer=False)
+    synced.consume(ReplayClient([gallery.path(name)], speed=speed).messages.create(
+        **request, stream=True
+    ))  # fmt: skip
+    views = [asyncio.run(through_client()), asyncio.run(through_play()), synced]
+    for view in views:
+        figures = stream_figures(view.state)
+        assert {key: figures.text(key) for key in RECORDED} == expected
+        assert view.state.first_event_at is not None
+    for view in views[:2]:  # the live picture said at what speed it was replayed
+        assert view._picture.replayed and view._picture.replay_speed == speed

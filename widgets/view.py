@@ -24,6 +24,7 @@ from streamscope.core.files import write_atomic
 from streamscope.core.jsonio import dumps_exact
 from streamscope.core.playback import Replay, ReplaySource
 from streamscope.core.pricing import PriceTable
+from streamscope.core.replay_client import recorded_time
 from streamscope.core.sources import (
     AsyncEventIterator,
     EventIterator,
@@ -117,6 +118,8 @@ class StreamView(Surface):
         self._step_pending = False
         self._speed_after_step: float | None = None
         self._replay_anchor: tuple[float, float, float | None] | None = None
+        self._replayed_source: object = None
+        """The replay client's stream being consumed (figures in its recorded time)."""
         self.message_stream: Any = None
         """The SDK ``MessageStream`` the last consumption read, if any (for its
         ``get_final_message()``)."""
@@ -162,6 +165,8 @@ class StreamView(Surface):
         with self._lock:
             if self._static_shown:  # more came after the view settled: live again
                 self._show_live()
+            if at is None and self._replayed_source is not None:
+                at = self._recorded_time()
             change = self._state.apply(event, at)
             self._picture.record(event, self._state.last_event_at)
             self._picture.note(change)
@@ -170,6 +175,19 @@ class StreamView(Surface):
             else:
                 self._changed()
             return change
+
+    def _recorded_time(self) -> float | None:
+        """A replay client's stream being consumed: the event's recorded time (on the
+        state's time line, from the request), so the figures are the recording's whatever
+        the replay's speed, and the panel says at what speed it was replayed."""
+        where = recorded_time(self._replayed_source)
+        origin = self._state.started_at
+        if where is None or where[0] is None or origin is None:
+            return None
+        at = origin + where[0]
+        self._replay_anchor = (at, self._clock(), where[1])
+        self._picture.replayed, self._picture.replay_speed = True, where[1]
+        return at
 
     def finish(self, *, stopped: bool = False, failure: str | None = None) -> None:
         """The source has no more events: send what is pending and show the final picture.
@@ -195,6 +213,7 @@ class StreamView(Surface):
         """
         self._refuse_if_busy()
         events = iter_events(source)
+        self._replayed_source = source if recorded_time(source) is not None else None
         self._begin("live", blocking=True)
         self._learn_request(events)
         try:
@@ -223,6 +242,7 @@ class StreamView(Surface):
         """
         self._refuse_if_busy()
         events = aiter_events(source)
+        self._replayed_source = source if recorded_time(source) is not None else None
         self._begin("live", blocking=False)
         self._learn_request(events)
         return await self._run(self._pump(events), events, raise_errors=True)
@@ -423,7 +443,9 @@ class StreamView(Surface):
         """The stream's clock now, while live: a replay runs on recorded time (at its speed)."""
         if not self._live():
             return None
-        if self._mode == "replay" and self._replay_anchor is not None:
+        if self._replay_anchor is not None and (
+            self._mode == "replay" or self._replayed_source is not None
+        ):
             return self._recorded_now()
         return self._clock()
 
@@ -439,7 +461,7 @@ class StreamView(Surface):
     def _render(self) -> list[Op]:
         anchor = self._replay_anchor
         rate = 1.0
-        if self._mode == "replay" and anchor is not None:
+        if anchor is not None and (self._mode == "replay" or self._replayed_source is not None):
             rate = anchor[2] if anchor[2] is not None else 0.0
         ops = self._picture.render(self._store, self._now(), wall=self._clock(), rate=rate)
         op = self._store.update(self._picture.controls_id, self._controls())
