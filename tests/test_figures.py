@@ -204,3 +204,34 @@ def test_every_replay_path_shows_the_recorded_figures(speed: float) -> None:
         assert view.state.first_event_at is not None
     for view in views[:2]:  # the live picture said at what speed it was replayed
         assert view._picture.replayed and view._picture.replay_speed == speed
+
+
+def test_the_loop_axis_ends_at_the_nearest_nice_tick() -> None:
+    from streamscope.widgets.render.loop_timeline import nice_axis_end
+
+    assert nice_axis_end(20.3) == 25.0  # it drew 0-50 s: 60% empty
+    assert [nice_axis_end(t) for t in (0.4, 3.3, 9.9, 10.0, 49.0, 120.0)] == [
+        1.0, 5.0, 10.0, 10.0, 50.0, 125.0
+    ]  # fmt: skip
+    for t in (1.7, 7.2, 20.3, 33.0, 260.0):
+        assert t <= nice_axis_end(t) < 2 * t
+
+
+def test_the_finished_wire_list_says_it_shows_the_first_page() -> None:
+    state = StreamState()
+    picture = StreamPicture(state)
+    for at, event in load_timed_events(gallery.path("parallel_tools"), from_request=True):
+        picture.note(state.apply(event, at=at))
+        picture.record(event, at)
+    state.finish()
+    text = tree(picture.static_html()).text()
+    assert f"first 50 of {state.event_count} events shown here" in text
+
+
+def test_an_open_thinking_block_reads_signature_pending_in_the_panel() -> None:
+    events = load_timed_events(gallery.path("thinking_summarized"), from_request=True)
+    state = StreamState()
+    for at, event in events[:5]:  # the thinking block started, not stopped
+        state.apply(event, at=at)
+    items = tree(StreamPicture(state).static_html()).select("ss-signature-item")
+    assert items and items[0].text() == "#0: signature pending"
