@@ -235,3 +235,20 @@ def test_an_open_thinking_block_reads_signature_pending_in_the_panel() -> None:
         state.apply(event, at=at)
     items = tree(StreamPicture(state).static_html()).select("ss-signature-item")
     assert items and items[0].text() == "#0: signature pending"
+
+
+def test_a_paused_replay_s_open_lane_says_paused() -> None:
+    events = load_timed_events(gallery.path("thinking_summarized"), from_request=True)
+    state = StreamState()
+    picture = StreamPicture(state)
+    store = RegionStore()
+    for at, event in events[:5]:
+        picture.note(state.apply(event, at=at))
+    picture.render(store, now=events[4][0])
+    lane = tree(store.expand(picture.root_id)).one("ss-lane-status")
+    assert lane.text() == "streaming"
+    state.paused = True
+    picture.touch_all()
+    picture.render(store, now=events[4][0])
+    statuses = [n.text() for n in tree(store.expand(picture.root_id)).select("ss-lane-status")]
+    assert statuses == ["paused"]

@@ -246,6 +246,7 @@ class StreamPicture:
             if index not in dirty and index not in touched and not (rescaled and figures):
                 continue
             lane = self._lane(block)
+            lane.paused = state.paused
             if index in dirty:
                 self._heads[index] = lane.head(over, self._live_token(final))
                 for region_id, parts in lane.regions(final).items():
