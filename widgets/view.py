@@ -527,6 +527,13 @@ class StreamView(Surface):
         blocked = MARIMO_STOP if self.in_marimo else BLOCKED_STOP
         stop_title = blocked if self._blocking else "Stop (everything received stays)"
         parts.append(self._button("stop", "■ Stop", title=stop_title, disabled=self._blocking))
+        if self._blocking:  # a greyed button says why on the page, not only in its tooltip
+            why = (
+                "Stop is off: marimo hears clicks only after the cell ends"
+                if self.in_marimo
+                else "Stop is off: this cell blocks (use await view.consume_async(...))"
+            )
+            parts.append(f'<span class="ss-muted ss-stop-why">{e(why)}</span>')
         return [f'<div class="ss-control-bar">{"".join(parts)}</div>']
 
     def _refresh_controls(self, position_only: bool = False) -> None:
