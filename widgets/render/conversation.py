@@ -360,22 +360,25 @@ class ConversationPicture:
                 "reason": run.decision.reason,
                 "edited": run.approved_input is not None,
             }
+        denied = decision is not None and not decision.get("approved")
         if decision is not None:
-            parts.append(f'<p class="ss-conv-decision">{e(_decision_text(decision))}</p>')
+            # the head says "denied": the card says it once, with the reason here
+            text = _denial_text(decision) if denied else _decision_text(decision)
+            parts.append(f'<p class="ss-conv-decision">{e(text)}</p>')
         if run in notes.asking:
             parts.append(
                 '<p class="ss-conv-decision"><a href="#ss-conv-approvals">'
                 "waiting for your decision below</a></p>"
             )
-        if run.detail:
+        if run.detail and not denied:
             parts.append(f'<p class="ss-conv-detail">{e(run.detail)}</p>')
         note = notes.notes.get(run)
         if note:
             parts.append(f'<p class="ss-conv-note">{e(note)}</p>')
         if run.done and run.content is not None:
             text = _clip(_content_text(run.content), RESULT_PREVIEW)
-            error = ' data-error="true"' if run.is_error else ""
-            label = "error" if run.is_error else "result"
+            error = ' data-error="true"' if run.is_error and not denied else ""
+            label = "sent to the model" if denied else "error" if run.is_error else "result"
             parts.append(
                 f'<div class="ss-conv-result"{error}><span class="ss-col-title">{label}</span>'
                 f"{pre(e(text), 'ss-conv-result-text')}</div>"
@@ -430,6 +433,14 @@ class ConversationPicture:
     @staticmethod
     def run_key(run: ToolRun) -> str:
         return f"run-{id(run):x}"
+
+
+def _denial_text(decision: Mapping[str, Any]) -> str:
+    """A denied call's line under its "denied" head: who denied it and why, without the
+    word again."""
+    by = "by the view's policy" if decision.get("policy") else "by you"
+    reason = decision.get("reason")
+    return f"{by}: {reason}" if reason else f"{by}, no reason given"
 
 
 def _decision_text(decision: Mapping[str, Any]) -> str:
