@@ -208,6 +208,8 @@ def test_a_waiting_approval_is_at_the_bottom_and_in_the_header() -> None:
         (run,) = await when_asked(view)
         page = tree(live(view)).one("ss-conv")
         assert page.one("ss-conv-waiting").text() == "1 approval waiting"
+        waiting = page.one("ss-conv-waiting")  # a button at the top that scrolls to it
+        assert "ss-btn" in waiting.classes and waiting.attrs["href"] == "#ss-conv-approvals"
         children = [c for c in page.children if c.tag == "div"]
         assert "ss-conv-approvals" in children[-1].classes  # after every turn
         form = children[-1].one("ss-conv-approval")

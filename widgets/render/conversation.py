@@ -242,7 +242,9 @@ class ConversationPicture:
             bits.append(f"{fmt_seconds(wall)} wall time")
         waiting = len(notes.asking)
         waiting_html = (
-            f' <a class="ss-conv-waiting" href="#ss-conv-approvals">'
+            # at the top of the output, where the eye is after Run All: a button (an in-page
+            # link styled as one) that scrolls to the waiting approval
+            f' <a class="ss-btn ss-conv-waiting" href="#ss-conv-approvals" role="button">'
             f"{plural(waiting, 'approval')} waiting</a>"
             if waiting
             else ""
