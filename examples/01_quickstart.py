@@ -154,6 +154,7 @@ print(json_file, f"{json_file.stat().st_size:,} bytes")
 # * `04_prompt_caching`: what a cache write and a cache read cost.
 # * `05_tool_loop`: a whole agent loop, with an approval button.
 # * `06_your_own_key`: stream live with your own key, and record a cassette.
+# * `07_compare_runs`: put runs side by side: their figures, tool calls and answers diffed.
 #
 # The gallery holds more recordings (web search with citations, a 200 KB tool
 # argument, a stream cut by `max_tokens`, an error mid-stream):

@@ -94,7 +94,7 @@ def test_thinking_on_against_off() -> None:
     assert on.output_tokens > off.output_tokens
     assert on.time_to_first_text is not None and off.time_to_first_text is not None
     assert on.time_to_first_text > 5 * off.time_to_first_text  # the answer waits for thinking
-    assert comparison.row("thinking_tokens").texts[1] == "—"
+    assert comparison.row("thinking_tokens").texts[1] == "–"
     assert comparison.call_diffs == ((),)
     assert "8 workers" in on.answer and "8 workers" in off.answer
 

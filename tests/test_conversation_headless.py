@@ -208,6 +208,8 @@ def test_a_waiting_approval_is_at_the_bottom_and_in_the_header() -> None:
         (run,) = await when_asked(view)
         page = tree(live(view)).one("ss-conv")
         assert page.one("ss-conv-waiting").text() == "1 approval waiting"
+        waiting = page.one("ss-conv-waiting")  # a button at the top that scrolls to it
+        assert "ss-btn" in waiting.classes and waiting.attrs["href"] == "#ss-conv-approvals"
         children = [c for c in page.children if c.tag == "div"]
         assert "ss-conv-approvals" in children[-1].classes  # after every turn
         form = children[-1].one("ss-conv-approval")
@@ -276,7 +278,12 @@ def test_a_click_answers_the_approval(
     assert logged["name"] == "send_email" and logged["edited"] is edited
     card = picture(view).select("ss-conv-run")[-1]
     decision = card.one("ss-conv-decision").text()
-    assert decision.startswith("approved" if action == "approve" else "denied")
+    if action == "approve":
+        assert decision.startswith("approved")
+    else:  # the head says "denied"; the card says it once (issue 18), with who and why
+        assert decision.startswith("by you")
+        assert card.text().lower().count("denied") == 2  # the head, and the result sent
+        assert card.one("ss-conv-run-status").text() == "denied"
 
 
 def test_invalid_edited_arguments_are_refused_until_fixed() -> None:
@@ -400,7 +407,7 @@ def test_sync_run_explains_and_denies_instead_of_hanging() -> None:
     assert CLICKS_NEED_AWAIT in conv.one("ss-conv-notice").text()
     card = conv.select("ss-conv-run")[-1]
     assert CLICKS_NEED_AWAIT in card.one("ss-conv-note").text()
-    assert card.one("ss-conv-decision").text() == f"denied by the view's policy: {NOBODY}"
+    assert card.one("ss-conv-decision").text() == f"by the view's policy: {NOBODY}"
     assert "send_email" not in tools.names()
     assert view.status == "done"
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from streamscope.core import gallery
 from streamscope.core.comparison.runs import compare_runs
+from streamscope.core.figures.text import DASH
 from streamscope.core.stream.state import StreamState
 from streamscope.widgets.render import render_stream_html
 
@@ -180,9 +181,9 @@ def test_refusal_and_cache_reason_in_words_and_in_compare() -> None:
             gallery.path("refusal"), gallery.path("fallback"), gallery.path("cache_diagnostics")
         ).rows
     }
-    assert rows["refusals"] == ("cyber", "—", "—")
-    assert rows["models_answered"] == ("—", "claude-opus-5-5 → claude-sonnet-5-5", "—")
-    assert rows["cache_misses"] == ("—", "—", "tools_changed")
+    assert rows["refusals"] == ("cyber", DASH, DASH)
+    assert rows["models_answered"] == (DASH, "claude-opus-5-5 → claude-sonnet-5-5", DASH)
+    assert rows["cache_misses"] == (DASH, DASH, "tools_changed")
 
 
 def test_a_megabyte_of_stdout_folds_with_the_whole_text_one_click_away() -> None:

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("streamscope.core.wire",),
     ("streamscope.core.stream",),
     ("streamscope.core.pricing",),
+    ("streamscope.core.figures",),
     ("streamscope.core.io",),
     ("streamscope.core.loop",),
     ("streamscope.core.comparison",),

@@ -503,7 +503,9 @@ def test_every_recording_reads_well_without_styles(name: str) -> None:
             for key, value in list(call.input.items())[:3]:
                 if isinstance(value, (int, float, bool)):
                     assert f"{key}: {json.dumps(value)}" in lines
-    assert any(re.fullmatch(r"input [\d,]+", line) for line in lines)  # usage table rows
+    assert any(
+        re.fullmatch(r"input \(uncached\) [\d,]+", line) for line in lines
+    )  # usage table rows
     assert any(re.fullmatch(r"cache hit rate [\d.]+%|cache hit rate –", line) for line in lines)
     assert "duration" in lines and "Timing" in lines
 
@@ -643,12 +645,16 @@ def test_figures_while_streaming_are_labelled_estimates_and_exact_at_the_end() -
     live = tree(picture(events, finish=False)).one("ss-final")
     assert live.one("ss-cost-total").text().startswith("≈ $")
     assert live.one("ss-cost-total").text().endswith("so far")
-    assert "output estimated from the text so far" in live.text()
-    assert "(estimate)" in live.text()
+    assert "characters streamed / 4 until the count arrives" in live.text()
+    rate = live.one("ss-timing").select(tag="dd")[1]
+    assert rate.attrs["data-ss-figure"] == "output_tokens_per_second"
+    assert rate.text().startswith("≈ ") and rate.attrs["data-ss-kind"] == "estimate"
+    output = live.select(tag="td", data_usage="output_tokens")[0]
+    assert output.text() == "≈ 500" and output.attrs["data-ss-kind"] == "estimate"
     done = tree(picture([*events, *message_end(output_tokens=401)])).one("ss-final")
     assert not done.one("ss-cost-total").text().startswith("≈")
     assert "estimate" not in done.one("ss-cost").text().replace("Estimated cost", "")
-    assert "(estimate)" not in done.text()
+    assert "≈" not in done.one("ss-timing").text() + done.one("ss-usage").text()
 
 
 def test_a_stream_that_ended_with_no_event_is_cut_off_not_waiting() -> None:

@@ -272,6 +272,11 @@ def test_sync_consume_renders_stop_disabled_meanwhile() -> None:
     regions = [page_parts(initial, rec.patches[:k]) for k in range(1, len(rec.patches) + 1)]
     controls = [r.get("ctl:controls", []) for r in regions]
     assert any("disabled" in "".join(c) and "consume_async" in "".join(c) for c in controls)
+    # the reason is on the page, not only in the greyed button's tooltip (issue 18)
+    from html_checks import visible_text
+
+    shown = [visible_text("".join(c)) for c in controls]
+    assert any("Stop is off: this cell blocks" in text for text in shown)
     assert controls[-1] == []  # idle: no controls
 
 

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from streamscope.core.comparison.cache import sent_at as recording_sent_at
+from streamscope.core.figures.model import stream_figures
 from streamscope.core.io.files import write_atomic
 from streamscope.core.io.playback import Replay, ReplaySource
+from streamscope.core.io.replay_client import recorded_time
 from streamscope.core.io.sources import (
     AsyncEventIterator,
     EventIterator,
@@ -116,6 +118,8 @@ class StreamView(Surface):
         self._step_pending = False
         self._speed_after_step: float | None = None
         self._replay_anchor: tuple[float, float, float | None] | None = None
+        self._replayed_source: object = None
+        """The replay client's stream being consumed (figures in its recorded time)."""
         self.message_stream: Any = None
         """The SDK ``MessageStream`` the last consumption read, if any (for its
         ``get_final_message()``)."""
@@ -161,6 +165,8 @@ class StreamView(Surface):
         with self._lock:
             if self._static_shown:  # more came after the view settled: live again
                 self._show_live()
+            if at is None and self._replayed_source is not None:
+                at = self._recorded_time()
             change = self._state.apply(event, at)
             self._picture.inspector.record(event, self._state.last_event_at)
             self._picture.note(change)
@@ -169,6 +175,19 @@ class StreamView(Surface):
             else:
                 self._changed()
             return change
+
+    def _recorded_time(self) -> float | None:
+        """A replay client's stream being consumed: the event's recorded time (on the
+        state's time line, from the request), so the figures are the recording's whatever
+        the replay's speed, and the panel says at what speed it was replayed."""
+        where = recorded_time(self._replayed_source)
+        origin = self._state.started_at
+        if where is None or where[0] is None or origin is None:
+            return None
+        at = origin + where[0]
+        self._replay_anchor = (at, self._clock(), where[1])
+        self._picture.replayed, self._picture.replay_speed = True, where[1]
+        return at
 
     def finish(self, *, stopped: bool = False, failure: str | None = None) -> None:
         """The source has no more events: send what is pending and show the final picture.
@@ -195,6 +214,7 @@ class StreamView(Surface):
         """
         self._refuse_if_busy()
         events = iter_events(source)
+        self._replayed_source = source if recorded_time(source) is not None else None
         self._begin("live", blocking=True)
         self._learn_request(events)
         try:
@@ -223,6 +243,7 @@ class StreamView(Surface):
         """
         self._refuse_if_busy()
         events = aiter_events(source)
+        self._replayed_source = source if recorded_time(source) is not None else None
         self._begin("live", blocking=False)
         self._learn_request(events)
         return await self._run(self._pump(events), events, raise_errors=True)
@@ -253,6 +274,8 @@ class StreamView(Surface):
             self._picture.run_at = recording_sent_at(source)
         replay.paused = paused
         self._replay = replay
+        # figures in recorded time, whatever the speed: the panel says so
+        self._picture.replayed, self._picture.replay_speed = True, speed
         self._begin("replay", blocking=False)
         try:
             return await self._run(self._play(replay), None, raise_errors=False)
@@ -425,7 +448,9 @@ class StreamView(Surface):
         """The stream's clock now, while live: a replay runs on recorded time (at its speed)."""
         if not self._live():
             return None
-        if self._mode == "replay" and self._replay_anchor is not None:
+        if self._replay_anchor is not None and (
+            self._mode == "replay" or self._replayed_source is not None
+        ):
             return self._recorded_now()
         return self._clock()
 
@@ -441,7 +466,7 @@ class StreamView(Surface):
     def _render(self) -> list[Op]:
         anchor = self._replay_anchor
         rate = 1.0
-        if self._mode == "replay" and anchor is not None:
+        if anchor is not None and (self._mode == "replay" or self._replayed_source is not None):
             rate = anchor[2] if anchor[2] is not None else 0.0
         ops = self._picture.render(self._store, self._now(), wall=self._clock(), rate=rate)
         op = self._store.update(self._picture.controls_id, self._controls())
@@ -459,7 +484,8 @@ class StreamView(Surface):
             bits.append(f"{d['tool_calls']} tool calls")
         if d["stop_reason"]:
             bits.append(f"stop: {d['stop_reason']}")
-        bits.append(f"{d['output_tokens']:,} output tokens")
+        figures = self._picture.figures or stream_figures(self._state, prices=self._picture.prices)
+        bits.append(f"{figures.text('output_tokens')} output tokens")  # as the panel reads
         return f"<StreamView {' · '.join(bits)}>"
 
     def _controls(self) -> list[str]:
@@ -485,7 +511,14 @@ class StreamView(Surface):
             blocked if self._blocking else "Stop (everything received stays)",
             self._blocking,
         )
-        return [control_bar(self.token, [stop], shown)]
+        why = None
+        if self._blocking:  # a greyed button says why on the page, not only in its tooltip
+            why = (
+                "Stop is off: marimo hears clicks only after the cell ends"
+                if self.in_marimo
+                else "Stop is off: this cell blocks (use await view.consume_async(...))"
+            )
+        return [control_bar(self.token, [stop], shown, note=why)]
 
     def _refresh_controls(self, position_only: bool = False) -> None:
         """The controls changed (mode, play state, speed): draw them at the next frame."""
@@ -530,6 +563,8 @@ class StreamView(Surface):
                     self._speed_after_step = speed
                 else:
                     replay.speed = speed
+                self._picture.replay_speed = speed  # the panel's "replayed at 2x"
+                self._picture.touch_all()
             else:
                 return
             self._set_paused(replay.paused and not self._step_pending)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from streamscope.core.figures.text import DASH, fmt_int, fmt_seconds, fmt_usd
 from streamscope.core.io.runs import turns_of
 from streamscope.core.json.clip import short_json
 from streamscope.core.pricing.prices import PriceTable, estimate_cost
@@ -513,31 +514,30 @@ def diff_calls(before: Sequence[CallSummary], after: Sequence[CallSummary]) -> t
 # --------------------------------------------------------------------------- the table
 
 
+# the one formatter (core/figures/text.py): the table reads as the views do
 def _tokens(value: Any) -> str:
-    return "—" if value is None else f"{value:,}"
+    return fmt_int(value)
 
 
 def _seconds(value: Any) -> str:
-    return "—" if value is None else f"{value:.2f} s"
+    return fmt_seconds(value)
 
 
 def _usd(value: Any) -> str:
-    if value is None:
-        return "—"
-    return f"${value:.4f}" if value < 1 else f"${value:.2f}"
+    return fmt_usd(value)
 
 
 def _plain(value: Any) -> str:
-    return "—" if value is None or value == "" else str(value)
+    return DASH if value is None or value == "" else str(value)
 
 
 def _listing(value: Any) -> str:
-    return ", ".join(str(v) for v in value) if value else "—"
+    return ", ".join(str(v) for v in value) if value else DASH
 
 
 def _tools_text(value: Any) -> str:
     if not value:
-        return "—"
+        return DASH
     return ", ".join(name if n == 1 else f"{name} ×{n}" for name, n in value.items())
 
 

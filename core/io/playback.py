@@ -177,6 +177,12 @@ class Replay:
         return list(self._targets)
 
     @property
+    def last_time(self) -> float | None:
+        """The due time (recorded seconds since the start) of the last event yielded; None
+        before the first."""
+        return self._targets[self.position - 1] if self.position > 0 else None
+
+    @property
     def time_to_first_event(self) -> float | None:
         """The recorded seconds from the request to the first event (None: unknown)."""
         if self.request_at is None or not self._targets:

@@ -30,10 +30,24 @@ __all__ = [
     "ReplayMessageStream",
     "ReplayMessageStreamManager",
     "ReplayStream",
+    "recorded_time",
 ]
 
 TimedEvents = list[tuple[float | None, dict[str, Any]]]
 _REQUIRED = ("max_tokens", "messages", "model")
+
+
+def recorded_time(source: object) -> tuple[float | None, float | None] | None:
+    """Where a replay client's stream (or stream manager) is in its recording: ``(the
+    recorded time of the last event read, in seconds since the request or None before the
+    first; the replay's speed, None: instant)``; None for any other source. A view that
+    consumes such a stream shows the recording's figures (not wall time sped up) and says
+    at what speed it was replayed."""
+    recording = getattr(source, "_recording", None)
+    if not isinstance(recording, _Recording):
+        return None
+    current = recording.current
+    return (current.last_time if current is not None else None), recording.speed
 
 
 class ReplayExhaustedError(RuntimeError):
@@ -85,6 +99,8 @@ class _Recording:
         self.request_at = request_at
         self.state = StreamState(request=request)
         self.closed = False
+        self.current: Replay | None = None
+        """The replay being read (its position says where the recording is)."""
 
     @property
     def request(self) -> dict[str, Any]:
@@ -94,13 +110,14 @@ class _Recording:
         return self._request
 
     def replay(self) -> Replay:
-        return Replay(
+        self.current = Replay(
             self.timed,
             self.speed,
             sleep=self._sleep,
             asleep=self._asleep,
             request_at=self.request_at,
         )
+        return self.current
 
     def _sleep(self, seconds: float) -> None:
         # Replay sleeps in short ticks: closing the stream from another thread ends a wait

@@ -42,7 +42,8 @@ class Usage:
 
     @property
     def input_tokens(self) -> int:
-        """Uncached input tokens (after the last cache breakpoint)."""
+        """*input (uncached)*: input tokens after the last cache breakpoint (not the total:
+        see :attr:`total_input_tokens`)."""
         return _int(self.raw.get("input_tokens"))
 
     @property
@@ -51,12 +52,12 @@ class Usage:
 
     @property
     def cache_creation_input_tokens(self) -> int:
-        """Input tokens written to the prompt cache (0 when absent)."""
+        """*cache write*: input tokens written to the prompt cache (0 when absent)."""
         return _int(self.raw.get("cache_creation_input_tokens"))
 
     @property
     def cache_read_input_tokens(self) -> int:
-        """Input tokens read from the prompt cache (0 when absent)."""
+        """*cache read*: input tokens read from the prompt cache (0 when absent)."""
         return _int(self.raw.get("cache_read_input_tokens"))
 
     def _cache_creation(self, key: str) -> int | None:
@@ -92,7 +93,7 @@ class Usage:
 
     @property
     def total_input_tokens(self) -> int:
-        """All input the prompt cost: uncached input + cache writes + cache reads."""
+        """*total input*: input (uncached) + cache write + cache read."""
         return self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
 
     @property
@@ -107,7 +108,8 @@ class Usage:
 
     def __repr__(self) -> str:
         return (
-            f"Usage(input={self.input_tokens}, cache_write={self.cache_creation_input_tokens}, "
+            f"Usage(input_uncached={self.input_tokens}, "
+            f"cache_write={self.cache_creation_input_tokens}, "
             f"cache_read={self.cache_read_input_tokens}, output={self.output_tokens})"
         )
 

@@ -77,8 +77,17 @@ def _replay(controls: ReplayControls, token: str) -> str:
     )
 
 
-def control_bar(token: str, buttons: Sequence[Button], replay: ReplayControls | None = None) -> str:
-    """The bar of a view's controls: the replay's first (when replaying), then ``buttons``."""
+def control_bar(
+    token: str,
+    buttons: Sequence[Button],
+    replay: ReplayControls | None = None,
+    *,
+    note: str | None = None,
+) -> str:
+    """The bar of a view's controls: the replay's first (when replaying), then ``buttons``,
+    then ``note`` (why a greyed button is off, in words on the page)."""
     parts = [_replay(replay, token)] if replay is not None else []
     parts += [_button(b, token) for b in buttons]
+    if note:
+        parts.append(f'<span class="ss-muted ss-stop-why">{e(note)}</span>')
     return f'<div class="ss-control-bar">{"".join(parts)}</div>'

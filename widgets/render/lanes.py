@@ -94,13 +94,18 @@ class Lane:
 
     # ------------------------------------------------------------------ head
 
+    paused = False
+    """The replay is paused: an open block says ``paused``, not ``streaming``."""
+
     def status(self, over: bool) -> str:
-        """``streaming``, ``done`` or ``cut off``: the stream is ``over`` and this block never
-        got its ``content_block_stop`` (a tool call cut by ``max_tokens``, a dropped
-        connection)."""
+        """``streaming`` (``paused`` while a replay is), ``done`` or ``cut off``: the stream
+        is ``over`` and this block never got its ``content_block_stop`` (a tool call cut by
+        ``max_tokens``, a dropped connection)."""
         if self.block.complete:
             return "done"
-        return "cut off" if over else "streaming"
+        if over:
+            return "cut off"
+        return "paused" if self.paused else "streaming"
 
     def head(self, over: bool, token: str = "") -> str:
         """The lane's section: its head line (the figures in their own region, which changes

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamscope.core.figures.model import stream_figures
 from streamscope.core.json.clip import clip
 from streamscope.core.loop.records import ToolExecution, Turn
 from streamscope.core.pricing.prices import DEFAULT_PRICES, estimate_cost
@@ -219,7 +220,7 @@ class ConversationPicture:
         bits = [
             plural(len(states), "turn"),
             plural(len(runs), "tool call"),
-            f"{fmt_int(usage.total_input_tokens)} input tokens",
+            f"{fmt_int(usage.total_input_tokens)} total input tokens (uncached + cache)",
             f"{fmt_int(usage.output_tokens)} output tokens",
         ]
         if usage.thinking_tokens:
@@ -237,7 +238,9 @@ class ConversationPicture:
             bits.append(f"{fmt_seconds(wall)} wall time")
         waiting = len(notes.asking)
         waiting_html = (
-            f' <a class="ss-conv-waiting" href="#ss-conv-approvals">'
+            # at the top of the output, where the eye is after Run All: a button (an in-page
+            # link styled as one) that scrolls to the waiting approval
+            f' <a class="ss-btn ss-conv-waiting" href="#ss-conv-approvals" role="button">'
             f"{plural(waiting, 'approval')} waiting</a>"
             if waiting
             else ""
@@ -297,8 +300,9 @@ class ConversationPicture:
         bits = [f"Turn {turn.number}" if not turn.resumed else "Resumed calls"]
         if runs:
             bits.append(plural(len(runs), "tool call"))
-        if state is not None and state.duration is not None:
-            bits.append(fmt_seconds(state.duration))
+        if state is not None and state.duration is not None and state.status != "streaming":
+            # while it streams, the turn's header clock shows its time (one figure, once)
+            bits.append(stream_figures(state).text("elapsed"))
         if turn.stop_reason:
             bits.append(f"stop: {turn.stop_reason}")
         picture = self.pictures.get(key)
@@ -358,22 +362,25 @@ class ConversationPicture:
                 "reason": run.decision.reason,
                 "edited": run.approved_input is not None,
             }
+        denied = decision is not None and not decision.get("approved")
         if decision is not None:
-            parts.append(f'<p class="ss-conv-decision">{e(_decision_text(decision))}</p>')
+            # the head says "denied": the card says it once, with the reason here
+            text = _denial_text(decision) if denied else _decision_text(decision)
+            parts.append(f'<p class="ss-conv-decision">{e(text)}</p>')
         if run in notes.asking:
             parts.append(
                 '<p class="ss-conv-decision"><a href="#ss-conv-approvals">'
                 "waiting for your decision below</a></p>"
             )
-        if run.detail:
+        if run.detail and not denied:
             parts.append(f'<p class="ss-conv-detail">{e(run.detail)}</p>')
         note = notes.notes.get(run)
         if note:
             parts.append(f'<p class="ss-conv-note">{e(note)}</p>')
         if run.done and run.content is not None:
             text = clip(_content_text(run.content), RESULT_PREVIEW)
-            error = ' data-error="true"' if run.is_error else ""
-            label = "error" if run.is_error else "result"
+            error = ' data-error="true"' if run.is_error and not denied else ""
+            label = "sent to the model" if denied else "error" if run.is_error else "result"
             parts.append(
                 f'<div class="ss-conv-result"{error}><span class="ss-col-title">{label}</span>'
                 f"{pre(e(text), 'ss-conv-result-text')}</div>"
@@ -428,6 +435,14 @@ class ConversationPicture:
     @staticmethod
     def run_key(run: ToolExecution) -> str:
         return f"run-{id(run):x}"
+
+
+def _denial_text(decision: Mapping[str, Any]) -> str:
+    """A denied call's line under its "denied" head: who denied it and why, without the
+    word again."""
+    by = "by the view's policy" if decision.get("policy") else "by you"
+    reason = decision.get("reason")
+    return f"{by}: {reason}" if reason else f"{by}, no reason given"
 
 
 def _decision_text(decision: Mapping[str, Any]) -> str:

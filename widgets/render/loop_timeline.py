@@ -5,21 +5,36 @@ rows one under the other, and their bars overlap. A run's bar is cut by its hist
 (queued, awaiting approval, running), so a wait for a person reads apart from a slow tool.
 Under each turn with tool runs, the figure: "3 tools: 1.60 s wall for 4.30 s of tool time
 (2.7x)". Times are from the first request of the view's loop; the axis runs to a round
-figure (see :func:`~.timeline.axis_end`).
+figure (see :func:`nice_axis_end`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from streamscope.core.loop.records import ToolExecution, Turn
 from streamscope.widgets.render.format import fmt_seconds, plural
 from streamscope.widgets.render.markup import e
-from streamscope.widgets.render.timeline import axis_end, tick_label
+from streamscope.widgets.render.timeline import tick_label
 
 __all__ = ["loop_timeline", "parallel_figure"]
 
 _TICKS = 5
+_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+
+def nice_axis_end(seconds: float) -> float:
+    """The loop's axis end: the nearest nice tick above the data (a 20.3 s loop on a 0-25 s
+    axis, ticks every 5 s), not the next 1-2-5 decade (0-50 s, 60% empty)."""
+    if seconds <= 1.0:
+        return 1.0
+    raw = seconds / _TICKS
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(f * magnitude for f in _STEPS if raw <= f * magnitude * (1 + 1e-9))
+    return step * _TICKS
+
+
 _DRAWN = ("queued", "awaiting approval", "running")
 
 
@@ -102,7 +117,7 @@ def loop_timeline(turns: Sequence[Turn], origin: float | None, now: float | None
             rows.append((figure, "figure", [], ""))
     if now is not None:
         ends.append(now - origin)
-    end = axis_end(max(ends))
+    end = nice_axis_end(max(ends))
     items = []
     for label, kind, segments, times in rows:
         if kind == "figure":

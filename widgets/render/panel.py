@@ -13,21 +13,19 @@ from collections.abc import Callable
 from typing import Any
 
 from streamscope.core.comparison.cache import CacheExplanation
-from streamscope.core.pricing.prices import DEFAULT_PRICES, PriceTable, estimate_cost
+from streamscope.core.figures.model import (
+    USAGE_LABELS,
+    USAGE_ROWS,
+    Figure,
+    StreamFigures,
+    replay_note,
+    stream_figures,
+)
+from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.blocks import ThinkingBlock
 from streamscope.core.stream.state import StreamState
-from streamscope.core.stream.usage import Usage
 from streamscope.widgets.render.cache import cache_section
-from streamscope.widgets.render.format import (
-    DASH,
-    fmt_int,
-    fmt_percent,
-    fmt_rate,
-    fmt_seconds,
-    fmt_usd,
-    number,
-    plural,
-)
+from streamscope.widgets.render.format import DASH, fmt_int, number, plural
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, pre, section_title
 from streamscope.widgets.render.message_facts import (
     applied_edits,
@@ -40,54 +38,36 @@ from streamscope.widgets.render.message_facts import (
     usage_notes,
 )
 
-__all__ = ["MAX_PROBLEMS_SHOWN", "USAGE_ROWS", "panel_parts", "tokens_per_second"]
+__all__ = [
+    "MAX_PROBLEMS_SHOWN",
+    "USAGE_ROWS",
+    "figure_attrs",
+    "panel_parts",
+    "tokens_per_second",
+]
 
 MAX_PROBLEMS_SHOWN = 200
 """Problems listed in the panel; the rest are counted (all are in ``state.problems``)."""
-MIN_RATE_SECONDS = 0.25
-"""Below this much generation time (an instant replay) tokens per second means nothing."""
 ARGS_PREVIEW = 160
 """Characters of a tool call's arguments shown on its line (its lane has all of them)."""
-
-USAGE_ROWS: tuple[tuple[str, str, bool], ...] = (
-    ("input_tokens", "input", False),
-    ("cache_creation_input_tokens", "cache write", False),
-    ("cache_write_5m_tokens", "of which 5m", True),
-    ("cache_write_1h_tokens", "of which 1h", True),
-    ("cache_read_input_tokens", "cache read", False),
-    ("total_input_tokens", "total input", False),
-    ("output_tokens", "output", False),
-    ("thinking_tokens", "of which thinking", True),
-)
 
 Anchor = Callable[[int], str]
 
 
-CHARS_PER_TOKEN = 4
-"""For estimates while streaming: the usage in ``message_start`` is a placeholder."""
-
-
-def estimated_output_tokens(state: StreamState) -> int:
-    """Output tokens so far: the usage count, or an estimate from the characters streamed
-    (text, thinking, tool JSON) when that is larger (the count arrives at the end)."""
-    chars = 0
-    for block in state.blocks:
-        for name in ("text", "thinking", "input_json"):
-            value = getattr(block, name, None)
-            if isinstance(value, str):
-                chars += len(value)
-    return max(state.usage.output_tokens, chars // CHARS_PER_TOKEN)
-
-
 def tokens_per_second(state: StreamState, *, estimate: bool = False) -> float | None:
-    """Output tokens per second of generation; ``estimate``: from the characters streamed
-    so far (while streaming, the usage count is the placeholder of ``message_start``)."""
-    first, last = state.first_token_at, state.last_event_at
-    output = estimated_output_tokens(state) if estimate else state.usage.output_tokens
-    if first is None or last is None or not output:
-        return None
-    seconds = last - first
-    return output / seconds if seconds >= MIN_RATE_SECONDS else None
+    """Output tokens per second, the figure every place shows
+    (:func:`~streamscope.core.figures.model.stream_figures`); ``estimate`` is kept for callers
+    and changes nothing: the figures know when the count is an estimate."""
+    del estimate
+    value = stream_figures(state)["output_tokens_per_second"].value
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def figure_attrs(figure: Figure) -> str:
+    """The attributes that name a figure on the page: ``data-ss-figure`` (its key, the same
+    wherever it is shown) and ``data-ss-kind`` (estimate or waiting; none: exact)."""
+    kind = "" if figure.kind == "exact" else f' data-ss-kind="{figure.kind}"'
+    return f' data-ss-figure="{e(figure.key)}"{kind}'
 
 
 def _error(state: StreamState, failure: str | None) -> str:
@@ -156,6 +136,8 @@ def _signatures(state: StreamState) -> str:
             omitted = " (thinking omitted)" if block.omitted else ""
             text = f"#{block.index}: {plural(len(signature), 'character')}{omitted} "
             body = f'{e(text)}<code class="ss-signature-text">{e(shown)}</code>'
+        elif not block.complete:  # as the lane says: it comes at the block's end
+            body = f"#{block.index}: signature pending"
         else:
             body = f"#{block.index}: none"
         items.append(
@@ -168,23 +150,23 @@ def _signatures(state: StreamState) -> str:
     )
 
 
-def _usage(state: StreamState, prices: PriceTable | None = None) -> str:
+def _usage(state: StreamState, figures: StreamFigures, prices: PriceTable | None = None) -> str:
     usage = state.usage
     rows = []
-    for key, label, sub in USAGE_ROWS:
-        value = getattr(usage, key)
+    for key, label, sub in (*USAGE_ROWS, ("cache_hit_rate", USAGE_LABELS["cache_hit_rate"], False)):
+        figure = figures[key]
         cls = ' class="ss-sub"' if sub else ""
-        raw = attr("data-value", value) if number(value) is not None else ""
+        raw = attr("data-value", figure.value) if number(figure.value) is not None else ""
         rows.append(
             f'<tr{cls}><th scope="row">{label}</th>'
-            f'<td data-usage="{key}"{raw}>{fmt_int(value)}</td></tr>'
+            f'<td data-usage="{key}"{figure_attrs(figure)}{raw}>{e(figure.text)}</td></tr>'
         )
-    rate = usage.cache_hit_rate
-    rows.append(
-        '<tr><th scope="row">cache hit rate</th>'
-        f'<td data-usage="cache_hit_rate"{attr("data-value", rate)}>{fmt_percent(rate)}</td></tr>'
-    )
     extra = []
+    output = figures["output_tokens"]
+    if output.kind == "estimate":
+        extra.append(
+            f'<p class="ss-muted">output: ≈ {e(output.source)} until the count arrives</p>'
+        )
     server = usage.server_tool_use
     if isinstance(server, dict) and server:
         counts = ", ".join(f"{k}: {fmt_int(v)}" for k, v in server.items())
@@ -211,69 +193,63 @@ def _usage(state: StreamState, prices: PriceTable | None = None) -> str:
     )
 
 
-def _cost(state: StreamState, prices: PriceTable | None, final: bool) -> str:
+def _cost(state: StreamState, figures: StreamFigures) -> str:
     out = f'<section class="ss-cost">{section_title("Estimated cost")}'
-    usage = state.usage
-    estimated = False
-    if not final:
-        output = estimated_output_tokens(state)
-        if output > usage.output_tokens:  # so far: the count comes with message_delta
-            usage = Usage({**usage.raw, "output_tokens": output})
-            estimated = True
-    cost = estimate_cost(usage, state.model, prices or DEFAULT_PRICES)
-    if cost is None:
-        model = state.model
-        note = f"no price known for {model}" if model else "no model yet"
-        return out + f'<p class="ss-muted">{e(note)}</p></section>'
+    cost = figures["cost"]
+    if cost.kind == "waiting":
+        return out + f'<p class="ss-muted">{e(cost.source)}</p></section>'
     parts = SEP.join(
-        f"{label} {fmt_usd(value)}"
-        for label, value in (
-            ("input", cost.input_usd),
-            ("cache write", cost.cache_write_usd),
-            ("cache read", cost.cache_read_usd),
-            ("output", cost.output_usd),
-        )
+        f"{e(part.label)} <span{figure_attrs(part)}>{e(part.text)}</span>"
+        for part in figures.cost_parts.values()
     )
-    total = fmt_usd(cost.total_usd)
-    if estimated:
-        total = f"≈ {total} so far"
+    total = f"<span{figure_attrs(cost)}>{e(cost.text)}</span>"
+    if cost.kind == "estimate":
+        total += " so far"
     out += (
         f'<p class="ss-cost-total" data-cost="total_usd">{total}</p>'
         f'<p class="ss-cost-parts">{parts}</p>'
     )
-    if estimated:
-        out += '<p class="ss-muted">output estimated from the text so far; exact at the end</p>'
-    if abs(cost.without_cache_usd - cost.total_usd) > 1e-12:
+    if cost.kind == "estimate":
+        out += (
+            '<p class="ss-muted">an estimate until the stream ends (output counted at the end)</p>'
+        )
+    without = figures.without_cache
+    if without is not None:
         out += (
             f'<p class="ss-muted" data-cost="without_cache_usd">without caching: '
-            f"{fmt_usd(cost.without_cache_usd)}</p>"
+            f"<span{figure_attrs(without)}>{e(without.text)}</span></p>"
         )
-    source = f"{cost.model_key}: {cost.source or 'prices as of ' + cost.as_of}"
-    return out + f'<p class="ss-muted ss-cost-source">prices of {e(source)}</p></section>'
-
-
-def _timing(state: StreamState, final: bool, now: float | None) -> str:
-    # Time to first token counts from the request when the view knows when it was sent
-    # (it opened the stream, or the recording says); else from message_start, and says so.
-    ttft = "time to first token" if state.request_known else "first token, from message_start"
-    duration = state.duration
-    if now is not None and state.started_at is not None:
-        duration = now - state.started_at
-    rate = tokens_per_second(state, estimate=not final)
-    rate_text = fmt_rate(rate, "")
-    if rate is not None and not final:
-        rate_text = f"≈ {rate_text} (estimate)"
-    # What changes every frame (events, duration) last: a frame's splice stays small.
-    rows: list[tuple[str, str, str]] = [
-        ("time_to_first_token", ttft, fmt_seconds(state.time_to_first_token)),
-        ("output_tokens_per_second", "output tokens / s", rate_text),
-        ("event_count", "events", fmt_int(state.event_count)),
-        ("duration", "duration", fmt_seconds(duration)),
-    ]
-    cells = "".join(
-        f'<dt>{label}</dt><dd data-timing="{key}">{text}</dd>' for key, label, text in rows
+    return (
+        out + f'<p class="ss-muted ss-cost-source">prices of {e(figures.cost_source)}</p></section>'
     )
-    return f'<section class="ss-timing">{section_title("Timing")}<dl>{cells}</dl></section>'
+
+
+def _timing(figures: StreamFigures, rate: float) -> str:
+    # What changes every frame (events, elapsed) last: a frame's splice stays small.
+    cells = []
+    for key, name in (
+        ("time_to_first_token", "time_to_first_token"),
+        ("output_tokens_per_second", "output_tokens_per_second"),
+        ("events", "event_count"),
+        ("elapsed", "duration"),
+    ):
+        figure = figures[key]
+        clock = ""
+        if key == "elapsed" and figures.live and figures.elapsed_at is not None:
+            # ticks on the page like the header's clock: the two read the same
+            ticking = f' data-ss-clock-rate="{rate:g}"' if rate != 1.0 else ""
+            clock = f' data-ss-clock="{figures.elapsed_at:.3f}"{ticking}'
+        cells.append(
+            f"<dt>{e(figure.label)}</dt>"
+            f'<dd data-timing="{name}"{figure_attrs(figure)}{clock}>{e(figure.text)}</dd>'
+        )
+    note = ""
+    if figures.replayed:
+        note = f'<p class="ss-muted ss-replay-note">{e(replay_note(figures.replay_speed))}</p>'
+    return (
+        f'<section class="ss-timing">{section_title("Timing")}<dl>{"".join(cells)}</dl>'
+        f"{note}</section>"
+    )
 
 
 def _stop(state: StreamState, final: bool) -> str:
@@ -323,19 +299,24 @@ def panel_parts(
     failure: str | None = None,
     hidden_problems: frozenset[str] = frozenset(),
     now: float | None = None,
+    figures: StreamFigures | None = None,
+    rate: float = 1.0,
     cache: CacheExplanation | None = None,
 ) -> list[str]:
-    """The panel's sections, in order (empty ones left out); ``cache``: why the run did or
+    """The panel's sections, in order (empty ones left out). ``figures``: this frame's
+    (computed here from ``state`` and ``now`` when not given); ``cache``: why the run did or
     did not read the previous run's prompt cache, under the cache figures."""
+    if figures is None:
+        figures = stream_figures(state, now=now, prices=prices)
     parts = [
         _error(state, failure),
         _calls(state, anchor),
         _signatures(state),
-        _usage(state, prices),
+        _usage(state, figures, prices),
         cache_section(cache) if cache is not None else "",
         applied_edits(state),
-        _cost(state, prices, final),
-        _timing(state, final, now),
+        _cost(state, figures),
+        _timing(figures, rate),
         _stop(state, final),
         _problems(state, hidden_problems),
     ]

@@ -81,36 +81,34 @@ class RegionStore:
 
     def __init__(self) -> None:
         self.parts: dict[str, list[str]] = {}
-        # (region_id, index) -> (length and hash of the raw part, sanitized part): a part
-        # rendered again to the same text (a frozen Markdown block, an unchanged lane) is not
-        # sanitized again. A hash, not the text: the raw text would double the memory held.
-        self._raw: dict[tuple[str, int], tuple[tuple[int, int], str]] = {}
+        # region_id -> {(length, hash) of a raw part: its sanitized part}: a part rendered
+        # again to the same text (a frozen Markdown block, an unchanged lane, a wire event
+        # that moved up the page) is not sanitized again, wherever it now stands. A hash,
+        # not the text: the raw text would double the memory held.
+        self._raw: dict[str, dict[tuple[int, int], str]] = {}
 
     def update(self, region_id: str, raw_parts: Iterable[str]) -> Op | None:
         """Store ``raw_parts`` for the region (sanitizing each new part); the op to send, or
         None when nothing changed."""
         old = self.parts.get(region_id, [])
         new: list[str] = []
-        raw = self._raw
-        for i, part in enumerate(raw_parts):
+        previous = self._raw.get(region_id, {})
+        kept: dict[tuple[int, int], str] = {}
+        for part in raw_parts:
             key = (len(part), hash(part))  # a str caches its hash: cheap for frozen parts
-            previous = raw.get((region_id, i))
-            if previous is not None and previous[0] == key:
-                new.append(previous[1])
-                continue
-            cleaned = clean(part)
-            raw[(region_id, i)] = (key, cleaned)
+            cleaned = previous.get(key)
+            if cleaned is None:
+                cleaned = clean(part)
+            kept[key] = cleaned
             new.append(cleaned)
-        for i in range(len(new), len(old)):
-            raw.pop((region_id, i), None)
+        self._raw[region_id] = kept
         self.parts[region_id] = new
         return _diff(region_id, old, new)
 
     def drop(self, region_id: str) -> Op | None:
         """Forget a region (its slot is gone); the op that empties it on the page."""
         old = self.parts.pop(region_id, None)
-        for key in [k for k in self._raw if k[0] == region_id]:
-            del self._raw[key]
+        self._raw.pop(region_id, None)
         return [region_id, 0] if old else None
 
     def snapshot(self) -> dict[str, list[str]]:

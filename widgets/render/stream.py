@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from streamscope.core.comparison.cache import CacheExplanation
+from streamscope.core.figures.model import StreamFigures, stream_figures
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.blocks import Block, ToolUseBlock
 from streamscope.core.stream.changes import Change
@@ -17,11 +18,11 @@ from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.status import FINAL_STREAM_STATUSES, StreamStatus
 from streamscope.widgets.inspector import WireFilter, WireInspector
 from streamscope.widgets.render.cache import cache_explanation
-from streamscope.widgets.render.format import fmt_clock, plural
+from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.message_facts import models_text
-from streamscope.widgets.render.panel import panel_parts
+from streamscope.widgets.render.panel import figure_attrs, panel_parts
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.request import RequestBox
 from streamscope.widgets.render.timeline import (
@@ -107,6 +108,12 @@ class StreamPicture:
         self._now: float | None = None
         self._axis = 0.0
         self._rate = 1.0
+        self.replayed = False
+        """The state is a replay: its figures are in recorded time (the panel says so)."""
+        self.replay_speed: float | None = None
+        """The replay's speed (None: instant), said with the figures."""
+        self.figures: StreamFigures | None = None
+        """The figures of the last frame that drew them: every figure shown comes from it."""
         self.show_request = True
         """Draw the request box (a conversation draws it on its latest turn only)."""
         self.previous: Any = None
@@ -263,6 +270,7 @@ class StreamPicture:
             if index not in dirty and index not in touched and not (rescaled and figures):
                 continue
             lane = self._lane(block)
+            lane.paused = state.paused
             if index in dirty:
                 self._heads[index] = lane.head(over, self._live_token(final))
                 for region_id, parts in lane.regions(final).items():
@@ -284,12 +292,15 @@ class StreamPicture:
         self._dirty = set()
         self._everything = False
         self._settled_status = status
+        if figures:
+            # the figures move together: header, wire count and panel from one computation
+            # (at most once a second while events arrive: the clocks tick on the page)
+            self._draw_figures(put, state, now, final)
         if not figures:
             return ops
         self._figures_dirty = set()
         self._structural = False
         self._figures_at = beat
-        put(f"{self.prefix}head", [self._head(status)])
         rows_id = f"{self.prefix}tl-rows"
         more = max(0, len(blocks) - MAX_ROWS)
         put(
@@ -297,6 +308,19 @@ class StreamPicture:
             [timeline_frame(blocks, end, rows_id, more=more)] if blocks else [],
         )
         put(rows_id, [self._rows[b.index] for b in blocks if b.index in self._rows])
+        return ops
+
+    def _draw_figures(self, put: Any, state: StreamState, now: float | None, final: bool) -> None:
+        """Compute this frame's figures once and draw every region that shows them."""
+        self.figures = stream_figures(
+            state,
+            now=now,
+            prices=self.prices,
+            replayed=self.replayed,
+            replay_speed=self.replay_speed,
+        )
+        put(f"{self.prefix}head", [self._head(state.status)])
+        put(f"{self.prefix}wire-count", [self._wire_count()])
         # A user's Stop is a state of its own, not a problem: what it cut is not listed.
         hidden = _CUT_BY_STOP if state.stopped else frozenset()
         put(
@@ -310,12 +334,10 @@ class StreamPicture:
                 now=now,
                 hidden_problems=hidden,
                 cache=self.cache_explanation,
+                figures=self.figures,
+                rate=self._rate,
             ),
         )
-        self._dirty = set()
-        self._everything = False
-        self._settled_status = status
-        return ops
 
     # ------------------------------------------------------------------ the wire
 
@@ -339,7 +361,8 @@ class StreamPicture:
             put(frame_id, [])
             return
         put(frame_id, [wire_frame(log, self.prefix, self.anchor(-1))])
-        put(f"{self.prefix}wire-count", [f"<span>{plural(log.total, 'event')}</span>"])
+        if self.figures is None:
+            put(f"{self.prefix}wire-count", [self._wire_count()])
         # the static picture carries the first page, unfiltered
         shown = self.inspector.shown if not final else WireFilter(page=0)
         token = self._live_token(final)
@@ -349,6 +372,15 @@ class StreamPicture:
             list_id,
             wire_page(log, shown, origin, self.prefix, token, anchors, self._wire_cache),
         )
+
+    def _wire_count(self) -> str:
+        """The wire's count: the figures' events (the log's own total with no figures yet)."""
+        figures = self.figures
+        if figures is None:
+            return f"<span>{plural(self.inspector.log.total, 'event')}</span>"
+        figure = figures["events"]
+        word = "event" if figure.value == 1 else "events"
+        return f"<span><span{figure_attrs(figure)}>{e(figure.text)}</span> {word}</span>"
 
     def _lane(self, block: Block) -> Lane:
         lane = self._lanes.get(block.index)
@@ -394,12 +426,13 @@ class StreamPicture:
         if self.subtitle:
             model_html = f'<span class="ss-subtitle">{SEP}{e(self.subtitle)}</span>{model_html}'
         clock = ""
-        if self._now is not None and state.started_at is not None:
-            elapsed = self._now - state.started_at
+        figures = self.figures
+        if figures is not None and figures.live and figures.elapsed_at is not None:
+            figure = figures["elapsed"]
             rate = f' data-ss-clock-rate="{self._rate:g}"' if self._rate != 1.0 else ""
             clock = (
-                f' <span class="ss-elapsed" title="since the request"'
-                f' data-ss-clock="{elapsed:.3f}"{rate}>{fmt_clock(elapsed)}</span>'
+                f' <span class="ss-elapsed" title="since the request"{figure_attrs(figure)}'
+                f' data-ss-clock="{figures.elapsed_at:.3f}"{rate}>{e(figure.text)}</span>'
             )
         return (
             f'<span class="ss-head"><span class="ss-title">{e(self.title)}</span>{model_html} '

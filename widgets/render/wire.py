@@ -141,4 +141,11 @@ def wire_page(
         parts.append(html)
     cache.clear()
     cache.update(keep)
+    if not token and parts and view.index is None and view.kind is None:
+        shown = len(parts)
+        if log.total > shown:  # the finished picture keeps one page: say so
+            parts.append(
+                f'<li class="ss-muted ss-wire-more">first {shown:,} of {log.total:,} events'
+                " shown here (the live view pages through all that were kept)</li>"
+            )
     return parts or ['<li class="ss-empty">No events match.</li>']
