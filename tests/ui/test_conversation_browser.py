@@ -226,7 +226,7 @@ def test_deny_then_approve_while_the_cell_awaits(notebooks: NotebookSession, ui:
     session.wait_idle()
     first = cell(page, RUN_A)
     denied_card = first.locator(".ss-conv-run[data-status='denied']")
-    expect(denied_card.locator(".ss-conv-decision")).to_have_text(f"denied: {REASON}")
+    expect(denied_card.locator(".ss-conv-decision")).to_have_text(f"by you: {REASON}")
     expect(denied_card.locator(".ss-conv-result")).to_contain_text(REASON)
     # the loop ended: its output is the static picture, every turn in it
     assert first.locator(".ss-static .ss-conv .ss-view").count() == 4
