@@ -2,9 +2,9 @@
 
 Every figure streamscope shows (a view's live and static picture, a loop's header,
 ``compare``'s table and its text, a ``repr``) goes through these functions, so no two
-places can disagree on how a number reads. :mod:`streamscope.widgets.render.format`
-re-exports them for the renderer. Each accepts anything (a missing or odd value reads
-as a dash) and never raises: a token count of ``10**400`` or a ``nan`` still formats.
+places can disagree on how a number reads; the renderer imports them from here. Each
+accepts anything (a missing or odd value reads as a dash) and never raises: a token count
+of ``10**400`` or a ``nan`` still formats.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from streamscope.core.figures.text import plural
 from streamscope.core.json.partial import MISSING
 from streamscope.core.schema.validation import Violation
-from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.markup import e, pre
 from streamscope.widgets.render.regions import slot
 

@@ -9,11 +9,7 @@ from typing import Any
 
 from streamscope.core.comparison.bench import Bench, BenchRun, run_cost
 from streamscope.core.comparison.runs import Comparison
-from streamscope.core.pricing.prices import PriceTable
-from streamscope.core.stream.blocks import ToolUseBlock
-from streamscope.core.stream.changes import Change
-from streamscope.widgets.render.comparison import comparison_body
-from streamscope.widgets.render.format import (
+from streamscope.core.figures.text import (
     fmt_clock,
     fmt_int,
     fmt_rate,
@@ -21,6 +17,10 @@ from streamscope.widgets.render.format import (
     fmt_usd,
     plural,
 )
+from streamscope.core.pricing.prices import PriceTable
+from streamscope.core.stream.blocks import ToolUseBlock
+from streamscope.core.stream.changes import Change
+from streamscope.widgets.render.comparison import comparison_body
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, json_text
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot

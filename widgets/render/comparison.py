@@ -20,11 +20,11 @@ from streamscope.core.comparison.runs import (
     TextDiff,
     format_change,
 )
+from streamscope.core.figures.text import plural
 from streamscope.core.json.clip import short_json
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.state import StreamState
 from streamscope.widgets.render.cache import cache_line
-from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.regions import RegionStore
 from streamscope.widgets.render.stream import StreamPicture

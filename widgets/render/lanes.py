@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from streamscope.core.figures.text import fmt_bytes, fmt_seconds, plural, utf8_len
 from streamscope.core.stream.blocks import (
     Block,
     GenericBlock,
@@ -22,7 +23,6 @@ from streamscope.core.stream.blocks import (
 )
 from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
 from streamscope.widgets.render.fold import FoldedMarkdown
-from streamscope.widgets.render.format import fmt_bytes, fmt_seconds, plural, utf8_len
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
 from streamscope.widgets.render.server_tools import (

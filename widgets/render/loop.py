@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streamscope.core.figures.model import stream_figures
+from streamscope.core.figures.text import fmt_int, fmt_percent, fmt_seconds, fmt_usd, plural
 from streamscope.core.json.clip import clip
 from streamscope.core.loop.records import ToolExecution, Turn
 from streamscope.core.pricing.prices import DEFAULT_PRICES, estimate_cost
@@ -18,7 +19,6 @@ from streamscope.core.stream.usage import sum_usage
 from streamscope.core.tools.tool import json_default
 from streamscope.widgets.render.arguments import value_html
 from streamscope.widgets.render.cache import cache_line
-from streamscope.widgets.render.format import fmt_int, fmt_percent, fmt_seconds, fmt_usd, plural
 from streamscope.widgets.render.loop_timeline import loop_timeline
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, pre
 from streamscope.widgets.render.regions import CONTROL_PREFIX, LAZY_PREFIX, Op, RegionStore, slot

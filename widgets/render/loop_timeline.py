@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from streamscope.core.figures.text import fmt_seconds, plural
 from streamscope.core.loop.records import ToolExecution, Turn
-from streamscope.widgets.render.format import fmt_seconds, plural
 from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.timeline import tick_label
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from streamscope.core.figures.text import fmt_int, fmt_usd, plural
 from streamscope.core.pricing.prices import DEFAULT_PRICES, PriceTable, estimate_cost
 from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.usage import Usage
-from streamscope.widgets.render.format import fmt_int, fmt_usd, plural
 from streamscope.widgets.render.markup import SEP, attr, e, section_title
 from streamscope.widgets.render.server_tools import refusal_category
 

@@ -21,11 +21,11 @@ from streamscope.core.figures.model import (
     replay_note,
     stream_figures,
 )
+from streamscope.core.figures.text import DASH, fmt_int, number, plural
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.blocks import ThinkingBlock
 from streamscope.core.stream.state import StreamState
 from streamscope.widgets.render.cache import cache_section
-from streamscope.widgets.render.format import DASH, fmt_int, number, plural
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, pre, section_title
 from streamscope.widgets.render.message_facts import (
     applied_edits,

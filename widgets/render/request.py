@@ -5,10 +5,10 @@ How it works: ``docs/internals.md``, section ``streamscope.widgets.render.reques
 
 from __future__ import annotations
 
+from streamscope.core.figures.text import fmt_bytes
 from streamscope.core.io.resend import request_code
 from streamscope.core.stream.state import StreamState
 from streamscope.core.wire.credentials import Lookalike, lookalikes
-from streamscope.widgets.render.format import fmt_bytes
 from streamscope.widgets.render.markup import SEP, e, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
 

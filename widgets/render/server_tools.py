@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
+from streamscope.core.figures.text import fmt_bytes, fmt_int, plural, utf8_len
 from streamscope.core.stream.blocks import Block, GenericBlock, ToolUseBlock
-from streamscope.widgets.render.format import fmt_bytes, fmt_int, plural, utf8_len
 from streamscope.widgets.render.markup import SEP, attr, e, link
 
 __all__ = [

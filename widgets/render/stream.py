@@ -11,6 +11,7 @@ from typing import Any
 
 from streamscope.core.comparison.cache import CacheExplanation
 from streamscope.core.figures.model import StreamFigures, stream_figures
+from streamscope.core.figures.text import plural
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.blocks import Block, ToolUseBlock
 from streamscope.core.stream.changes import Change
@@ -18,7 +19,6 @@ from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.status import FINAL_STREAM_STATUSES, StreamStatus
 from streamscope.widgets.inspector import WireFilter, WireInspector
 from streamscope.widgets.render.cache import cache_explanation
-from streamscope.widgets.render.format import plural
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.message_facts import models_text

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+from streamscope.core.figures.text import fmt_seconds
 from streamscope.core.stream.blocks import Block, GenericBlock
-from streamscope.widgets.render.format import fmt_seconds
 from streamscope.widgets.render.lanes import KIND_LABELS, block_label
 from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.regions import slot

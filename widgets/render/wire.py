@@ -5,9 +5,9 @@ How it works: ``docs/internals.md``, section ``streamscope.widgets.render.wire``
 
 from __future__ import annotations
 
+from streamscope.core.figures.text import fmt_bytes, fmt_seconds
 from streamscope.core.stream.event_log import EventLog, WireEvent
 from streamscope.widgets.inspector import WireFilter
-from streamscope.widgets.render.format import fmt_bytes, fmt_seconds
 from streamscope.widgets.render.markup import SEP, attr, e
 from streamscope.widgets.render.regions import CONTROL_PREFIX, LAZY_PREFIX, slot
 
