@@ -18,6 +18,7 @@ from streamscope.core.wire.attempts import STATUS_WORDS, Attempt, wire_reason
 __all__ = [
     "attempt_lines",
     "attempt_words",
+    "error_event_words",
     "failure_text",
     "failure_words",
     "is_wire_failure",
@@ -73,6 +74,15 @@ def _body_cut(attempt: Attempt, reason: str, state: StreamState | None) -> str:
     return reason
 
 
+def error_event_words(error: object) -> str:
+    """A stream's ``error`` event (its error object) in words:
+    ``overloaded_error mid-stream: Overloaded``."""
+    if not isinstance(error, dict):
+        return "error mid-stream"
+    kind, message = error.get("type") or "error", error.get("message")
+    return f"{kind} mid-stream" + (f": {message}" if message else "")
+
+
 def is_wire_failure(exc: BaseException) -> bool:
     """True for a failure of the request or its stream (the API answered an error, the
     connection failed or timed out, the stream carried an ``error`` event or ended without
@@ -98,7 +108,7 @@ def failure_words(
     before a timeout, are exact); ``at``: when it failed (the state's clock), for the
     silence when no attempt says it."""
     if isinstance(exc, StreamAPIError):
-        return f"{exc.error_type} mid-stream" + (f": {exc.message}" if exc.message else "")
+        return error_event_words(exc.error)
     status = getattr(exc, "status_code", None)
     if isinstance(status, int) and "APIStatusError" in {c.__name__ for c in type(exc).__mro__}:
         kind = getattr(exc, "type", None)
