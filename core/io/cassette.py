@@ -22,13 +22,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final, TypeVar, overload
 
+from streamscope.core.figures.faults import failure_words
 from streamscope.core.io.closing import Closing
 from streamscope.core.io.files import partial_path
 from streamscope.core.io.safe_files import check_time, open_recording, read_lines
 from streamscope.core.json.codec import coerce_json, dumps_exact, limit_depth, loads
 from streamscope.core.json.depth import MAX_DEPTH
+from streamscope.core.stream.errors import exception_text
 from streamscope.core.wire.credentials import is_secret_key
-from streamscope.core.wire.redaction import redact
+from streamscope.core.wire.redaction import redact, redact_text
 from streamscope.core.wire.request import clean_request, request_of
 from streamscope.core.wire.sdk import (
     event_to_dict,
@@ -202,6 +204,22 @@ class CassetteWriter(Closing):
         event was written."""
         if self._t0 is None:
             self._t0 = self._clock() if at is None else at
+
+    def write_fault(self, exc: BaseException) -> None:
+        """Append the failure that ended the source (its line is ``{"t": ..., "fault":
+        {"words", "error", "message", "events"}}``: no event, what a reader tells the
+        recording was cut by). The message goes through the credential redaction."""
+        if self._file is None:
+            return
+        now = self._clock()
+        t = None if self._t0 is None else round(now - self._t0, 6)
+        fault = {
+            "words": failure_words(exc),
+            "error": type(exc).__name__,
+            "message": redact_text(exception_text(exc)),
+            "events": self.count,
+        }
+        self._put({"t": t, "fault": fault})
 
     def write_untimed(self, event: object) -> None:
         """Append one event with ``"t": null`` (synthetic recordings without times)."""
@@ -450,6 +468,9 @@ def _record(
                 writer.write(event)
                 yield event
         complete = True
+    except Exception as exc:  # the source failed: say so in the recording, then raise
+        writer.write_fault(exc)
+        raise
     finally:
         _finish(writer, complete)
 
@@ -511,6 +532,9 @@ async def _arecord(
                 writer.write(event)
                 yield event
         complete = True
+    except Exception as exc:  # the source failed: say so in the recording, then raise
+        writer.write_fault(exc)
+        raise
     finally:
         _finish(writer, complete)
 
@@ -538,6 +562,9 @@ class Cassette:
     version: int | None = None
     time_problems: list[str] = field(default_factory=list)
     """The problems that are times no replay can wait for (also in ``problems``)."""
+    fault: dict[str, Any] | None = None
+    """The failure that cut the recording (``words``, ``error``, ``message``, ``events``,
+    and ``t``), when the recorder saw its source fail; None otherwise."""
 
     @property
     def request(self) -> dict[str, Any] | None:
@@ -620,6 +647,10 @@ def _read_line(cassette: Cassette, lineno: int, raw: str) -> None:
         return
     if lineno == 1:
         cassette.problems.append("line 1: no cassette header")
+    fault = obj.get("fault")
+    if isinstance(fault, dict) and "event" not in obj:
+        cassette.fault = {**fault, "t": obj.get("t")}
+        return
     event = obj.get("event")
     if isinstance(event, dict):
         t = obj.get("t")
