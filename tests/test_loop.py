@@ -846,9 +846,7 @@ def test_truncated_stream_fails_the_turn() -> None:
     assert loop.stop_reason == "error"
     assert loop.turns[-1].failure == "the stream ended without message_stop"
     with pytest.raises(IncompleteStreamError, match="without message_stop"):
-        make_loop([[message_start(MODEL), *text_events(0, "cut")]], [], raise_errors=True).run(
-            "go"
-        )
+        make_loop([[message_start(MODEL), *text_events(0, "cut")]], [], raise_errors=True).run("go")
 
 
 def test_raise_errors_must_be_a_bool() -> None:

@@ -35,6 +35,7 @@ from streamscope.core.stream.changes import Change
 from streamscope.core.stream.errors import StreamAPIError
 from streamscope.core.stream.state import StreamState
 from streamscope.core.wire.attempts import Attempt, AttemptLog
+from streamscope.core.wire.sdk import is_async_stream_manager, is_stream_manager
 from streamscope.widgets._hosts import MARIMO_CLICKS
 from streamscope.widgets.render.controls import Button, ReplayControls, control_bar
 from streamscope.widgets.render.page import standalone_document
@@ -224,6 +225,7 @@ class StreamView(Surface):
         :class:`~streamscope.core.stream.errors.StreamAPIError`.
         """
         self._refuse_if_busy()
+        self._attempts_from(source)
         events = iter_events(source)
         self._replayed_source = source if recorded_time(source) is not None else None
         self._begin("live", blocking=True)
@@ -253,6 +255,7 @@ class StreamView(Surface):
         Stopping returns normally with :attr:`stopped` set; a failure re-raises.
         """
         self._refuse_if_busy()
+        self._attempts_from(source)
         events = aiter_events(source)
         self._replayed_source = source if recorded_time(source) is not None else None
         self._begin("live", blocking=False)
@@ -315,8 +318,7 @@ class StreamView(Surface):
             self.message_stream = None
             log = self.attempt_log
             if log is not None and mode == "live":
-                self._attempt_mark = len(log.attempts)
-                self._picture.attempts = ()
+                self._picture.attempts = log.since(self._attempt_mark)
                 self._picture.failure_words = None
                 if self._attempt_logged not in log.listeners:
                     log.listeners.append(self._attempt_logged)
@@ -422,6 +424,24 @@ class StreamView(Surface):
             if self._seq != seq:
                 seq = self._seq
                 await asyncio.sleep(0)
+
+    def _attempts_from(self, source: Any) -> None:
+        """Where the attempts of ``source``'s request start in the log: after the last one
+        logged for a manager (its request is sent when it is entered), else (a stream
+        already opened: ``create(stream=True)``) at the last request's first attempt."""
+        log = self.attempt_log
+        if log is None:
+            return
+        attempts = log.since(0)
+        mark = len(attempts)
+        opened = hasattr(source, "response") and not (
+            is_stream_manager(source) or is_async_stream_manager(source)
+        )
+        if opened:
+            while mark > 0 and attempts[mark - 1].retries_taken > 0:
+                mark -= 1
+            mark = max(0, mark - 1)
+        self._attempt_mark = mark
 
     def _attempt_logged(self, attempt: Attempt) -> None:
         """The attempt log saw an attempt (on the SDK's thread): draw it."""

@@ -101,12 +101,13 @@ def failure_words(
     state: StreamState | None = None,
     attempt: Attempt | None = None,
     at: float | None = None,
+    events: int | None = None,
 ) -> str:
     """The failure that ended a stream, in a few words. ``state``: what arrived (events,
     the last one's time); ``attempt``: the attempt whose body was being read, when an
     :class:`~streamscope.core.wire.attempts.AttemptLog` saw it (then bytes, and the silence
     before a timeout, are exact); ``at``: when it failed (the state's clock), for the
-    silence when no attempt says it."""
+    silence when no attempt says it; ``events``: how many arrived, when no state says."""
     if isinstance(exc, StreamAPIError):
         return error_event_words(exc.error)
     status = getattr(exc, "status_code", None)
@@ -130,8 +131,9 @@ def failure_words(
         if last is not None and at is not None:
             return f"no data for {fmt_seconds(max(0.0, at - last))}: timed out"
         return "timed out"
-    if reason in _CUT and state is not None and state.event_count:
-        return f"{reason} after {plural(state.event_count, 'event')}"
+    count = state.event_count if state is not None else events
+    if reason in _CUT and count:
+        return f"{reason} after {plural(count, 'event')}"
     return reason
 
 

@@ -214,7 +214,7 @@ class CassetteWriter(Closing):
         now = self._clock()
         t = None if self._t0 is None else round(now - self._t0, 6)
         fault = {
-            "words": failure_words(exc),
+            "words": failure_words(exc, events=self.count),
             "error": type(exc).__name__,
             "message": redact_text(exception_text(exc)),
             "events": self.count,
