@@ -29,7 +29,8 @@ class Answer:
     200) ``events`` as SSE, cut after ``cut`` bytes; then ``reset`` the connection (RST) or
     ``stall`` (hold it open, silent, until the client gives up or STALL_LIMIT). ``hold``:
     an event the test sets once the client has read what was sent; the reset waits for it
-    (at most STALL_LIMIT), so a RST never overtakes the bytes before it."""
+    (at most STALL_LIMIT), so a RST never overtakes the bytes before it. ``pace``: seconds
+    between two events (a picture's timeline; no test waits on it)."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -38,6 +39,7 @@ class Answer:
     reset: bool = False
     stall: bool = False
     hold: threading.Event | None = None
+    pace: float = 0.0
 
 
 class _Server(ThreadingHTTPServer):
@@ -101,8 +103,19 @@ class SocketAPI:
         handler.send_header("content-type", "text/event-stream")
         handler.send_header("connection", "close")
         handler.end_headers()
-        handler.wfile.write(body)
-        handler.wfile.flush()
+        if answer.pace > 0:  # event by event, as a model streams
+            sent = 0
+            for event in answer.events:
+                part = sse_body([event])[: len(body) - sent]
+                if not part:
+                    break
+                handler.wfile.write(part)
+                handler.wfile.flush()
+                sent += len(part)
+                self._stop.wait(answer.pace)
+        else:
+            handler.wfile.write(body)
+            handler.wfile.flush()
         if answer.reset:
             if answer.hold is not None:
                 answer.hold.wait(STALL_LIMIT)

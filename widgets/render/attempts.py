@@ -52,12 +52,16 @@ def _outcome(attempt: Attempt, following: Attempt | None) -> str:
     return "failed" if _failed(attempt) else "ok"
 
 
+def _next(lines: Sequence[Line], k: int) -> Attempt | None:
+    return lines[k + 1][0] if k + 1 < len(lines) else None
+
+
 def attempt_rows(lines: Sequence[Line], origin: float, end: float) -> list[str]:
     """One timeline row per attempt on an axis of ``end`` seconds from ``origin``: the
     attempt's bar, then (for one that was retried) the wait until the next attempt."""
     rows = []
     for k, (attempt, words) in enumerate(lines):
-        following = lines[k + 1][0] if k + 1 < len(lines) else None
+        following = _next(lines, k)
         start = max(0.0, attempt.started - origin)
         stop = max(start, _end(attempt) - origin)
         sliver = end * 1000 / 250
@@ -90,7 +94,8 @@ def attempts_section(lines: Sequence[Line]) -> str:
     if not worth_showing([a for a, _ in lines]):
         return ""
     items = "".join(
-        f'<li class="ss-attempt" data-status="{a.status if a.status is not None else "none"}">'
+        f'<li class="ss-attempt" data-outcome="{_outcome(a, _next(lines, k))}"'
+        f' data-status="{a.status if a.status is not None else "none"}">'
         f"attempt {k + 1}: {e(words)}</li>"
         for k, (a, words) in enumerate(lines)
     )
