@@ -12,8 +12,10 @@ every run that could hang runs under a deadline (:func:`within`)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from socket_api import Answer, SocketAPI
 from streams import error_event, text_stream
 
 from streamscope.core import StreamState, ToolLoop
+from streamscope.core.figures.faults import attempt_words, failure_words, is_wire_failure
 from streamscope.core.io.cassette import read_cassette, record
 from streamscope.core.io.files import partial_path
 from streamscope.core.wire.attempts import AttemptLog
@@ -436,3 +439,78 @@ def test_a_response_cut_at_every_byte_ends_the_loop_with_the_turn_failed() -> No
             turn = loop.turns[-1]
             assert turn.failure == "the stream ended without message_stop", offset
             assert turn.state is not None and TEXT.startswith(text_of(turn.state))
+
+
+def test_the_async_client_and_arun_say_the_same() -> None:
+    """``AsyncAnthropic`` and ``arun``: the loop's own AttemptLog counts the async body too
+    (a 429 retried, then a reset after the first five events), the turn fails in words."""
+    hold = threading.Event()
+
+    def on_event(turn: Any, event: Any, change: Any) -> None:
+        if turn.state.event_count >= 5:
+            hold.set()
+
+    answers = [
+        Answer(429, {"retry-after": "0"}),
+        Answer(events=EVENTS, cut=CUT, reset=True, hold=hold),
+    ]
+    with SocketAPI(answers) as api:
+        sdk = anthropic.AsyncAnthropic(
+            api_key="sk-test", base_url=api.base_url, max_retries=1, timeout=5
+        )
+        view = ConversationView(flush_timer=False)
+        loop = ToolLoop(sdk, model="m", max_tokens=50, observer=view, on_event=on_event)
+
+        async def main() -> list[Any]:
+            return await asyncio.wait_for(loop.arun("hi"), DEADLINE)
+
+        messages = asyncio.run(main())
+    turn = loop.turns[-1]
+    assert messages == [{"role": "user", "content": "hi"}] and loop.stop_reason == "error"
+    assert turn.failure == f"connection reset after {CUT} bytes"
+    assert turn.state is not None and text_of(turn.state) == PARTIAL
+    fault = FAULTS["429 retried, then a reset"]
+    check_attempt_rows(view.static_html(), fault)
+    assert loop.attempt_log is not None and loop.attempt_log.attempts == turn.attempts
+
+
+def test_a_stream_opened_before_the_view_still_shows_its_attempts() -> None:
+    """``view.consume(client.messages.create(stream=True, ...))``: the request (a 429, then
+    the retry) was made before the view saw the stream; the view finds that request's
+    attempts in the log, and none of the request before it."""
+    answers = [Answer(events=EVENTS), Answer(429, {"retry-after": "0"}), Answer(events=EVENTS)]
+    log = AttemptLog()
+    with SocketAPI(answers) as api:
+        sdk = anthropic.Anthropic(
+            api_key="sk-test", base_url=api.base_url, max_retries=1, timeout=5, middleware=[log]
+        )
+        assert stream_into(StreamState(), sdk) is None  # an earlier request: one attempt
+        view = StreamView(flush_timer=False, attempts=log)
+        within(DEADLINE, lambda: view.consume(sdk.messages.create(stream=True, **REQUEST)))
+    assert len(log.attempts) == 3 and text_of(view.state) == TEXT
+    check_attempt_rows(view.static_html(), FAULTS["429, retried"])
+
+
+def test_a_refused_connection_is_an_attempt_without_a_response_in_words() -> None:
+    with socket.socket() as probe:  # a port nobody listens on (bound, then closed)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = AttemptLog()
+    sdk = anthropic.Anthropic(
+        api_key="sk-test", base_url=f"http://127.0.0.1:{port}", max_retries=0, timeout=5,
+        middleware=[log],
+    )  # fmt: skip
+    loop = ToolLoop(sdk, model="m", max_tokens=5)
+    assert within(DEADLINE, functools.partial(loop.run, "hi")) == [
+        {"role": "user", "content": "hi"}
+    ]
+    assert [attempt_words(a) for a in log.attempts] == ["no response: connection refused"]
+    assert loop.turns[-1].failure == "no response: connection refused"
+    assert loop.turns[-1].attempts == log.attempts  # the client's own log, not a copy's
+
+
+def test_only_failures_of_the_wire_become_a_failed_turn() -> None:
+    assert is_wire_failure(ConnectionResetError()) and is_wire_failure(TimeoutError())
+    assert not is_wire_failure(FileNotFoundError("run.jsonl"))  # a missing file is not
+    assert not is_wire_failure(ValueError("bug")) and not is_wire_failure(KeyboardInterrupt())
+    assert failure_words(FileNotFoundError("run.jsonl")) == "FileNotFoundError: run.jsonl"

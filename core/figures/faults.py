@@ -89,8 +89,8 @@ def is_wire_failure(exc: BaseException) -> bool:
     ``message_stop``), False for anything else (a bug, a bad argument, an interrupt)."""
     if not isinstance(exc, Exception):
         return False
-    if isinstance(exc, (StreamAPIError, OSError, TimeoutError)):
-        return True
+    if isinstance(exc, (StreamAPIError, ConnectionError, TimeoutError)):
+        return True  # (not any OSError: a missing file is not the wire's failure)
     names = {cls.__name__ for cls in type(exc).__mro__}
     return bool(names & {"APIError", "TransportError", "IncompleteStreamError"})
 

@@ -36,7 +36,7 @@ STATUS_WORDS: dict[int, str] = {
 """What an HTTP status means, in a word or two (the views and the loop say these)."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Received:
     """What arrived of one response's body, as it arrives: ``bytes``, ``last_at`` (the last
     chunk, ``time.monotonic()``), ``error`` (the exception that cut the body, its class name
