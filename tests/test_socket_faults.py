@@ -422,6 +422,20 @@ def test_record_keeps_a_readable_cassette_of_what_arrived(name: str, tmp_path: P
     assert text_of(replayed) == text_of(live) == fault.text
     assert replayed.to_message()["content"] == live.to_message()["content"]
     assert replayed.stop_reason == live.stop_reason
+    # a view replaying the recording: the same content, and the fault among its problems
+    shown = partial_path(path) if fault.words is not None else path
+    view = StreamView(flush_timer=False)
+    asyncio.run(asyncio.wait_for(view.play(shown, speed=None), DEADLINE))
+    assert view.state.to_message()["content"] == live.to_message()["content"]
+    recorded = [p.message for p in view.state.problems if p.kind == "recorded_fault"]
+    if fault.words is None:
+        assert recorded == []
+    else:
+        assert recorded == [
+            f"the recording was cut by its source's failure: {fault.cassette_words}"
+            f" ({type(failure).__name__})"
+        ]
+        assert recorded[0] in tree(view.static_html()).one("ss-problems").text()
 
 
 def test_a_response_cut_at_every_byte_ends_the_loop_with_the_turn_failed() -> None:

@@ -402,7 +402,10 @@ class StreamView(Surface):
             if replay.request_at is not None and state.event_count == 0:
                 state.set_request_time(base)  # the recording says when the request went out
             for position, message in replay.problems:  # times no replay could wait for
-                state.note_problem("bad_time", message, event_number=position)
+                if position == -2:  # the failure that cut the recording, as recorded
+                    state.note_problem("recorded_fault", message)
+                else:
+                    state.note_problem("bad_time", message, event_number=position)
             self._picture.touch_all()
         times = replay.times  # due times since the start (the request, when known)
         seq = self._seq

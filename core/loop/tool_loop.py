@@ -196,7 +196,7 @@ class ToolLoop(TurnDriver):
         A turn whose request or stream fails (the API answers an error the SDK does not
         retry, the connection is reset or times out, the stream carries an ``error`` event
         or ends without ``message_stop``) ends the run; by default the run then returns
-        the conversation so far, with ``stop_reason == "error"``, :attr:`failure` saying
+        the conversation so far, with ``stop_reason == "error"``, ``failure`` saying
         why in words and the failed turn (``turns[-1]``) keeping everything received.
         ``True``: the run raises the exception instead (after the same marks). Anything
         else that goes wrong (a bad argument, a bug, an interrupt) always raises.
@@ -688,7 +688,7 @@ class ToolLoop(TurnDriver):
         given, then the assistant turns and tool-result turns).
 
         A turn whose request or stream fails ends the run here too: :attr:`stop_reason` is
-        ``"error"``, :attr:`failure` says why in words, ``turns[-1]`` keeps everything
+        ``"error"``, ``failure`` says why in words, ``turns[-1]`` keeps everything
         received (``turns[-1].failure``, ``turns[-1].attempts``); ``raise_errors=True``
         raises instead. ``KeyboardInterrupt`` and other interrupts always propagate."""
         if self._client_is_async():
