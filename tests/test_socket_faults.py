@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import re
 import socket
 import threading
@@ -344,7 +345,9 @@ def test_the_view_says_what_happened_in_words(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(FAULTS))
-def test_the_loop_retries_or_ends_with_the_turn_failed_and_what_arrived_kept(name: str) -> None:
+def test_the_loop_retries_or_ends_with_the_turn_failed_and_what_arrived_kept(
+    name: str, tmp_path: Path
+) -> None:
     fault = FAULTS[name]
     hold = threading.Event()
 
@@ -381,6 +384,9 @@ def test_the_loop_retries_or_ends_with_the_turn_failed_and_what_arrived_kept(nam
     page = tree(html)
     assert page.one("ss-failure-words").text() == f": {turn.failure}"
     assert loop.failure in page.one("ss-conv").text()  # "The loop failed", in full
+    exported = json.loads(loop.export_json(tmp_path / "conversation.json").read_text("utf-8"))
+    assert exported["stop_reason"] == "error"
+    assert exported["turns"][-1]["failure"] == turn.failure
 
 
 @pytest.mark.parametrize("name", list(FAULTS))
