@@ -117,8 +117,11 @@ def failure_words(
         if status < 400:  # an ``error`` event in a 200 stream: the SDK raised on it
             return f"{kind or 'error'} mid-stream" + (f": {message}" if message else "")
         return _status(status)
-    if "IncompleteStreamError" in {c.__name__ for c in type(exc).__mro__}:
+    names = {c.__name__ for c in type(exc).__mro__}
+    if "IncompleteStreamError" in names:
         return "the stream ended without message_stop"
+    if "APIResponseValidationError" in names:
+        return "the response did not match the API's types"
     if not is_wire_failure(exc):
         return exception_text(exc)
     reason = wire_reason(exc)
