@@ -427,9 +427,6 @@ class ToolLoop(TurnDriver):
 
     def _begin(self, messages: str | Sequence[Any]) -> None:
         self._start()
-        log = self.attempt_log
-        if log is not None and self._on_attempt not in log.listeners:
-            log.listeners.append(self._on_attempt)
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         self.messages = list(messages)
@@ -441,6 +438,9 @@ class ToolLoop(TurnDriver):
                 f"tools {sorted(self.require_approval)} require approval, but there is no "
                 "approve= callable and no observer with approval_needed()"
             )
+        log = self.attempt_log  # each attempt of this run goes to the turn that made it
+        if log is not None and self._on_attempt not in log.listeners:
+            log.listeners.append(self._on_attempt)
         self._started()
 
     def _end(self) -> None:
