@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +27,10 @@ STALL_LIMIT = 10.0  # seconds a stalled answer holds the connection, at most
 class Answer:
     """One scripted answer: ``status`` with ``headers`` and a JSON error body, or (status
     200) ``events`` as SSE, cut after ``cut`` bytes; then ``reset`` the connection (RST) or
-    ``stall`` (hold it open, silent, until the client gives up or STALL_LIMIT)."""
+    ``stall`` (hold it open, silent, until the client gives up or STALL_LIMIT). ``hold``:
+    an event the test sets once the client has read what was sent; the reset waits for it
+    (at most STALL_LIMIT), so a RST never overtakes the bytes before it. ``pace``: seconds
+    between two events (a picture's timeline; no test waits on it)."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -34,6 +38,16 @@ class Answer:
     cut: int | None = None
     reset: bool = False
     stall: bool = False
+    hold: threading.Event | None = None
+    pace: float = 0.0
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that drops its kept-alive connection (a retry, a closed client) is
+        not the test's business: say nothing; anything else is printed as usual."""
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 class SocketAPI:
@@ -61,7 +75,7 @@ class SocketAPI:
                     answer = api.answers.pop(0) if api.answers else Answer(status=500)
                 api.serve(self, answer)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -89,9 +103,22 @@ class SocketAPI:
         handler.send_header("content-type", "text/event-stream")
         handler.send_header("connection", "close")
         handler.end_headers()
-        handler.wfile.write(body)
-        handler.wfile.flush()
+        if answer.pace > 0:  # event by event, as a model streams
+            sent = 0
+            for event in answer.events:
+                part = sse_body([event])[: len(body) - sent]
+                if not part:
+                    break
+                handler.wfile.write(part)
+                handler.wfile.flush()
+                sent += len(part)
+                self._stop.wait(answer.pace)
+        else:
+            handler.wfile.write(body)
+            handler.wfile.flush()
         if answer.reset:
+            if answer.hold is not None:
+                answer.hold.wait(STALL_LIMIT)
             sock = handler.connection
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()  # RST: the connection reset mid-stream

@@ -805,9 +805,30 @@ def test_results_are_converted_to_content() -> None:
     assert result_content([{"type": "row", "v": 1}]) == '[{"type": "row", "v": 1}]'
 
 
-def test_stream_error_event_raises_and_keeps_the_conversation() -> None:
+def test_stream_error_event_fails_the_turn_and_keeps_the_conversation() -> None:
+    """An ``error`` event mid-stream: the run returns the conversation so far, the turn is
+    marked failed in words with the text received kept, and a Problem says so."""
     failing = [message_start(MODEL), *text_events(0, "partial", stop=False), error_event()]
     loop = make_loop([calls_turn(("echo", {"x": 1})), failing], [tool(lambda x: x, name="echo")])
+    messages = loop.run("go")
+    assert len(messages) == 3  # user, assistant with the call, tool results
+    assert messages[2]["content"][0]["tool_use_id"] == "toolu_00_echo"
+    assert loop.stop_reason == "error" and not loop.running
+    turn = loop.turns[-1]
+    assert turn.message is None and turn.state is not None and turn.state.failed
+    assert turn.failure == "overloaded_error mid-stream: Overloaded"
+    assert loop.failure is not None and loop.failure.startswith(turn.failure)
+    assert "".join(b.text for b in turn.state.blocks if hasattr(b, "text")) == "partial"
+    assert "turn_failed" in {p.kind for p in turn.problems}
+    assert "turn_failed" in {p.kind for p in turn.state.problems}
+
+
+def test_stream_error_event_raises_when_asked_and_keeps_the_conversation() -> None:
+    failing = [message_start(MODEL), *text_events(0, "partial", stop=False), error_event()]
+    loop = make_loop(
+        [calls_turn(("echo", {"x": 1})), failing], [tool(lambda x: x, name="echo")],
+        raise_errors=True,
+    )  # fmt: skip
     with pytest.raises(StreamAPIError) as info:
         loop.run("go")
     assert info.value.error_type == "overloaded_error"
@@ -816,13 +837,37 @@ def test_stream_error_event_raises_and_keeps_the_conversation() -> None:
     assert loop.stop_reason == "error" and not loop.running
     assert loop.turns[-1].message is None and loop.turns[-1].state is not None
     assert loop.turns[-1].state.failed
+    assert loop.turns[-1].failure == "overloaded_error mid-stream: Overloaded"
 
 
-def test_truncated_stream_raises() -> None:
+def test_truncated_stream_fails_the_turn() -> None:
     loop = make_loop([[message_start(MODEL), *text_events(0, "cut")]], [])
+    assert loop.run("go") == [{"role": "user", "content": "go"}]
+    assert loop.stop_reason == "error"
+    assert loop.turns[-1].failure == "the stream ended without message_stop"
     with pytest.raises(IncompleteStreamError, match="without message_stop"):
+        make_loop([[message_start(MODEL), *text_events(0, "cut")]], [], raise_errors=True).run("go")
+
+
+def test_raise_errors_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="raise_errors"):
+        make_loop([], [], raise_errors="yes")
+
+
+def test_a_bug_in_the_stream_still_raises() -> None:
+    """Only failures of the wire become a failed turn: anything else raises."""
+
+    class Messages:
+        def create(self, **kwargs: Any) -> Any:
+            raise ValueError("a bug, not the wire")
+
+    class Client:
+        messages = Messages()
+
+    loop = ToolLoop(Client(), model=MODEL, max_tokens=5)
+    with pytest.raises(ValueError, match="a bug"):
         loop.run("go")
-    assert loop.messages == [{"role": "user", "content": "go"}]
+    assert loop.stop_reason == "error" and loop.turns[-1].failure is None
 
 
 def test_async_client_in_run_raises() -> None:

@@ -32,6 +32,7 @@ from streams import (
     tool_events,
 )
 
+from streamscope.core.figures.faults import error_event_words
 from streamscope.core.io import gallery
 from streamscope.core.io.cassette import read_events
 from streamscope.core.stream.state import StreamState
@@ -492,7 +493,9 @@ def test_the_axis_changes_only_when_the_stream_outgrows_it() -> None:
 def test_every_recording_reads_well_without_styles(name: str) -> None:
     state = StreamState().apply_all(read_events(gallery.path(name)))
     lines = unstyled(render_stream_html(state)).split("\n")
-    status = "failed" if state.error else "done" if state.ended else "cut off"
+    status = "done" if state.ended else "cut off"
+    if state.error:  # the header says why, in the core's words
+        status = f"failed: {error_event_words(state.error)}"
     models = " → ".join(state.models) or state.model  # a hand-off names both models
     assert lines[0] == f"streamscope {models} {status}"  # words, not run together
     for block in state.blocks:

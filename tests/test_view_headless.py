@@ -184,16 +184,21 @@ def _failing(events: list[Event], after: int, exc: BaseException) -> Iterator[Ev
 
 
 def test_failure_keeps_what_arrived_marks_failed_and_reraises() -> None:
-    view, _rec, _clock, _initial = make_view()
+    view, _rec, clock, _initial = make_view()
+
+    def silent_then_timeout() -> Iterator[Event]:
+        yield from text_stream("abc def ghi", chunk=3)[:4]
+        clock.advance(30)  # thirty seconds of silence, then the read times out
+        raise TimeoutError("read timed out")
+
     with pytest.raises(TimeoutError):
-        view.consume(
-            _failing(text_stream("abc def ghi", chunk=3), 4, TimeoutError("read timed out"))
-        )
+        view.consume(silent_then_timeout())
     assert view.status == "failed"
-    assert view.failure == "TimeoutError: read timed out"
+    assert view.failure == "no data for 30.0 s: timed out (TimeoutError: read timed out)"
     assert view.state.blocks[0].text == "abc de"  # type: ignore[attr-defined]
-    lines = tree(view.static_html()).one("ss-error-text").text()
-    assert lines == "TimeoutError: read timed out"
+    page = tree(view.static_html())
+    assert page.one("ss-error-text").text() == view.failure
+    assert page.one("ss-failure-words").text() == ": no data for 30.0 s: timed out"
 
 
 def test_error_event_raises_stream_api_error_in_consume() -> None:

@@ -20,6 +20,7 @@ from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.changes import Change
 from streamscope.core.stream.tool_call import ToolCall
 from streamscope.core.tools.tool import ToolInputError
+from streamscope.core.wire.attempts import Attempt
 from streamscope.widgets._hosts import MARIMO_CLICKS
 from streamscope.widgets.render.controls import Button, control_bar
 from streamscope.widgets.render.loop import (
@@ -229,11 +230,22 @@ class ConversationView(LoopObserver, Surface):
                 picture.note(change)
                 self._changed()
 
+    def attempt(self, turn: Turn, attempt: Attempt) -> None:
+        """The SDK made an HTTP attempt for ``turn`` (a retry is a second): draw its row."""
+        picture = self._conv.pictures.get(self._conv.key(turn))
+        if picture is not None:
+            with self._lock:
+                picture.attempts = list(turn.attempts)
+                picture.touch_all()
+                self._changed()
+
     def turn_finished(self, turn: Turn) -> None:
         picture = self._conv.pictures.get(self._conv.key(turn))
         if picture is None:
             return
         with self._lock:
+            picture.attempts = list(turn.attempts)
+            picture.failure_words = turn.failure
             # No message means the turn was cut: by Stop, or by a failure the state shows.
             if turn.message is None and self.loop is not None and self.loop.stop_requested:
                 picture.state.stopped = True

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from streamscope.core.comparison.cache import sent_at as recording_sent_at
+from streamscope.core.figures.faults import failure_text, failure_words
 from streamscope.core.figures.model import stream_figures
 from streamscope.core.io.files import write_atomic
 from streamscope.core.io.playback import Replay, ReplaySource
@@ -31,8 +32,10 @@ from streamscope.core.io.sources import (
 from streamscope.core.json.codec import dumps_exact
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.changes import Change
-from streamscope.core.stream.errors import StreamAPIError, exception_text
+from streamscope.core.stream.errors import StreamAPIError
 from streamscope.core.stream.state import StreamState
+from streamscope.core.wire.attempts import Attempt, AttemptLog
+from streamscope.core.wire.sdk import is_async_stream_manager, is_stream_manager
 from streamscope.widgets._hosts import MARIMO_CLICKS
 from streamscope.widgets.render.controls import Button, ReplayControls, control_bar
 from streamscope.widgets.render.page import standalone_document
@@ -89,6 +92,11 @@ class StreamView(Surface):
         figures, why this run did or did not read its prompt cache
         (:func:`~streamscope.core.comparison.cache.explain_cache`), the difference one click
         away.
+    attempts:
+        The :class:`~streamscope.core.wire.attempts.AttemptLog` of the client that sends the
+        request (``anthropic.Anthropic(middleware=[log])``): each HTTP attempt of a stream
+        this view consumes (a 429 retried, a 529, a connection reset) is a row of the
+        timeline and a line of the panel, in words.
     """
 
     def __init__(
@@ -102,6 +110,7 @@ class StreamView(Surface):
         title: str = "streamscope",
         tools: Any = None,
         previous: Any = None,
+        attempts: AttemptLog | None = None,
         **kwargs: Any,
     ) -> None:
         self._state = state if state is not None else StreamState(clock=clock)
@@ -123,6 +132,9 @@ class StreamView(Surface):
         self.message_stream: Any = None
         """The SDK ``MessageStream`` the last consumption read, if any (for its
         ``get_final_message()``)."""
+        self.attempt_log = attempts
+        """The AttemptLog whose attempts this view shows (see ``attempts=``)."""
+        self._attempt_mark = 0
         super().__init__(
             clock=clock, frame_interval=frame_interval, flush_timer=flush_timer, **kwargs
         )
@@ -213,6 +225,7 @@ class StreamView(Surface):
         :class:`~streamscope.core.stream.errors.StreamAPIError`.
         """
         self._refuse_if_busy()
+        self._attempts_from(source)
         events = iter_events(source)
         self._replayed_source = source if recorded_time(source) is not None else None
         self._begin("live", blocking=True)
@@ -227,7 +240,7 @@ class StreamView(Surface):
             self._end(stopped=True)
             raise
         except BaseException as exc:
-            self._end(failure=exception_text(exc))
+            self._end(exc=exc)
             raise
         self.message_stream = events.message_stream
         self._learn_request(events)
@@ -242,6 +255,7 @@ class StreamView(Surface):
         Stopping returns normally with :attr:`stopped` set; a failure re-raises.
         """
         self._refuse_if_busy()
+        self._attempts_from(source)
         events = aiter_events(source)
         self._replayed_source = source if recorded_time(source) is not None else None
         self._begin("live", blocking=False)
@@ -302,6 +316,12 @@ class StreamView(Surface):
             self._picture.touch_all()
             self._consuming = True
             self.message_stream = None
+            log = self.attempt_log
+            if log is not None and mode == "live":
+                self._picture.attempts = log.since(self._attempt_mark)
+                self._picture.failure_words = None
+                if self._attempt_logged not in log.listeners:
+                    log.listeners.append(self._attempt_logged)
             if state.event_count == 0 and not state.request_known and mode == "live":
                 state.set_request_time(self._clock())  # the request goes out now
             self._mode = mode
@@ -333,7 +353,7 @@ class StreamView(Surface):
         exc = task.exception()
         if exc is not None:
             await self._aclose(events)
-            self._end(failure=exception_text(exc))
+            self._end(exc=exc)
             raise exc
         if events is not None:
             self.message_stream = events.message_stream
@@ -382,7 +402,10 @@ class StreamView(Surface):
             if replay.request_at is not None and state.event_count == 0:
                 state.set_request_time(base)  # the recording says when the request went out
             for position, message in replay.problems:  # times no replay could wait for
-                state.note_problem("bad_time", message, event_number=position)
+                if position == -2:  # the failure that cut the recording, as recorded
+                    state.note_problem("recorded_fault", message)
+                else:
+                    state.note_problem("bad_time", message, event_number=position)
             self._picture.touch_all()
         times = replay.times  # due times since the start (the request, when known)
         seq = self._seq
@@ -405,8 +428,62 @@ class StreamView(Surface):
                 seq = self._seq
                 await asyncio.sleep(0)
 
-    def _end(self, *, stopped: bool = False, failure: str | None = None) -> None:
+    def _attempts_from(self, source: Any) -> None:
+        """Where the attempts of ``source``'s request start in the log: after the last one
+        logged for a manager (its request is sent when it is entered), else (a stream
+        already opened: ``create(stream=True)``) at the last request's first attempt."""
+        log = self.attempt_log
+        if log is None:
+            return
+        attempts = log.since(0)
+        mark = len(attempts)
+        opened = hasattr(source, "response") and not (
+            is_stream_manager(source) or is_async_stream_manager(source)
+        )
+        if opened:
+            while mark > 0 and attempts[mark - 1].retries_taken > 0:
+                mark -= 1
+            mark = max(0, mark - 1)
+        self._attempt_mark = mark
+
+    def _attempt_logged(self, attempt: Attempt) -> None:
+        """The attempt log saw an attempt (on the SDK's thread): draw it."""
+        log = self.attempt_log
+        if log is None or not self._consuming:
+            return
         with self._lock:
+            self._picture.attempts = log.since(self._attempt_mark)
+            self._picture.touch_all()
+            self._changed()
+
+    def _failed_by(self, exc: BaseException) -> str:
+        """Why ``exc`` ended the stream, in words (the header's) and in full (the panel's)."""
+        attempts = self._picture.attempts
+        words = failure_words(
+            exc,
+            state=self._state,
+            attempt=attempts[-1] if attempts else None,
+            at=self._clock(),
+        )
+        self._picture.failure_words = words
+        return failure_text(exc, words)
+
+    def _end(
+        self,
+        *,
+        stopped: bool = False,
+        failure: str | None = None,
+        exc: BaseException | None = None,
+    ) -> None:
+        with self._lock:
+            log = self.attempt_log
+            if log is not None:
+                with contextlib.suppress(ValueError):
+                    log.listeners.remove(self._attempt_logged)
+                if self._mode == "live":
+                    self._picture.attempts = log.since(self._attempt_mark)
+            if exc is not None:
+                failure = self._failed_by(exc)
             self._consuming = False
             self._state.finish()
             state = self._state

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -22,13 +21,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final, TypeVar, overload
 
+from streamscope.core.figures.faults import failure_words
 from streamscope.core.io.closing import Closing
 from streamscope.core.io.files import partial_path
 from streamscope.core.io.safe_files import check_time, open_recording, read_lines
 from streamscope.core.json.codec import coerce_json, dumps_exact, limit_depth, loads
 from streamscope.core.json.depth import MAX_DEPTH
+from streamscope.core.stream.errors import exception_text
 from streamscope.core.wire.credentials import is_secret_key
-from streamscope.core.wire.redaction import redact
+from streamscope.core.wire.redaction import redact, redact_text
 from streamscope.core.wire.request import clean_request, request_of
 from streamscope.core.wire.sdk import (
     event_to_dict,
@@ -203,6 +204,22 @@ class CassetteWriter(Closing):
         if self._t0 is None:
             self._t0 = self._clock() if at is None else at
 
+    def write_fault(self, exc: BaseException) -> None:
+        """Append the failure that ended the source (its line is ``{"t": ..., "fault":
+        {"words", "error", "message", "events"}}``: no event, what a reader tells the
+        recording was cut by). The message goes through the credential redaction."""
+        if self._file is None:
+            return
+        now = self._clock()
+        t = None if self._t0 is None else round(now - self._t0, 6)
+        fault = {
+            "words": failure_words(exc, events=self.count),
+            "error": type(exc).__name__,
+            "message": redact_text(exception_text(exc)),
+            "events": self.count,
+        }
+        self._put({"t": t, "fault": fault})
+
     def write_untimed(self, event: object) -> None:
         """Append one event with ``"t": null`` (synthetic recordings without times)."""
         if is_derived_event(event):
@@ -303,7 +320,21 @@ class _Shared:
         self.message_stream: Any = None
 
 
-class RecordingIterator(Generator[_E, None, None]):
+class _Recorded:
+    """What a recording iterator knows, sync or async: its cassette's ``path``, the
+    ``request`` in its header, and the SDK ``MessageStream`` once entered."""
+
+    def __init__(self, path: Path, request: dict[str, Any] | None, shared: _Shared) -> None:
+        self.path = path
+        self.request = request
+        self._shared = shared
+
+    @property
+    def message_stream(self) -> Any:
+        return self._shared.message_stream
+
+
+class RecordingIterator(_Recorded, Generator[_E, None, None]):
     """What :func:`record` returns: the events, unchanged, as a generator (``next``,
     ``send``, ``throw``, ``close``), plus what it knows about the recording.
 
@@ -319,14 +350,8 @@ class RecordingIterator(Generator[_E, None, None]):
         request: dict[str, Any] | None,
         shared: _Shared,
     ) -> None:
+        super().__init__(path, request, shared)
         self._iterator = gen  # the name sources.py checks to tell a spent iterator
-        self.path = path
-        self.request = request
-        self._shared = shared
-
-    @property
-    def message_stream(self) -> Any:
-        return self._shared.message_stream
 
     def __iter__(self) -> RecordingIterator[_E]:
         return self
@@ -344,7 +369,7 @@ class RecordingIterator(Generator[_E, None, None]):
         self._iterator.close()
 
 
-class AsyncRecordingIterator(AsyncGenerator[_E, None]):
+class AsyncRecordingIterator(_Recorded, AsyncGenerator[_E, None]):
     """What :func:`arecord` returns: the async twin of :class:`RecordingIterator`."""
 
     def __init__(
@@ -354,14 +379,8 @@ class AsyncRecordingIterator(AsyncGenerator[_E, None]):
         request: dict[str, Any] | None,
         shared: _Shared,
     ) -> None:
+        super().__init__(path, request, shared)
         self._iterator = gen
-        self.path = path
-        self.request = request
-        self._shared = shared
-
-    @property
-    def message_stream(self) -> Any:
-        return self._shared.message_stream
 
     def __aiter__(self) -> AsyncRecordingIterator[_E]:
         return self
@@ -419,12 +438,47 @@ def record(
     ``<path>.partial`` (readable by :func:`read_events`). Derived ``MessageStream`` events
     are passed on but not written.
     """
-    request = request_of(events)
-    opens = is_stream_manager(events)
-    shared = _Shared()
-    header = _recording_meta(meta, request, opens)
+    request, header, shared = _prepare(events, meta, opens := is_stream_manager(events))
     gen = _record(events, path, header, clock, opens, shared)
     return RecordingIterator(gen, Path(path), request, shared)
+
+
+def _prepare(
+    events: Any, meta: dict[str, Any] | None, opens: bool
+) -> tuple[dict[str, Any] | None, dict[str, Any], _Shared]:
+    """What :func:`record` and :func:`arecord` know before the first event: the request,
+    the header's meta, and where the message stream will be kept."""
+    request = request_of(events)
+    return request, _recording_meta(meta, request, opens), _Shared()
+
+
+class _Session:
+    """One recording from its first event to its end, for :func:`record` and
+    :func:`arecord` alike: ``with _Session(...) as writer`` around the events. The request
+    is marked sent when it opens a manager; a source that fails leaves its fault as the
+    last line; at the end the cassette goes into place if the source ended (or its stream
+    did, and then the reader stopped), else stays ``.partial``."""
+
+    def __init__(
+        self, path: PathArg, meta: dict[str, Any], clock: Callable[[], float], opens: bool
+    ) -> None:
+        self.writer = CassetteWriter(path, meta, clock)
+        if opens:
+            self.writer.mark_request()
+
+    def __enter__(self) -> CassetteWriter:
+        return self.writer
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        writer = self.writer
+        if isinstance(exc, Exception):  # the source failed: say so in the recording
+            writer.write_fault(exc)
+        if exc_type is None or (writer.ended and exc_type is GeneratorExit):
+            writer.close()
+        else:
+            writer.abort()
 
 
 def _record(
@@ -435,11 +489,8 @@ def _record(
     opens: bool,
     shared: _Shared,
 ) -> Generator[Any, None, None]:
-    writer = CassetteWriter(path, meta, clock)
-    complete = False
-    try:
+    with _Session(path, meta, clock, opens) as writer:
         if opens:
-            writer.mark_request()
             with events as stream:
                 shared.message_stream = stream if is_message_stream(stream) else None
                 for event in stream:
@@ -449,9 +500,6 @@ def _record(
             for event in events:
                 writer.write(event)
                 yield event
-        complete = True
-    finally:
-        _finish(writer, complete)
 
 
 @overload
@@ -480,10 +528,7 @@ def arecord(
 ) -> AsyncRecordingIterator[Any]:
     """Async twin of ``record`` (an ``AsyncMessageStreamManager`` is entered with
     ``async with``)."""
-    request = request_of(events)
-    opens = is_async_stream_manager(events)
-    shared = _Shared()
-    header = _recording_meta(meta, request, opens)
+    request, header, shared = _prepare(events, meta, opens := is_async_stream_manager(events))
     gen = _arecord(events, path, header, clock, opens, shared)
     return AsyncRecordingIterator(gen, Path(path), request, shared)
 
@@ -496,11 +541,8 @@ async def _arecord(
     opens: bool,
     shared: _Shared,
 ) -> AsyncGenerator[Any, None]:
-    writer = CassetteWriter(path, meta, clock)
-    complete = False
-    try:
+    with _Session(path, meta, clock, opens) as writer:
         if opens:
-            writer.mark_request()
             async with events as stream:
                 shared.message_stream = stream if is_message_stream(stream) else None
                 async for event in stream:
@@ -510,17 +552,6 @@ async def _arecord(
             async for event in events:
                 writer.write(event)
                 yield event
-        complete = True
-    finally:
-        _finish(writer, complete)
-
-
-def _finish(writer: CassetteWriter, complete: bool) -> None:
-    """Into place if the source ended (or its stream did, and then the reader stopped)."""
-    if complete or (writer.ended and sys.exc_info()[0] in (None, GeneratorExit)):
-        writer.close()
-    else:
-        writer.abort()
 
 
 # --------------------------------------------------------------------------- reading
@@ -538,6 +569,9 @@ class Cassette:
     version: int | None = None
     time_problems: list[str] = field(default_factory=list)
     """The problems that are times no replay can wait for (also in ``problems``)."""
+    fault: dict[str, Any] | None = None
+    """The failure that cut the recording (``words``, ``error``, ``message``, ``events``,
+    and ``t``), when the recorder saw its source fail; None otherwise."""
 
     @property
     def request(self) -> dict[str, Any] | None:
@@ -620,6 +654,10 @@ def _read_line(cassette: Cassette, lineno: int, raw: str) -> None:
         return
     if lineno == 1:
         cassette.problems.append("line 1: no cassette header")
+    fault = obj.get("fault")
+    if isinstance(fault, dict) and "event" not in obj:
+        cassette.fault = {**fault, "t": obj.get("t")}
+        return
     event = obj.get("event")
     if isinstance(event, dict):
         t = obj.get("t")

@@ -68,6 +68,10 @@ def _recording(
     problems: list[tuple[int, str]] = []
     if isinstance(source, (str, os.PathLike)) and is_cassette_path(source):
         source = read_cassette(source)
+    if isinstance(source, Cassette) and source.fault is not None:
+        fault = source.fault
+        what = f"{fault.get('words')} ({fault.get('error')})" if fault.get("error") else ""
+        problems.append((-2, f"the recording was cut by its source's failure: {what}"))
     if isinstance(source, Cassette):
         timed, request_at, request = source.timed_events(), source.request_at, source.request
         problems += [(-1, message) for message in source.time_problems]
@@ -132,7 +136,8 @@ class Replay:
         ``StreamState.set_request`` (tool schemas, the request to re-send). ``problems``:
         ``(position, message)`` for each recorded time no replay could wait for
         (``Infinity``, ``1e308``; :func:`~streamscope.core.io.safe_files.check_time`): that
-        event comes at the default interval instead."""
+        event comes at the default interval instead; position ``-2``: the failure that cut
+        the recording (a cassette's ``fault`` line, see ``record``)."""
         if request_at is None:
             request_at = recorded_at
         self.request_at: float | None = request_at if from_request else None

@@ -133,6 +133,27 @@ class _Recording:
     def snapshot(self) -> Any:
         return _final_model(self.state.to_message(), self.beta)
 
+    def serve(self, event: dict[str, Any]) -> bool:
+        """Take in one replayed event (the stream's state learns it); False once the stream
+        was closed: the event is not served. The one step of both stream classes."""
+        if self.closed:
+            return False
+        self.state.apply(event)
+        return True
+
+
+def _delta_text(event: dict[str, Any]) -> str | None:
+    """The text of a ``text_delta`` event (what ``text_stream`` yields), else None."""
+    delta = event.get("delta") if event.get("type") == "content_block_delta" else None
+    if isinstance(delta, dict) and delta.get("type") == "text_delta":
+        return str(delta.get("text", ""))
+    return None
+
+
+def _final_text(message: Any) -> str:
+    """A final message's text blocks joined (what ``get_final_text`` returns)."""
+    return "".join(getattr(block, "text", "") for block in message.content if block.type == "text")
+
 
 # --------------------------------------------------------------------------- sync streams
 
@@ -152,9 +173,8 @@ class ReplayStream(Closing):
     def _events(self) -> Iterator[dict[str, Any]]:
         try:
             for event in self._recording.replay():
-                if self._recording.closed:
+                if not self._recording.serve(event):
                     return
-                self._recording.state.apply(event)
                 yield event
         except _Closed:
             return
@@ -187,17 +207,14 @@ class ReplayMessageStream(ReplayStream):
         return self._recording.snapshot()
 
     def get_final_text(self) -> str:
-        message = self.get_final_message()
-        return "".join(
-            getattr(block, "text", "") for block in message.content if block.type == "text"
-        )
+        return _final_text(self.get_final_message())
 
     @property
     def text_stream(self) -> Iterator[str]:
         for event in self:
-            delta = event.get("delta") if event.get("type") == "content_block_delta" else None
-            if isinstance(delta, dict) and delta.get("type") == "text_delta":
-                yield str(delta.get("text", ""))
+            text = _delta_text(event)
+            if text is not None:
+                yield text
 
 
 class ReplayMessageStreamManager:
@@ -242,9 +259,8 @@ class AsyncReplayStream(AsyncClosing):
     async def _events(self) -> AsyncIterator[dict[str, Any]]:
         try:
             async for event in self._recording.replay():
-                if self._recording.closed:
+                if not self._recording.serve(event):
                     return
-                self._recording.state.apply(event)
                 yield event
         except _Closed:
             return
@@ -282,10 +298,7 @@ class AsyncReplayMessageStream(AsyncReplayStream):
         return self._recording.snapshot()
 
     async def get_final_text(self) -> str:
-        message = await self.get_final_message()
-        return "".join(
-            getattr(block, "text", "") for block in message.content if block.type == "text"
-        )
+        return _final_text(await self.get_final_message())
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
@@ -293,9 +306,9 @@ class AsyncReplayMessageStream(AsyncReplayStream):
 
     async def _texts(self) -> AsyncIterator[str]:
         async for event in self:
-            delta = event.get("delta") if event.get("type") == "content_block_delta" else None
-            if isinstance(delta, dict) and delta.get("type") == "text_delta":
-                yield str(delta.get("text", ""))
+            text = _delta_text(event)
+            if text is not None:
+                yield text
 
 
 class AsyncReplayMessageStreamManager:

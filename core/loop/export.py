@@ -72,15 +72,17 @@ def conversation_document(loop: ExportedLoop, *, created: str | None = None) -> 
         state = turn.state
         if state is None:
             continue
-        turns.append(
-            {
-                "number": turn.number,
-                "model": state.model,
-                "message_id": state.message_id,
-                "stop_reason": state.stop_reason,
-                "usage": coerce_json(state.usage.to_dict())[0],
-            }
-        )
+        entry = {
+            "number": turn.number,
+            "model": state.model,
+            "message_id": state.message_id,
+            "stop_reason": state.stop_reason,
+            "usage": coerce_json(state.usage.to_dict())[0],
+        }
+        failure = getattr(turn, "failure", None)
+        if isinstance(failure, str):  # a failed turn says why, in words
+            entry["failure"] = failure
+        turns.append(entry)
     return {
         "schema": CONVERSATION_SCHEMA,
         "created": created if created is not None else _now(),

@@ -28,6 +28,7 @@ from streamscope.core.stream.status import ExecutionStatusWord
 from streamscope.core.stream.tool_call import ToolCall
 from streamscope.core.stream.usage import Usage, sum_usage
 from streamscope.core.tools.tool import Tool
+from streamscope.core.wire.attempts import Attempt
 
 __all__ = [
     "FINAL_EXECUTION_STATUSES",
@@ -210,6 +211,11 @@ class Turn:
     sent_at: float | None = None
     """When the request was sent (``time.time()``, epoch seconds), when known: how
     :func:`~streamscope.core.comparison.cache.explain_cache` tells a lapsed cache lifetime."""
+    attempts: list[Attempt] = field(default_factory=list)
+    """The HTTP attempts the SDK made for this turn's request, retries included (known
+    where the SDK has the ``middleware=`` hook: :mod:`streamscope.core.loop.failures`)."""
+    failure: str | None = None
+    """Why the turn failed, in words (``connection reset after 843 bytes``), or None."""
 
     @property
     def usage(self) -> Usage:
@@ -237,7 +243,11 @@ class LoopObserver:
         """One event was applied to ``turn.state``."""
 
     def turn_finished(self, turn: Turn) -> None:
-        """The turn's stream ended."""
+        """The turn's stream ended (``turn.failure`` says why, when it failed)."""
+
+    def attempt(self, turn: Turn, attempt: Attempt) -> None:
+        """The SDK made an HTTP attempt for the turn's request (a retry is a second one);
+        called on the thread that made it."""
 
     def tool_queued(self, run: ToolExecution) -> None:
         """A call of the turn is known (all of a turn's calls are queued first)."""

@@ -20,9 +20,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from streamscope.core.figures.faults import is_wire_failure
 from streamscope.core.io.sources import aiter_events, iter_events
 from streamscope.core.json.plain import dump_model
 from streamscope.core.loop.export import export_conversation
+from streamscope.core.loop.failures import fail_turn, logged_client
 from streamscope.core.loop.outgoing import sendable
 from streamscope.core.loop.records import (
     Decision,
@@ -59,6 +61,7 @@ from streamscope.core.tools.tool import (
     is_async_callable,
     normalize_tools,
 )
+from streamscope.core.wire.attempts import Attempt, AttemptLog
 from streamscope.core.wire.diagnostics import diagnostics_arguments, message_id_of
 
 __all__ = [
@@ -189,6 +192,14 @@ class ToolLoop(TurnDriver):
         the first, which opts in), as a keyword where the SDK takes it, else in
         ``extra_body`` (:mod:`streamscope.core.wire.diagnostics`). Off by default: without
         it the requests are exactly as before.
+    raise_errors:
+        A turn whose request or stream fails (the API answers an error the SDK does not
+        retry, the connection is reset or times out, the stream carries an ``error`` event
+        or ends without ``message_stop``) ends the run; by default the run then returns
+        the conversation so far, with ``stop_reason == "error"``, ``failure`` saying
+        why in words and the failed turn (``turns[-1]``) keeping everything received.
+        ``True``: the run raises the exception instead (after the same marks). Anything
+        else that goes wrong (a bad argument, a bug, an interrupt) always raises.
     ``**request_kwargs``:
         Any other request field: ``system``, ``thinking``, ``tool_choice``, ``betas``,
         ``temperature``, ``metadata``...
@@ -217,6 +228,7 @@ class ToolLoop(TurnDriver):
         max_workers: int | None = None,
         note_edits: bool = True,
         diagnose_cache: bool = False,
+        raise_errors: bool = False,
         **request_kwargs: Any,
     ) -> None:
         for reserved in ("messages", "stream"):
@@ -249,6 +261,8 @@ class ToolLoop(TurnDriver):
             raise TypeError(f"note_edits must be True or False, not {note_edits!r}")
         if not isinstance(diagnose_cache, bool):
             raise TypeError(f"diagnose_cache must be True or False, not {diagnose_cache!r}")
+        if not isinstance(raise_errors, bool):
+            raise TypeError(f"raise_errors must be True or False, not {raise_errors!r}")
         if diagnose_cache and "diagnostics" in request_kwargs:
             raise TypeError("pass diagnose_cache=True or diagnostics=..., not both")
         if isinstance(tools, (str, bytes, dict)) or not isinstance(tools, Iterable):
@@ -281,7 +295,11 @@ class ToolLoop(TurnDriver):
         self.max_workers = max_workers
         self.note_edits = note_edits
         self.diagnose_cache = diagnose_cache
+        self.raise_errors = raise_errors
         self.request_kwargs = request_kwargs
+        self._sender: tuple[Any, Any, AttemptLog | None] | None = None
+        """(the client given, the client that sends, its attempt log)."""
+        self._turn_now: Turn | None = None
         self.messages: list[Any] = []
         """The conversation so far (kept when a run fails)."""
         self._initial_count = 0
@@ -367,9 +385,42 @@ class ToolLoop(TurnDriver):
         return None
 
     def _resource(self) -> Any:
+        client = self._sending_client()
         if "betas" in self.request_kwargs:
-            return self.client.beta.messages
-        return self.client.messages
+            return client.beta.messages
+        return client.messages
+
+    def _sending_client(self) -> Any:
+        """The client requests go through: :attr:`client`, with an attempt log where the
+        SDK has the ``middleware=`` hook (worked out again when ``client`` is replaced)."""
+        sender = self._sender
+        if sender is None or sender[0] is not self.client:
+            sender = self._sender = (self.client, *logged_client(self.client))
+        return sender[1]
+
+    @property
+    def attempt_log(self) -> AttemptLog | None:
+        """The log of every HTTP attempt of this loop's requests (None where the SDK has no
+        ``middleware=`` hook); each turn's own are in ``turn.attempts``."""
+        self._sending_client()
+        assert self._sender is not None
+        return self._sender[2]
+
+    def _on_attempt(self, attempt: Attempt) -> None:
+        turn = self._turn_now
+        if turn is not None:
+            turn.attempts.append(attempt)
+            self.notify("attempt", turn, attempt)
+
+    def _turn_failed(self, turn: Turn, exc: Exception) -> bool:
+        """A turn's request or stream raised ``exc``: mark the turn failed (it keeps what
+        arrived) and end the run; True when the run returns, False when ``exc`` must be
+        raised (:attr:`raise_errors`, or not a failure of the wire)."""
+        if not is_wire_failure(exc):
+            return False
+        self.failure = fail_turn(turn, exc)
+        self.stop_reason = "error"
+        return not self.raise_errors
 
     def _client_is_async(self) -> bool:
         return is_async_callable(self._resource().create)
@@ -387,7 +438,17 @@ class ToolLoop(TurnDriver):
                 f"tools {sorted(self.require_approval)} require approval, but there is no "
                 "approve= callable and no observer with approval_needed()"
             )
+        log = self.attempt_log  # each attempt of this run goes to the turn that made it
+        if log is not None and self._on_attempt not in log.listeners:
+            log.listeners.append(self._on_attempt)
         self._started()
+
+    def _end(self) -> None:
+        log = self._sender[2] if self._sender is not None else None
+        if log is not None and self._on_attempt in log.listeners:
+            log.listeners.remove(self._on_attempt)
+        self._turn_now = None
+        super()._end()
 
     def _should_stop(self) -> str | None:
         if self._stop.is_set():
@@ -427,6 +488,7 @@ class ToolLoop(TurnDriver):
             turn.problems.append(Problem("unsendable_text", message))
             state.note_problem("unsendable_text", message)
         self.turns.append(turn)
+        self._turn_now = turn
         self.notify("turn_started", turn)
         return turn
 
@@ -623,7 +685,12 @@ class ToolLoop(TurnDriver):
 
     def run(self, messages: str | Sequence[Any]) -> list[Any]:
         """Run the conversation to the end; returns the whole conversation (the messages
-        given, then the assistant turns and tool-result turns)."""
+        given, then the assistant turns and tool-result turns).
+
+        A turn whose request or stream fails ends the run here too: :attr:`stop_reason` is
+        ``"error"``, ``failure`` says why in words, ``turns[-1]`` keeps everything
+        received (``turns[-1].failure``, ``turns[-1].attempts``); ``raise_errors=True``
+        raises instead. ``KeyboardInterrupt`` and other interrupts always propagate."""
         if self._client_is_async():
             raise TypeError(ASYNC_CLIENT_MESSAGE)
         approver = self.current_approver()
@@ -670,9 +737,15 @@ class ToolLoop(TurnDriver):
     def _drive_sync(self) -> None:
         while (turn := self._start_turn()) is not None:
             try:
-                self._stream_sync(turn)
-                reason = self._close_turn(turn)
+                try:
+                    self._stream_sync(turn)
+                    reason = self._close_turn(turn)
+                except Exception as exc:
+                    if not self._turn_failed(turn, exc):
+                        raise
+                    return
             finally:
+                self._turn_now = None
                 self.notify("turn_finished", turn)
             step = self._after_turn(turn, reason)
             if step == "end":
@@ -736,9 +809,15 @@ class ToolLoop(TurnDriver):
     async def _drive_async(self) -> None:
         while (turn := self._start_turn()) is not None:
             try:
-                await self._stream_async(turn)
-                reason = self._close_turn(turn)
+                try:
+                    await self._stream_async(turn)
+                    reason = self._close_turn(turn)
+                except Exception as exc:
+                    if not self._turn_failed(turn, exc):
+                        raise
+                    return
             finally:
+                self._turn_now = None
                 self.notify("turn_finished", turn)
             step = self._after_turn(turn, reason)
             if step == "end":

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from streamscope.core.comparison.cache import CacheExplanation
+from streamscope.core.figures.faults import attempt_lines, error_event_words
 from streamscope.core.figures.model import StreamFigures, stream_figures
 from streamscope.core.figures.text import plural
 from streamscope.core.pricing.prices import PriceTable
@@ -17,7 +19,14 @@ from streamscope.core.stream.blocks import Block, ToolUseBlock
 from streamscope.core.stream.changes import Change
 from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.status import FINAL_STREAM_STATUSES, StreamStatus
+from streamscope.core.wire.attempts import Attempt
 from streamscope.widgets.inspector import WireFilter, WireInspector
+from streamscope.widgets.render.attempts import (
+    attempt_rows,
+    attempts_end,
+    attempts_section,
+    worth_showing,
+)
 from streamscope.widgets.render.cache import cache_explanation
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
@@ -127,6 +136,12 @@ class StreamPicture:
         recording's header says it."""
         self._cache: tuple[tuple[Any, ...], CacheExplanation | None] | None = None
         self._request = RequestBox(prefix)
+        self.attempts: Sequence[Attempt] = ()
+        """The HTTP attempts of this stream's request (an AttemptLog's): drawn as timeline
+        rows and listed in the panel when one was retried or failed."""
+        self.failure_words: str | None = None
+        """Why the stream failed, in words (``connection reset after 843 bytes``): the
+        header says it after "failed"."""
 
     # ------------------------------------------------------------------ reading
 
@@ -248,6 +263,9 @@ class StreamPicture:
             or beat - self._figures_at >= FIGURES_EVERY
         )
         span = timeline_span(blocks, origin, latest) if origin is not None else 0.0
+        attempts = self.attempts if worth_showing(self.attempts) else ()
+        if attempts and origin is not None:
+            span = max(span, attempts_end(attempts, origin))
         end = axis_end(span)
         marked = self._marked_at(origin)
         rescaled = end != self._axis or marked != self._mark
@@ -305,9 +323,10 @@ class StreamPicture:
         more = max(0, len(blocks) - MAX_ROWS)
         put(
             f"{self.prefix}timeline",
-            [timeline_frame(blocks, end, rows_id, more=more)] if blocks else [],
+            [timeline_frame(blocks, end, rows_id, more=more)] if blocks or attempts else [],
         )
-        put(rows_id, [self._rows[b.index] for b in blocks if b.index in self._rows])
+        tried = attempt_rows(attempt_lines(attempts), origin, end) if origin is not None else []
+        put(rows_id, [*tried, *(self._rows[b.index] for b in blocks if b.index in self._rows)])
         return ops
 
     def _draw_figures(self, put: Any, state: StreamState, now: float | None, final: bool) -> None:
@@ -323,21 +342,24 @@ class StreamPicture:
         put(f"{self.prefix}wire-count", [self._wire_count()])
         # A user's Stop is a state of its own, not a problem: what it cut is not listed.
         hidden = _CUT_BY_STOP if state.stopped else frozenset()
-        put(
-            f"{self.prefix}final",
-            panel_parts(
-                state,
-                prices=self.prices,
-                anchor=self.anchor,
-                final=final,
-                failure=state.failure,
-                now=now,
-                hidden_problems=hidden,
-                cache=self.cache_explanation,
-                figures=self.figures,
-                rate=self._rate,
-            ),
+        parts = panel_parts(
+            state,
+            prices=self.prices,
+            anchor=self.anchor,
+            final=final,
+            failure=state.failure,
+            now=now,
+            hidden_problems=hidden,
+            cache=self.cache_explanation,
+            figures=self.figures,
+            rate=self._rate,
         )
+        tried = attempts_section(attempt_lines(self.attempts))
+        if tried:  # after the error, before the calls
+            parts.insert(
+                1 if parts and parts[0].startswith('<section class="ss-error"') else 0, tried
+            )
+        put(f"{self.prefix}final", parts)
 
     # ------------------------------------------------------------------ the wire
 
@@ -437,8 +459,18 @@ class StreamPicture:
         return (
             f'<span class="ss-head"><span class="ss-title">{e(self.title)}</span>{model_html} '
             f'<span class="ss-status" data-status="{e(status)}" role="status">{e(status)}</span>'
-            f"{clock}</span>{slot(self.controls_id, cls='ss-controls')}"
+            f"{self._failure_words(status)}{clock}</span>"
+            f"{slot(self.controls_id, cls='ss-controls')}"
         )
+
+    def _failure_words(self, status: StreamStatus) -> str:
+        """After "failed": why, in words (the source's failure, or the ``error`` event)."""
+        if status != "failed":
+            return ""
+        words = self.failure_words
+        if words is None and self.state.error is not None:
+            words = error_event_words(self.state.error)
+        return f'<span class="ss-failure-words">: {e(words)}</span>' if words else ""
 
     def _layout(self, blocks: list[Block], final: bool) -> list[str]:
         if not blocks:
