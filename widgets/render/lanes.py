@@ -23,6 +23,7 @@ from streamscope.core.stream.blocks import (
 )
 from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
 from streamscope.widgets.render.fold import FoldedMarkdown
+from streamscope.widgets.render.fulltext import Budget, FullTexts
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
 from streamscope.widgets.render.server_tools import (
@@ -91,6 +92,9 @@ class Lane:
         self._markdown = FoldedMarkdown()
         self._tree = ArgumentTree()
         self._raw = TextChunks()
+        self.full = FullTexts(prefix)
+        """The whole texts of this lane's folded outputs ("Show all")."""
+        self._done = False
 
     # ------------------------------------------------------------------ head
 
@@ -155,6 +159,27 @@ class Lane:
 
     def regions(self, final: bool) -> Regions:
         """The body region and its sub-regions, as parts. ``final``: nothing more will come."""
+        self._done = final or self.block.complete
+        regions = self._regions(final)
+        regions.update(self.full.regions())
+        return regions
+
+    def _show_all(self, text: str, label: str) -> str:
+        """The "Show all" control of one of this block's folded outputs."""
+        key = f"{self.block.index}/{label.replace(' ', '-')}"
+        return self.full.control(key, len(text), lambda: text, label, ready=self._done)
+
+    def _show_all_of(self, block: TextBlock | ThinkingBlock, label: str) -> str:
+        """The "Show all" control of a folded text or thinking block."""
+        read = (lambda: block.text) if isinstance(block, TextBlock) else (lambda: block.thinking)
+        key = f"{block.index}/{label}"
+        return self.full.control(key, block.length, read, label, ready=self._done)
+
+    def whole(self, region_id: str, budget: Budget) -> list[str] | None:
+        """A region's whole parts for a static picture (a folded text), or None."""
+        return self.full.whole(region_id, budget)
+
+    def _regions(self, final: bool) -> Regions:
         block = self.block
         if isinstance(block, TextBlock):
             return self._text(block, final)
@@ -172,7 +197,7 @@ class Lane:
                     *self._extra(),
                 ]
             }
-        picture = block_picture(block)
+        picture = block_picture(block, self._show_all)
         if picture is not None:
             return self._pictured(block, picture)
         return {self.body_id: self._generic(block)}
@@ -215,7 +240,9 @@ class Lane:
         citations = [c for c in block.citations or () if isinstance(c, dict)]
         if citations:
             parts.append(_citations(citations))
-        markdown = self._markdown.parts(block, lambda: block.text, final=done)
+        markdown = self._markdown.parts(
+            block, lambda: block.text, final=done, show_all=lambda: self._show_all_of(block, "text")
+        )
         return {self.body_id: [*parts, *self._extra()], self.text_id: markdown}
 
     def _thinking(self, block: ThinkingBlock, final: bool) -> Regions:
@@ -251,7 +278,12 @@ class Lane:
             parts.append(f'<div class="ss-omitted">{e(SUMMARIZED_HINT)}</div>')
         regions = {self.body_id: [*parts, *self._extra()]}
         if length or not done:
-            regions[self.text_id] = self._markdown.parts(block, lambda: block.thinking, final=done)
+            regions[self.text_id] = self._markdown.parts(
+                block,
+                lambda: block.thinking,
+                final=done,
+                show_all=lambda: self._show_all_of(block, "thinking"),
+            )
         return regions
 
     def _tool(self, block: ToolUseBlock, final: bool) -> Regions:

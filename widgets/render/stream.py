@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from streamscope.core.comparison.cache import CacheExplanation
@@ -19,12 +20,14 @@ from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.status import FINAL_STREAM_STATUSES, StreamStatus
 from streamscope.widgets.inspector import WireFilter, WireInspector
 from streamscope.widgets.render.cache import cache_explanation
+from streamscope.widgets.render.fulltext import NOTEBOOK_BUDGET, Budget, is_full_text
 from streamscope.widgets.render.lanes import Lane
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.message_facts import models_text
 from streamscope.widgets.render.panel import figure_attrs, panel_parts
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.request import RequestBox
+from streamscope.widgets.render.sanitize import clean
 from streamscope.widgets.render.timeline import (
     MAX_ROWS,
     axis_end,
@@ -467,15 +470,47 @@ class StreamPicture:
         flush()
         return items
 
+    # ------------------------------------------------------------------ whole texts
+
+    def more(self, store: RegionStore, region_id: str, page: int) -> list[Op]:
+        """A page asked for page ``page`` of a folded text's whole (``Show all``): the op
+        that brings it (none when the region is not one of ours, or was asked already)."""
+        if not is_full_text(region_id):
+            return []
+        for lane in self._lanes.values():
+            if region_id in lane.full:
+                found = lane.full.more(region_id, page)
+                if found is None:
+                    return []
+                op = store.splice(region_id, *found)
+                return [op] if op is not None else []
+        return []
+
+    def supply(self, budget: Budget) -> Callable[[str], list[str] | None]:
+        """For :meth:`RegionStore.expand`: the whole texts a static picture carries in
+        place of what a live page was sent, while ``budget`` lasts."""
+
+        def whole(region_id: str) -> list[str] | None:
+            if not is_full_text(region_id):
+                return None
+            for lane in self._lanes.values():
+                if region_id in lane.full:
+                    parts = lane.whole(region_id, budget)
+                    return None if parts is None else [clean(p) for p in parts]
+            return None
+
+        return whole
+
     # ------------------------------------------------------------------ static
 
-    def static_html(self, store: RegionStore | None = None) -> str:
-        """The picture as one HTML fragment (no controls, no script)."""
+    def static_html(self, store: RegionStore | None = None, budget: Budget | None = None) -> str:
+        """The picture as one HTML fragment (no controls, no script); folded texts whole
+        while ``budget`` lasts (a notebook's, by default)."""
         if store is None:
             store = RegionStore()
             self.touch_all()
             self.render(store)
-        return store.expand(self.root_id)
+        return store.expand(self.root_id, supply=self.supply(budget or Budget(NOTEBOOK_BUDGET)))
 
     def describe(self) -> dict[str, Any]:
         """A few words on the state, for a plain-text form."""
