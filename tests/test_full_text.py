@@ -5,7 +5,6 @@ text stays text."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -96,7 +95,10 @@ def _open_all(view: StreamView, rec: Recorder, page: dict[str, list[str]], regio
 
 
 def _text(parts: list[str]) -> str:
-    return html.unescape("".join(parts))
+    """The text a ``<pre>`` of these parts shows (each page is a span of escaped text)."""
+    pre = tree("<pre>" + "".join(parts) + "</pre>").one(tag="pre")
+    assert all(n.tag == "span" and n.classes == ["ss-page"] for n in pre.iter()[1:])
+    return pre.text()
 
 
 def test_show_all_sends_the_whole_stdout_a_page_at_a_time() -> None:

@@ -2,8 +2,9 @@
 
 Under the excerpt of a long text (a 1 MB stdout, a fetched document, a long text lane), a
 closed ``<details>`` holds an empty lazy region. Opened live, the page asks for it and
-gets a marker (``data-ss-more``); the page asks for the next :data:`PAGE` characters each
-time it has drawn a marker, and each answer is one escaped page plus the next marker. So no
+gets a marker (``data-ss-more``); the page asks for the next page (up to :data:`PAGE`
+characters, cut after a line break) each time it has drawn a marker, and each answer is one
+escaped page plus the next marker. So no
 message or page task carries more than one page, nothing is pushed faster than the page
 draws it, and the kernel renders only what was asked for (:meth:`FullTexts.more`). A static
 picture has no kernel: :meth:`FullTexts.whole` gives the whole text to put in the same
@@ -76,6 +77,27 @@ class _Text:
         self.ends: list[int] = []  # where each page sent so far ends
 
 
+def _page_end(whole: str, start: int) -> int:
+    """Where the page that starts at ``start`` ends: after its last line break in its
+    second half (a page is a block of its own: lines stay whole), else at :data:`PAGE`
+    characters (never between a CR and its LF)."""
+    end = min(start + PAGE, len(whole))
+    if end == len(whole):
+        return end
+    brk = whole.rfind("\n", start + PAGE // 2, end)
+    if brk != -1:
+        return brk + 1
+    if whole[end - 1] == "\r" and whole[end] == "\n":
+        end += 1
+    return end
+
+
+def _page(text: str) -> str:
+    """One page of a whole text: escaped text in a span (a block, drawn only when scrolled
+    to, where styles apply; plain running text where they do not)."""
+    return f'<span class="ss-page">{e(text)}</span>'
+
+
 def _pages_note(length: int) -> str:
     return f"{fmt_int(length)} characters"
 
@@ -133,11 +155,9 @@ class FullTexts:
             return None
         start = text.ends[-1] if text.ends else 0
         whole = text.read()
-        end = min(start + PAGE, len(whole))
-        if end < len(whole) and whole[end - 1] == "\r" and whole[end] == "\n":
-            end += 1  # a CR LF split across two parts would read as two line breaks
+        end = _page_end(whole, start)
         text.ends.append(end)
-        parts = [e(whole[start:end])]
+        parts = [_page(whole[start:end])]
         if end < len(whole):
             parts.append(self._marker(region_id, text, page + 1))
         return page, parts
@@ -155,12 +175,13 @@ class FullTexts:
                 f"text is in {_WHERE}</span>"
             ]
         whole = text.read()
-        # the HTML parser drops a newline right after <pre>: one more keeps the text's own
-        lead = "\n" if whole.startswith("\n") else ""
-        return [
-            lead + e(whole[i : i + PAGE]) if i == 0 else e(whole[i : i + PAGE])
-            for i in range(0, len(whole), PAGE)
-        ] or [""]
+        parts = []
+        start = 0
+        while start < len(whole):
+            end = _page_end(whole, start)
+            parts.append(_page(whole[start:end]))
+            start = end
+        return parts
 
     @staticmethod
     def _marker(region_id: str, text: _Text, page: int) -> str:
