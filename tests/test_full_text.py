@@ -13,10 +13,12 @@ from html_checks import DOCUMENT_TAGS, VIEW_TAGS, assert_inert, tree
 from streams import block_start, block_stop, message_end, message_start, text_stream
 from view_harness import Recorder, apply_patch
 
+from streamscope.core.loop.records import Turn
 from streamscope.core.stream.state import StreamState
-from streamscope.widgets import StreamView
+from streamscope.widgets import ConversationView, StreamView
 from streamscope.widgets.render import render_stream_html
 from streamscope.widgets.render.fulltext import NOTEBOOK_BUDGET, PAGE, SHOW_ALL_CAP
+from streamscope.widgets.surface import Surface
 
 EVIL = "</pre><script>alert(1)</script><img src=x onerror=alert(2)>&amp; \"q\" 's' \r\n"
 
@@ -69,11 +71,11 @@ def _region(page: dict[str, list[str]], label: str) -> str:
     return region
 
 
-def _say(view: StreamView, message: dict[str, Any]) -> None:
+def _say(view: Surface, message: dict[str, Any]) -> None:
     view._on_front_end_msg(view, message, [])
 
 
-def _open_all(view: StreamView, rec: Recorder, page: dict[str, list[str]], region: str) -> int:
+def _open_all(view: Surface, rec: Recorder, page: dict[str, list[str]], region: str) -> int:
     """Do what the page does: open the ``<details>`` (``want``), then ask for each page the
     last marker names, until none is left. Returns how many patches brought it."""
     rec.clear()
@@ -217,3 +219,23 @@ def test_hostile_text_shown_whole_stays_text(tmp_path: Path) -> None:
     assert_inert(static, VIEW_TAGS)
     whole = tree(static).one("ss-fulltext-text").text()
     assert whole.replace("\r\n", "\n") == stdout.replace("\r\n", "\n")
+
+
+def test_a_conversation_turn_shows_all_too() -> None:
+    stdout = stdout_of(150_000)
+    state = StreamState()
+    for event in [message_start(), *bash_events(stdout)]:
+        state.apply(event)
+    view = ConversationView(flush_timer=False)
+    rec = Recorder(view)
+    page = {k: list(v) for k, v in json.loads(json.dumps(view.picture))["regions"].items()}
+    turn = Turn(1, state, {"model": "m", "messages": []})
+    view.turn_started(turn)
+    view.turn_finished(turn)
+    for patch in rec.patches:
+        apply_patch(page, patch)
+    region = _region(page, "stdout")
+    _open_all(view, rec, page, region)
+    assert _text(page[region]) == stdout
+    whole = tree(view.static_html()).one("ss-fulltext-text").text()
+    assert whole == stdout
