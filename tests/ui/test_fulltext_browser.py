@@ -1,7 +1,7 @@
 """ "Show all" in a real JupyterLab: a 1 MB stdout (hostile markup in every line) streams in
 folded; a click on the live view's "Show all" brings the whole text a page at a time, with
-no main-thread task over 200 ms, nothing of it run as markup, and the same text as the
-static picture carries."""
+no main-thread task over 200 ms and nothing of it run as markup; the static picture says
+where the whole text is (a notebook's picture carries whole texts up to a budget)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,6 @@ def test_show_all_brings_a_megabyte_stdout_without_a_long_task(
     count = page.evaluate("() => window.__longtasks.length")
     print(f"\nlong tasks while showing all: {count}, longest {longest:.0f} ms")
     assert longest < LIMIT_MS, f"a main-thread task took {longest:.0f} ms"
-    # the static picture (no kernel) carries the same text in its closed <details>
+    # the static picture (no kernel) is past a notebook's budget: it says where the text is
     static = page.locator(".ss-static .ss-lane[data-index='1'] pre.ss-fulltext-text")
-    assert static.evaluate("(el) => el.textContent") == stdout
+    assert "view.export_html(...)" in static.evaluate("(el) => el.textContent")

@@ -36,9 +36,10 @@ PAGE: Final = 64 * 1024
 SHOW_ALL_CAP: Final = 16 * 1024 * 1024
 """Characters above which a text is never shown whole on a page (live or static): the
 page says the text is in ``view.state`` and ``export_json``."""
-NOTEBOOK_BUDGET: Final = 2 * 1024 * 1024
-"""Characters of whole texts a notebook's static picture carries, in all (it is saved in
-the notebook and parsed at each reopening)."""
+NOTEBOOK_BUDGET: Final = 256 * 1024
+"""Characters of whole texts a notebook's static picture carries, in all: it is saved in
+the notebook, and JupyterLab parses it in one task when the view settles and at each
+reopening (measured: a 1 MB text in it made a 683 ms task, over issue 17's 200 ms)."""
 EXPORT_BUDGET: Final = 64 * 1024 * 1024
 """Characters of whole texts ``export_html`` writes, in all."""
 
@@ -59,6 +60,13 @@ class Budget:
     def __init__(self, total: int) -> None:
         self.total = total
         self.left = total
+
+    @property
+    def where(self) -> str:
+        """Where a text this picture does not carry is."""
+        if self.total < EXPORT_BUDGET:
+            return f"view.export_html(...) (a file), {_WHERE}"
+        return _WHERE
 
     def take(self, length: int) -> bool:
         if length > self.left:
@@ -172,7 +180,7 @@ class FullTexts:
             return [
                 f'<span class="ss-fulltext-note">not carried in this page (it carries '
                 f"{fmt_int(budget.total)} characters of whole texts at most): the whole "
-                f"text is in {_WHERE}</span>"
+                f"text is in {budget.where}</span>"
             ]
         whole = text.read()
         parts = []
