@@ -36,10 +36,11 @@ PAGE: Final = 64 * 1024
 SHOW_ALL_CAP: Final = 16 * 1024 * 1024
 """Characters above which a text is never shown whole on a page (live or static): the
 page says the text is in ``view.state`` and ``export_json``."""
-NOTEBOOK_BUDGET: Final = 256 * 1024
+NOTEBOOK_BUDGET: Final = 64 * 1024
 """Characters of whole texts a notebook's static picture carries, in all: it is saved in
 the notebook, and JupyterLab parses it in one task when the view settles and at each
-reopening (measured: a 1 MB text in it made a 683 ms task, over issue 17's 200 ms)."""
+reopening (measured in JupyterLab on a loaded machine: a picture carrying a 1 MB text took
+992-1,585 ms in one task, the same picture with a note 102-237 ms)."""
 EXPORT_BUDGET: Final = 64 * 1024 * 1024
 """Characters of whole texts ``export_html`` writes, in all."""
 
