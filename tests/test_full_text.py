@@ -179,6 +179,9 @@ def test_export_html_carries_the_whole_text_and_says_where_it_is_past_the_caps(
     assert all("open" not in b.attrs for b in boxes)  # folded
     assert boxes[0].one("ss-fulltext-text").text() == stdout
     assert boxes[1].one("ss-fulltext-text").text() == "E" * 5000
+    # the block's JSON, which a live page gets cut at 64 KB, is whole in the file too
+    raw = tree(exported).one("ss-lane", data_index="1").one("ss-tool-raw").text()
+    assert json.loads(raw)["content"]["stdout"] == stdout
     # the notebook's picture carries what its budget allows, and says where the rest is
     static = tree(view.static_html()).select("ss-fulltext")
     assert len(stdout) > NOTEBOOK_BUDGET

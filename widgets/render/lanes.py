@@ -23,7 +23,7 @@ from streamscope.core.stream.blocks import (
 )
 from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
 from streamscope.widgets.render.fold import FoldedMarkdown
-from streamscope.widgets.render.fulltext import Budget, FullTexts
+from streamscope.widgets.render.fulltext import SHOW_ALL_CAP, Budget, FullTexts
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
 from streamscope.widgets.render.server_tools import (
@@ -95,6 +95,7 @@ class Lane:
         self.full = FullTexts(prefix)
         """The whole texts of this lane's folded outputs ("Show all")."""
         self._done = False
+        self._raw_cut = False
 
     # ------------------------------------------------------------------ head
 
@@ -176,7 +177,21 @@ class Lane:
         return self.full.control(key, block.length, read, label, ready=self._done)
 
     def whole(self, region_id: str, budget: Budget) -> list[str] | None:
-        """A region's whole parts for a static picture (a folded text), or None."""
+        """A region's whole parts for a static picture, or None (the stored ones): a folded
+        text's, and a block's JSON that a live page gets cut, while ``budget`` lasts."""
+        if region_id == self.raw_id:
+            block = self.block
+            if not self._raw_cut or not isinstance(block, GenericBlock):
+                return None
+            content = block.content
+            raw = json_text(
+                {"content": content, "extra_deltas": block.extra_deltas}
+                if block.extra_deltas
+                else content
+            )
+            if len(raw) > SHOW_ALL_CAP or not budget.take(len(raw)):
+                return None  # the cut one, which says where the whole block is
+            return TextChunks().parts(raw)
         return self.full.whole(region_id, budget)
 
     def _regions(self, final: bool) -> Regions:
@@ -213,10 +228,11 @@ class Lane:
         )
         raw = json_text(shown)
         size = utf8_len(raw)
-        if size > WHOLE_JSON_LIMIT:  # a page parses it at once: the exports keep it whole
+        self._raw_cut = size > WHOLE_JSON_LIMIT
+        if self._raw_cut:  # a page parses it at once: export_html and the exports keep it
             raw = (
                 f"{raw[: WHOLE_JSON_LIMIT // 2]}\n… {fmt_bytes(size)} in all: the whole block "
-                "is in to_message() and export_json()"
+                "is in view.export_html(...), to_message() and export_json()"
             )
         box = (
             f'<details class="ss-tool-rawbox" data-ss-key="{e(self.anchor)}-raw">'

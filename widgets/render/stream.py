@@ -487,17 +487,17 @@ class StreamPicture:
         return []
 
     def supply(self, budget: Budget) -> Callable[[str], list[str] | None]:
-        """For :meth:`RegionStore.expand`: the whole texts a static picture carries in
-        place of what a live page was sent, while ``budget`` lasts."""
+        """For :meth:`RegionStore.expand`: the whole texts (and blocks' JSON) a static
+        picture carries in place of what a live page is sent, while ``budget`` lasts."""
+
+        lanes = {lane.raw_id: lane for lane in self._lanes.values()}
 
         def whole(region_id: str) -> list[str] | None:
-            if not is_full_text(region_id):
-                return None
-            for lane in self._lanes.values():
-                if region_id in lane.full:
-                    parts = lane.whole(region_id, budget)
-                    return None if parts is None else [clean(p) for p in parts]
-            return None
+            lane = lanes.get(region_id)
+            if lane is None and is_full_text(region_id):
+                lane = next((x for x in self._lanes.values() if region_id in x.full), None)
+            parts = lane.whole(region_id, budget) if lane is not None else None
+            return None if parts is None else [clean(p) for p in parts]
 
         return whole
 
