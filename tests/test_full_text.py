@@ -15,7 +15,7 @@ from view_harness import Recorder, apply_patch
 
 from streamscope.core.loop.records import Turn
 from streamscope.core.stream.state import StreamState
-from streamscope.widgets import ConversationView, StreamView
+from streamscope.widgets import ConversationView, StreamView, compare
 from streamscope.widgets.render import render_stream_html
 from streamscope.widgets.render.fulltext import NOTEBOOK_BUDGET, PAGE, SHOW_ALL_CAP
 from streamscope.widgets.surface import Surface
@@ -242,3 +242,17 @@ def test_a_conversation_turn_shows_all_too() -> None:
     assert _text(page[region]) == stdout
     whole = tree(view.static_html()).one("ss-fulltext-text").text()
     assert whole == stdout
+
+
+def test_a_comparison_carries_the_whole_text_not_a_loading_marker() -> None:
+    stdout = stdout_of(10_000)
+    states = []
+    for _ in range(2):
+        state = StreamState()
+        for event in [message_start(), *bash_events(stdout)]:
+            state.apply(event)
+        states.append(state)
+    page = compare(*states).html()
+    assert "data-ss-more" not in page and "loading characters" not in page
+    wholes = [n.text() for n in tree(page).select("ss-fulltext-text")]
+    assert wholes == [stdout, stdout]

@@ -10,6 +10,7 @@ picture fills: the Markdown of a text block, the fields and raw JSON of a tool c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from streamscope.core.figures.text import fmt_bytes, fmt_seconds, plural, utf8_len
@@ -23,9 +24,10 @@ from streamscope.core.stream.blocks import (
 )
 from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
 from streamscope.widgets.render.fold import FoldedMarkdown
-from streamscope.widgets.render.fulltext import SHOW_ALL_CAP, Budget, FullTexts
+from streamscope.widgets.render.fulltext import SHOW_ALL_CAP, Budget, FullTexts, is_full_text
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
-from streamscope.widgets.render.regions import LAZY_PREFIX, slot
+from streamscope.widgets.render.regions import LAZY_PREFIX, Op, RegionStore, slot
+from streamscope.widgets.render.sanitize import clean
 from streamscope.widgets.render.server_tools import (
     KIND_LABELS_MORE,
     block_picture,
@@ -35,7 +37,14 @@ from streamscope.widgets.render.server_tools import (
 )
 from streamscope.widgets.render.wire import live_button
 
-__all__ = ["COLLAPSE_THINKING_AT", "KIND_LABELS", "Lane", "block_label"]
+__all__ = [
+    "COLLAPSE_THINKING_AT",
+    "KIND_LABELS",
+    "Lane",
+    "block_label",
+    "lanes_more",
+    "lanes_supply",
+]
 
 WHOLE_JSON_LIMIT = 64 * 1024
 """Bytes of a block's JSON a picture holds whole; a larger one (a 1 MB stdout) is cut
@@ -363,6 +372,35 @@ class Lane:
             parts.append(f'<ul class="ss-generic-links">{items}</ul>')
         parts.append(pre(e(json_text(shown)), "ss-generic"))
         return parts
+
+
+def lanes_more(lanes: Iterable[Lane], store: RegionStore, region_id: str, page: int) -> list[Op]:
+    """A page asked for page ``page`` of a folded text's whole ("Show all") in one of
+    ``lanes``: the op that brings it (none when not theirs, or asked already)."""
+    if not is_full_text(region_id):
+        return []
+    for lane in lanes:
+        if region_id in lane.full:
+            found = lane.full.more(region_id, page)
+            op = store.splice(region_id, *found) if found is not None else None
+            return [op] if op is not None else []
+    return []
+
+
+def lanes_supply(lanes: Iterable[Lane], budget: Budget) -> Callable[[str], list[str] | None]:
+    """For :meth:`RegionStore.expand`: the whole texts (and blocks' JSON) of ``lanes`` a
+    static picture carries in place of what a live page is sent, while ``budget`` lasts."""
+    kept = list(lanes)
+    raw = {lane.raw_id: lane for lane in kept}
+
+    def whole(region_id: str) -> list[str] | None:
+        lane = raw.get(region_id)
+        if lane is None and is_full_text(region_id):
+            lane = next((x for x in kept if region_id in x.full), None)
+        parts = lane.whole(region_id, budget) if lane is not None else None
+        return None if parts is None else [clean(p) for p in parts]
+
+    return whole
 
 
 def _citations(citations: list[dict[str, Any]]) -> str:

@@ -20,14 +20,13 @@ from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.status import FINAL_STREAM_STATUSES, StreamStatus
 from streamscope.widgets.inspector import WireFilter, WireInspector
 from streamscope.widgets.render.cache import cache_explanation
-from streamscope.widgets.render.fulltext import NOTEBOOK_BUDGET, Budget, is_full_text
-from streamscope.widgets.render.lanes import Lane
+from streamscope.widgets.render.fulltext import NOTEBOOK_BUDGET, Budget
+from streamscope.widgets.render.lanes import Lane, lanes_more, lanes_supply
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.message_facts import models_text
 from streamscope.widgets.render.panel import figure_attrs, panel_parts
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.request import RequestBox
-from streamscope.widgets.render.sanitize import clean
 from streamscope.widgets.render.timeline import (
     MAX_ROWS,
     axis_end,
@@ -475,31 +474,12 @@ class StreamPicture:
     def more(self, store: RegionStore, region_id: str, page: int) -> list[Op]:
         """A page asked for page ``page`` of a folded text's whole (``Show all``): the op
         that brings it (none when the region is not one of ours, or was asked already)."""
-        if not is_full_text(region_id):
-            return []
-        for lane in self._lanes.values():
-            if region_id in lane.full:
-                found = lane.full.more(region_id, page)
-                if found is None:
-                    return []
-                op = store.splice(region_id, *found)
-                return [op] if op is not None else []
-        return []
+        return lanes_more(self._lanes.values(), store, region_id, page)
 
     def supply(self, budget: Budget) -> Callable[[str], list[str] | None]:
         """For :meth:`RegionStore.expand`: the whole texts (and blocks' JSON) a static
         picture carries in place of what a live page is sent, while ``budget`` lasts."""
-
-        lanes = {lane.raw_id: lane for lane in self._lanes.values()}
-
-        def whole(region_id: str) -> list[str] | None:
-            lane = lanes.get(region_id)
-            if lane is None and is_full_text(region_id):
-                lane = next((x for x in self._lanes.values() if region_id in x.full), None)
-            parts = lane.whole(region_id, budget) if lane is not None else None
-            return None if parts is None else [clean(p) for p in parts]
-
-        return whole
+        return lanes_supply(self._lanes.values(), budget)
 
     # ------------------------------------------------------------------ static
 
