@@ -1,15 +1,14 @@
 """A folded text's whole, one click away: "Show all N characters", sent a page at a time.
 
 Under the excerpt of a long text (a 1 MB stdout, a fetched document, a long text lane), a
-closed ``<details>`` holds an empty lazy region. Opened live, the page asks for it and
-gets a marker (``data-ss-more``); the page asks for the next page (up to :data:`PAGE`
-characters, cut after a line break) each time it has drawn a marker, and each answer is one
-escaped page plus the next marker. So no
-message or page task carries more than one page, nothing is pushed faster than the page
-draws it, and the kernel renders only what was asked for (:meth:`FullTexts.more`). A static
-picture has no kernel: :meth:`FullTexts.whole` gives the whole text to put in the same
-``<details>`` while a budget lasts (:data:`NOTEBOOK_BUDGET`, :data:`EXPORT_BUDGET`); past it
-the page says so and where the text is. Above :data:`SHOW_ALL_CAP` no page carries it.
+closed ``<details>`` holds an empty lazy region. Opened live, the page asks for it and gets
+a marker (``data-ss-more``); each time it has drawn a marker it asks for the next page (up
+to :data:`PAGE` characters, cut after a line break), and each answer is that page, escaped,
+and the next marker. So no message or page task carries more than one page, nothing is
+pushed faster than the page draws it, and the kernel renders only what was asked for. A
+static picture has no kernel: :meth:`FullTexts.whole` gives the whole text for the same
+``<details>`` while a budget lasts (:data:`NOTEBOOK_BUDGET`, :data:`EXPORT_BUDGET`); past
+it the page says where the text is. Above :data:`SHOW_ALL_CAP` no page carries it.
 """
 
 from __future__ import annotations
