@@ -214,5 +214,5 @@ def test_a_megabyte_of_stdout_folds_with_the_whole_text_one_click_away() -> None
     assert "first 4,000 of 1,040,000 characters" in lane.one("ss-folded-note").text()
     raw = lane.one("ss-tool-raw").text()  # the block's JSON, cut for the page
     assert stdout.splitlines()[0] in raw and stdout.splitlines()[-1] not in raw
-    assert "the whole block is in to_message() and export_json()" in raw
+    assert "the whole block is in view.export_html(...), to_message() and export_json()" in raw
     assert state.to_message()["content"][0]["content"]["stdout"] == stdout  # whole

@@ -24,6 +24,7 @@ from streamscope.core.stream.changes import Change
 from streamscope.widgets.comparison import ComparisonView
 from streamscope.widgets.render.bench import BenchPicture
 from streamscope.widgets.render.controls import Button, control_bar
+from streamscope.widgets.render.fulltext import Budget
 from streamscope.widgets.render.regions import Op
 from streamscope.widgets.surface import Surface
 
@@ -138,6 +139,12 @@ class BenchView(Surface):
             ops.append(op)
         return ops
 
+    def _render_more(self, region_id: str, page: int) -> list[Op]:
+        return self._picture.more(self._store, region_id, page)
+
+    def _supply(self, budget: int) -> Callable[[str], list[str] | None] | None:
+        return self._picture.supply(Budget(budget))
+
     def _controls(self) -> list[str]:
         if not self._running:
             return []
@@ -174,11 +181,12 @@ class BenchView(Surface):
     def export_html(self, path: str | os.PathLike[str]) -> Path:
         """Write the picture as a standalone HTML document (no script); returns the path."""
         from streamscope.core.io.files import write_atomic
+        from streamscope.widgets.render.fulltext import EXPORT_BUDGET
         from streamscope.widgets.render.page import standalone_document
 
         with self._lock:
             self._flush()
-            body = self._store.expand(self._root())
+            body = self._store.expand(self._root(), supply=self._supply(EXPORT_BUDGET))
         return write_atomic(path, standalone_document(body, "streamscope · runs side by side"))
 
 

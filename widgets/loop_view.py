@@ -23,6 +23,7 @@ from streamscope.core.tools.tool import ToolInputError
 from streamscope.core.wire.attempts import Attempt
 from streamscope.widgets._hosts import MARIMO_CLICKS
 from streamscope.widgets.render.controls import Button, control_bar
+from streamscope.widgets.render.fulltext import Budget
 from streamscope.widgets.render.loop import (
     CONTROLS_ID,
     ROOT_ID,
@@ -498,6 +499,26 @@ class ConversationView(LoopObserver, Surface):
     def _tick(self) -> None:
         for picture in self._conv.pictures.values():
             picture.tick()
+
+    def _render_more(self, region_id: str, page: int) -> list[Op]:
+        for picture in self._conv.pictures.values():
+            ops = picture.more(self._store, region_id, page)
+            if ops:
+                return ops
+        return []
+
+    def _supply(self, budget: int) -> Callable[[str], list[str] | None] | None:
+        shared = Budget(budget)  # one budget for the whole conversation
+        suppliers = [p.supply(shared) for p in self._conv.pictures.values()]
+
+        def whole(region_id: str) -> list[str] | None:
+            for supply in suppliers:
+                parts = supply(region_id)
+                if parts is not None:
+                    return parts
+            return None
+
+        return whole
 
     def _render(self) -> list[Op]:
         ops = self._conv.render(self._store, time.monotonic(), live=self._live())

@@ -17,6 +17,7 @@ import traitlets
 
 from streamscope.widgets._hosts import in_marimo
 from streamscope.widgets._static import STATIC, read_css
+from streamscope.widgets.render.fulltext import NOTEBOOK_BUDGET
 from streamscope.widgets.render.page import STYLE_FILES, static_fragment
 from streamscope.widgets.render.regions import Op, RegionStore, is_lazy
 
@@ -207,6 +208,30 @@ class Surface(anywidget.AnyWidget):
     def _render_group(self, group: str) -> None:
         """A page asked for ``group``: prepare to draw it (the next frame sends it)."""
 
+    def _render_more(self, region_id: str, page: int) -> list[Op]:
+        """A page drew page ``page - 1`` of a folded text's whole and asks for the next:
+        the ops that bring it (see ``render.fulltext``)."""
+        return []
+
+    def _supply(self, budget: int) -> Callable[[str], list[str] | None] | None:
+        """What a static picture carries in place of the regions a live page gets a page at
+        a time (the whole texts, up to ``budget`` characters in all); None: the store."""
+        return None
+
+    def _more(self, region_id: object, page: object) -> None:
+        """A page asks for the next page of a folded text's whole; one page per message,
+        and the next only once the page has drawn this one."""
+        if not isinstance(region_id, str) or type(page) is not int or page < 0:
+            return
+        with self._lock:
+            if self._withheld(region_id) is not None:
+                return  # never opened on a page
+            if self._pending:
+                self._flush()
+            ops = self._render_more(region_id, page)
+            if ops:
+                self._send_ops(ops)
+
     def _picture_value(self) -> dict[str, Any]:
         regions = {
             rid: parts
@@ -254,6 +279,8 @@ class Surface(anywidget.AnyWidget):
             self._resync()
         elif kind == "want":
             self._want(content.get("region"))
+        elif kind == "more":
+            self._more(content.get("region"), content.get("page"))
         elif kind == "action":
             if content.get("token") != self.token:
                 return  # not one of our buttons
@@ -285,7 +312,9 @@ class Surface(anywidget.AnyWidget):
         with self._lock:
             if self._pending:
                 self._flush()
-            return static_fragment(self._store.expand(self._root()))
+            return static_fragment(
+                self._store.expand(self._root(), supply=self._supply(NOTEBOOK_BUDGET))
+            )
 
     def _widget_bundle(self) -> Bundle:
         bundle = anywidget.AnyWidget._repr_mimebundle_(self)

@@ -38,6 +38,7 @@ from streamscope.core.wire.attempts import Attempt, AttemptLog
 from streamscope.core.wire.sdk import is_async_stream_manager, is_stream_manager
 from streamscope.widgets._hosts import MARIMO_CLICKS
 from streamscope.widgets.render.controls import Button, ReplayControls, control_bar
+from streamscope.widgets.render.fulltext import EXPORT_BUDGET, Budget
 from streamscope.widgets.render.page import standalone_document
 from streamscope.widgets.render.regions import Op
 from streamscope.widgets.render.stream import StreamPicture
@@ -565,6 +566,12 @@ class StreamView(Surface):
         bits.append(f"{figures.text('output_tokens')} output tokens")  # as the panel reads
         return f"<StreamView {' · '.join(bits)}>"
 
+    def _render_more(self, region_id: str, page: int) -> list[Op]:
+        return self._picture.more(self._store, region_id, page)
+
+    def _supply(self, budget: int) -> Callable[[str], list[str] | None] | None:
+        return self._picture.supply(Budget(budget))
+
     def _controls(self) -> list[str]:
         if self._mode == "idle":
             return []
@@ -661,10 +668,12 @@ class StreamView(Surface):
         return write_atomic(path, dumps_exact(self.to_message(), indent=2))
 
     def export_html(self, path: str | Path) -> Path:
-        """Write a self-contained HTML file (no scripts, CSS inline), atomically."""
+        """Write a self-contained HTML file (no scripts, CSS inline), atomically. Folded
+        texts are in it whole (closed) up to ``render.fulltext.EXPORT_BUDGET`` characters
+        in all; a page says where a text past that is."""
         with self._lock:
             self._flush()
-            body = self._store.expand(self._root())
+            body = self._store.expand(self._root(), supply=self._supply(EXPORT_BUDGET))
         title = f"streamscope · {self._state.model or 'stream'}"
         return write_atomic(path, standalone_document(body, title))
 

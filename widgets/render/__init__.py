@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.state import StreamState
+from streamscope.widgets.render.fulltext import EXPORT_BUDGET, NOTEBOOK_BUDGET, Budget
 from streamscope.widgets.render.loop import ConversationPicture
 from streamscope.widgets.render.page import standalone_document, static_fragment
 from streamscope.widgets.render.regions import RegionStore
@@ -37,7 +38,8 @@ def render_stream_html(
     picture = StreamPicture(state, prices=prices, title=title)
     store = RegionStore()
     picture.render(store)
-    body = store.expand(picture.root_id)
+    budget = Budget(EXPORT_BUDGET if standalone else NOTEBOOK_BUDGET)
+    body = store.expand(picture.root_id, supply=picture.supply(budget))
     if standalone:
         return standalone_document(body, f"{title} · {state.model or 'stream'}")
     return static_fragment(body)

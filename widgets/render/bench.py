@@ -5,6 +5,7 @@ How it works: ``docs/internals.md``, section ``streamscope.widgets.render.bench`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from streamscope.core.comparison.bench import Bench, BenchRun, run_cost
@@ -21,7 +22,8 @@ from streamscope.core.pricing.prices import PriceTable
 from streamscope.core.stream.blocks import ToolUseBlock
 from streamscope.core.stream.changes import Change
 from streamscope.widgets.render.comparison import comparison_body
-from streamscope.widgets.render.lanes import Lane
+from streamscope.widgets.render.fulltext import Budget
+from streamscope.widgets.render.lanes import Lane, lanes_more, lanes_supply
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, json_text
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.timeline import tick_label
@@ -296,6 +298,17 @@ class BenchPicture:
             f"{slot(p + 'fig', cls='ss-bench-fig')}{slot(p + 'lanes', cls='ss-lanes')}"
             "</section>"
         )
+
+    def more(self, store: RegionStore, region_id: str, page: int) -> list[Op]:
+        """A page asked for the next page of a folded text's whole ("Show all")."""
+        return lanes_more(self._lanes(), store, region_id, page)
+
+    def supply(self, budget: Budget) -> Callable[[str], list[str] | None]:
+        """The whole texts a static picture carries, while ``budget`` lasts."""
+        return lanes_supply(self._lanes(), budget)
+
+    def _lanes(self) -> list[Lane]:
+        return [lane for column in self._columns for lane in column.lanes.values()]
 
     def _render_column(self, column: _Column, put: Any, figures: bool, now: float | None) -> None:
         run = column.run

@@ -21,6 +21,7 @@ from streamscope.core.comparison.cache import (
     Excerpt,
     explain_cache,
 )
+from streamscope.core.figures.cache_reason import cache_miss_words
 from streamscope.widgets.render.markup import NO_MATH, e, section_title
 
 __all__ = ["cache_explanation", "cache_line", "cache_section"]
@@ -34,16 +35,6 @@ def cache_explanation(
         return explain_cache(previous, current, current_at=current_at)
     except (ValueError, TypeError):
         return None
-
-
-_SERVER_WORDS = {
-    "model_changed": "the model changed",
-    "system_changed": "the system prompt changed",
-    "tools_changed": "the tools changed",
-    "messages_changed": "an earlier message changed",
-    "previous_message_not_found": "it has no record of the previous request",
-    "unavailable": "it cannot tell (another prompt setting, such as thinking, may differ)",
-}
 
 
 def _state(explanation: CacheExplanation) -> str:
@@ -73,12 +64,9 @@ def _server(explanation: CacheExplanation) -> str:
     if reason is None:
         return ""
     kind = reason.get("type")
-    words = _SERVER_WORDS.get(kind, str(kind)) if isinstance(kind, str) else "no reason given"
-    tokens = explanation.server_tokens_missed
-    figure = f" (~{tokens:,} tokens not read)" if tokens is not None else ""
     return (
         f'<p class="ss-cache-server" data-server-reason="{e(kind)}">'
-        f"The API says: {e(words)}{e(figure)}.</p>"
+        f"The API says: {e(cache_miss_words(reason))}.</p>"
     )
 
 

@@ -128,7 +128,7 @@ def _turn(
     explanation = picture.cache_explanation
     if explanation is not None:  # hit, or why it missed: the previous turn's or run's cache
         line = f'<div class="ss-compare-cache">{cache_line(explanation)}</div>'
-    return line + store.expand(picture.root_id)
+    return line + picture.static_html(store)
 
 
 def _columns(comparison: Comparison, prices: PriceTable | None) -> str:

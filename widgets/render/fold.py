@@ -45,9 +45,16 @@ class FoldedMarkdown:
         self._stream = MarkdownStream()
         self._head: list[str] | None = None
 
-    def parts(self, source: _Text, whole: Callable[[], str], *, final: bool = False) -> list[str]:
+    def parts(
+        self,
+        source: _Text,
+        whole: Callable[[], str],
+        *,
+        final: bool = False,
+        show_all: Callable[[], str] | None = None,
+    ) -> list[str]:
         """The parts for ``source`` (``whole`` gives its text, read only when it is shown
-        whole)."""
+        whole); ``show_all`` gives the control that shows a folded text whole."""
         length = source.length
         if length <= FOLD_AT:
             return self._stream.parts(whole(), final=final)
@@ -61,4 +68,5 @@ class FoldedMarkdown:
             "not shown here: the whole text is in <code>view.state</code> and "
             "<code>view.export_json(...)</code> …</p>"
         )
-        return [*self._head, fold, f'<p class="ss-fold-tail">{e(end)}</p>']
+        more = [show_all()] if show_all is not None else []
+        return [*self._head, fold, *more, f'<p class="ss-fold-tail">{e(end)}</p>']

@@ -10,6 +10,7 @@ picture fills: the Markdown of a text block, the fields and raw JSON of a tool c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from streamscope.core.figures.text import fmt_bytes, fmt_seconds, plural, utf8_len
@@ -23,8 +24,10 @@ from streamscope.core.stream.blocks import (
 )
 from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
 from streamscope.widgets.render.fold import FoldedMarkdown
+from streamscope.widgets.render.fulltext import SHOW_ALL_CAP, Budget, FullTexts, is_full_text
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
-from streamscope.widgets.render.regions import LAZY_PREFIX, slot
+from streamscope.widgets.render.regions import LAZY_PREFIX, Op, RegionStore, slot
+from streamscope.widgets.render.sanitize import clean
 from streamscope.widgets.render.server_tools import (
     KIND_LABELS_MORE,
     block_picture,
@@ -34,7 +37,14 @@ from streamscope.widgets.render.server_tools import (
 )
 from streamscope.widgets.render.wire import live_button
 
-__all__ = ["COLLAPSE_THINKING_AT", "KIND_LABELS", "Lane", "block_label"]
+__all__ = [
+    "COLLAPSE_THINKING_AT",
+    "KIND_LABELS",
+    "Lane",
+    "block_label",
+    "lanes_more",
+    "lanes_supply",
+]
 
 WHOLE_JSON_LIMIT = 64 * 1024
 """Bytes of a block's JSON a picture holds whole; a larger one (a 1 MB stdout) is cut
@@ -91,6 +101,10 @@ class Lane:
         self._markdown = FoldedMarkdown()
         self._tree = ArgumentTree()
         self._raw = TextChunks()
+        self.full = FullTexts(prefix)
+        """The whole texts of this lane's folded outputs ("Show all")."""
+        self._done = False
+        self._raw_cut = False
 
     # ------------------------------------------------------------------ head
 
@@ -155,6 +169,41 @@ class Lane:
 
     def regions(self, final: bool) -> Regions:
         """The body region and its sub-regions, as parts. ``final``: nothing more will come."""
+        self._done = final or self.block.complete
+        regions = self._regions(final)
+        regions.update(self.full.regions())
+        return regions
+
+    def _show_all(self, text: str, label: str) -> str:
+        """The "Show all" control of one of this block's folded outputs."""
+        key = f"{self.block.index}/{label.replace(' ', '-')}"
+        return self.full.control(key, len(text), lambda: text, label, ready=self._done)
+
+    def _show_all_of(self, block: TextBlock | ThinkingBlock, label: str) -> str:
+        """The "Show all" control of a folded text or thinking block."""
+        read = (lambda: block.text) if isinstance(block, TextBlock) else (lambda: block.thinking)
+        key = f"{block.index}/{label}"
+        return self.full.control(key, block.length, read, label, ready=self._done)
+
+    def whole(self, region_id: str, budget: Budget) -> list[str] | None:
+        """A region's whole parts for a static picture, or None (the stored ones): a folded
+        text's, and a block's JSON that a live page gets cut, while ``budget`` lasts."""
+        if region_id == self.raw_id:
+            block = self.block
+            if not self._raw_cut or not isinstance(block, GenericBlock):
+                return None
+            content = block.content
+            raw = json_text(
+                {"content": content, "extra_deltas": block.extra_deltas}
+                if block.extra_deltas
+                else content
+            )
+            if len(raw) > SHOW_ALL_CAP or not budget.take(len(raw)):
+                return None  # the cut one, which says where the whole block is
+            return TextChunks().parts(raw)
+        return self.full.whole(region_id, budget)
+
+    def _regions(self, final: bool) -> Regions:
         block = self.block
         if isinstance(block, TextBlock):
             return self._text(block, final)
@@ -172,7 +221,7 @@ class Lane:
                     *self._extra(),
                 ]
             }
-        picture = block_picture(block)
+        picture = block_picture(block, self._show_all)
         if picture is not None:
             return self._pictured(block, picture)
         return {self.body_id: self._generic(block)}
@@ -188,10 +237,11 @@ class Lane:
         )
         raw = json_text(shown)
         size = utf8_len(raw)
-        if size > WHOLE_JSON_LIMIT:  # a page parses it at once: the exports keep it whole
+        self._raw_cut = size > WHOLE_JSON_LIMIT
+        if self._raw_cut:  # a page parses it at once: export_html and the exports keep it
             raw = (
                 f"{raw[: WHOLE_JSON_LIMIT // 2]}\n… {fmt_bytes(size)} in all: the whole block "
-                "is in to_message() and export_json()"
+                "is in view.export_html(...), to_message() and export_json()"
             )
         box = (
             f'<details class="ss-tool-rawbox" data-ss-key="{e(self.anchor)}-raw">'
@@ -215,7 +265,9 @@ class Lane:
         citations = [c for c in block.citations or () if isinstance(c, dict)]
         if citations:
             parts.append(_citations(citations))
-        markdown = self._markdown.parts(block, lambda: block.text, final=done)
+        markdown = self._markdown.parts(
+            block, lambda: block.text, final=done, show_all=lambda: self._show_all_of(block, "text")
+        )
         return {self.body_id: [*parts, *self._extra()], self.text_id: markdown}
 
     def _thinking(self, block: ThinkingBlock, final: bool) -> Regions:
@@ -251,7 +303,12 @@ class Lane:
             parts.append(f'<div class="ss-omitted">{e(SUMMARIZED_HINT)}</div>')
         regions = {self.body_id: [*parts, *self._extra()]}
         if length or not done:
-            regions[self.text_id] = self._markdown.parts(block, lambda: block.thinking, final=done)
+            regions[self.text_id] = self._markdown.parts(
+                block,
+                lambda: block.thinking,
+                final=done,
+                show_all=lambda: self._show_all_of(block, "thinking"),
+            )
         return regions
 
     def _tool(self, block: ToolUseBlock, final: bool) -> Regions:
@@ -315,6 +372,35 @@ class Lane:
             parts.append(f'<ul class="ss-generic-links">{items}</ul>')
         parts.append(pre(e(json_text(shown)), "ss-generic"))
         return parts
+
+
+def lanes_more(lanes: Iterable[Lane], store: RegionStore, region_id: str, page: int) -> list[Op]:
+    """A page asked for page ``page`` of a folded text's whole ("Show all") in one of
+    ``lanes``: the op that brings it (none when not theirs, or asked already)."""
+    if not is_full_text(region_id):
+        return []
+    for lane in lanes:
+        if region_id in lane.full:
+            found = lane.full.more(region_id, page)
+            op = store.splice(region_id, *found) if found is not None else None
+            return [op] if op is not None else []
+    return []
+
+
+def lanes_supply(lanes: Iterable[Lane], budget: Budget) -> Callable[[str], list[str] | None]:
+    """For :meth:`RegionStore.expand`: the whole texts (and blocks' JSON) of ``lanes`` a
+    static picture carries in place of what a live page is sent, while ``budget`` lasts."""
+    kept = list(lanes)
+    raw = {lane.raw_id: lane for lane in kept}
+
+    def whole(region_id: str) -> list[str] | None:
+        lane = raw.get(region_id)
+        if lane is None and is_full_text(region_id):
+            lane = next((x for x in kept if region_id in x.full), None)
+        parts = lane.whole(region_id, budget) if lane is not None else None
+        return None if parts is None else [clean(p) for p in parts]
+
+    return whole
 
 
 def _citations(citations: list[dict[str, Any]]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from streamscope.core.figures.cache_reason import cache_miss_words
 from streamscope.core.figures.text import fmt_int, fmt_usd, plural
 from streamscope.core.pricing.prices import DEFAULT_PRICES, PriceTable, estimate_cost
 from streamscope.core.stream.state import StreamState
@@ -20,7 +21,6 @@ from streamscope.widgets.render.markup import SEP, attr, e, section_title
 from streamscope.widgets.render.server_tools import refusal_category
 
 __all__ = [
-    "CACHE_MISS_WORDS",
     "ITERATION_LABELS",
     "applied_edits",
     "cache_diagnostics",
@@ -30,15 +30,6 @@ __all__ = [
     "models_text",
     "stop_details_text",
 ]
-
-CACHE_MISS_WORDS = {
-    "system_changed": "the system prompt changed",
-    "tools_changed": "the tools changed",
-    "messages_changed": "the messages changed",
-    "model_changed": "the model changed",
-    "previous_message_not_found": "the previous message was not found (no cache to compare)",
-    "unavailable": "the diagnosis is unavailable",
-}
 
 ITERATION_LABELS = {
     "message": "message",
@@ -77,15 +68,7 @@ def cache_miss_text(state: StreamState) -> str | None:
     diagnostics = state.diagnostics
     if diagnostics is None:
         return None
-    reason = diagnostics.get("cache_miss_reason")
-    if reason is None:
-        return "pending (the API had not finished comparing)"
-    kind = str(_dict(reason).get("type") or "unknown")
-    words = CACHE_MISS_WORDS.get(kind, kind)
-    missed = _dict(reason).get("cache_missed_input_tokens")
-    if isinstance(missed, int):
-        words += f": {fmt_int(missed)} input tokens missed the cache"
-    return words
+    return cache_miss_words(diagnostics.get("cache_miss_reason"))
 
 
 def cache_diagnostics(state: StreamState, prices: PriceTable | None) -> str:

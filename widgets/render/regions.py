@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from streamscope.widgets.render.sanitize import clean
@@ -105,6 +105,20 @@ class RegionStore:
         self.parts[region_id] = new
         return _diff(region_id, old, new)
 
+    def splice(self, region_id: str, keep: int, raw_parts: Iterable[str]) -> Op | None:
+        """Keep the region's first ``keep`` parts as they are and put ``raw_parts`` after
+        them (sanitizing only these): a region that grows a page at a time costs its new
+        page, not all of it again."""
+        old = self.parts.get(region_id, [])
+        cache = self._raw.setdefault(region_id, {})
+        new = old[:keep]
+        for part in raw_parts:
+            cleaned = clean(part)
+            cache[(len(part), hash(part))] = cleaned
+            new.append(cleaned)
+        self.parts[region_id] = new
+        return _diff(region_id, old, new)
+
     def drop(self, region_id: str) -> Op | None:
         """Forget a region (its slot is gone); the op that empties it on the page."""
         old = self.parts.pop(region_id, None)
@@ -115,11 +129,19 @@ class RegionStore:
         """Every region's parts (what a page that missed messages rebuilds from)."""
         return {rid: list(parts) for rid, parts in self.parts.items()}
 
-    def expand(self, root: str, *, controls: bool = False) -> str:
+    def expand(
+        self,
+        root: str,
+        *,
+        controls: bool = False,
+        supply: Callable[[str], list[str] | None] | None = None,
+    ) -> str:
         """The tree under ``root`` as one HTML string (without ``ctl:`` regions unless
-        ``controls``). Iterative: a deep tree cannot exhaust the stack."""
+        ``controls``). ``supply`` may give a region's parts in place of the stored ones (a
+        static picture's whole texts, which a live page gets a page at a time; sanitized
+        already). Iterative: a deep tree cannot exhaust the stack."""
         out: list[str] = []
-        stack: list[Iterator[str]] = [iter(self._pieces(root, controls))]
+        stack: list[Iterator[str]] = [iter(self._pieces(root, controls, supply))]
         live = _LIVE_BUTTON if not controls else None
         while stack:
             try:
@@ -128,19 +150,25 @@ class RegionStore:
                 stack.pop()
                 continue
             if piece.startswith("\x00"):
-                stack.append(iter(self._pieces(piece[1:], controls)))
+                stack.append(iter(self._pieces(piece[1:], controls, supply)))
             else:
                 if live is not None and "data-ss-live" in piece:
                     piece = live.sub(_static_label, piece)
                 out.append(piece)
         return "".join(out)
 
-    def _pieces(self, region_id: str, controls: bool) -> list[str]:
+    def _pieces(
+        self,
+        region_id: str,
+        controls: bool,
+        supply: Callable[[str], list[str] | None] | None = None,
+    ) -> list[str]:
         """The region's parts split at their slots; a slot becomes ``"\\x00" + its id``."""
         if region_id.removeprefix(LAZY_PREFIX).startswith(CONTROL_PREFIX) and not controls:
             return []
         pieces: list[str] = []
-        for part in self.parts.get(region_id, []):
+        supplied = supply(region_id) if supply is not None else None
+        for part in supplied if supplied is not None else self.parts.get(region_id, []):
             pos = 0
             for match in _SLOT.finditer(part):
                 pieces.append(part[pos : match.end()])

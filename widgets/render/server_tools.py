@@ -28,8 +28,11 @@ __all__ = [
 
 EXCERPT_CHARS: Final = 4000
 """Characters of a long output (stdout, a fetched document) shown before it folds; the
-whole text is in the block's JSON one click away (up to 64 KB) and, whole, in
+whole text is one click away ("Show all", :mod:`.fulltext`) and, whole, in
 ``to_message()`` / ``export_json()``."""
+
+ShowAll = Callable[[str, str], str]
+"""``show_all(text, label)``: the "Show all" control of a folded text (a lane's)."""
 
 KIND_LABELS_MORE = {
     "server": "server tool result",
@@ -147,17 +150,18 @@ def caller_text(caller: object) -> str:
     return f"called from {source}" + (f" ({tool})" if tool else "")
 
 
-def folded(text: str, cls: str, label: str) -> str:
+def folded(text: str, cls: str, label: str, show_all: ShowAll | None = None) -> str:
     """``text`` in a ``<pre>``, cut to :data:`EXCERPT_CHARS` with a note saying where the
-    rest is (the block's JSON below, and the exports)."""
+    rest is: ``show_all``'s control (the whole text one click away), and the exports."""
     if len(text) <= EXCERPT_CHARS:
         return f'<pre class="{cls}" tabindex="0" aria-label="{e(label)}">{e(text)}</pre>'
     shown = text[:EXCERPT_CHARS]
     return (
         f'<pre class="{cls}" tabindex="0" aria-label="{e(label)}" data-folded="">{e(shown)}</pre>'
         f'<p class="ss-folded-note">{e(label)}: first {fmt_int(EXCERPT_CHARS)} of '
-        f"{fmt_int(len(text))} characters ({fmt_bytes(utf8_len(text))}); the block's JSON "
-        "below has it up to 64 KB, to_message() and export_json() whole</p>"
+        f"{fmt_int(len(text))} characters ({fmt_bytes(utf8_len(text))}); to_message() and "
+        "export_json() have it whole</p>"
+        f"{show_all(text, label) if show_all is not None else ''}"
     )
 
 
@@ -193,7 +197,7 @@ def _files(items: object) -> str:
     return f'<div class="ss-files"><span>{count}</span><ul>{rows}</ul></div>'
 
 
-def _terminal(inner: dict[str, Any]) -> str:
+def _terminal(inner: dict[str, Any], show_all: ShowAll | None = None) -> str:
     """A terminal: stdout, stderr, return code, output files."""
     code = inner.get("return_code")
     ok = code == 0
@@ -202,14 +206,14 @@ def _terminal(inner: dict[str, Any]) -> str:
     stderr = _str(inner.get("stderr"))
     encrypted = _str(inner.get("encrypted_stdout"))
     if stdout:
-        parts.append(folded(stdout, "ss-stdout", "stdout"))
+        parts.append(folded(stdout, "ss-stdout", "stdout", show_all))
     elif encrypted:
         parts.append(
             f'<p class="ss-muted">stdout encrypted ({fmt_bytes(utf8_len(encrypted))}), '
             "kept unchanged</p>"
         )
     if stderr:
-        parts.append(folded(stderr, "ss-stderr", "stderr"))
+        parts.append(folded(stderr, "ss-stderr", "stderr", show_all))
     if not stdout and not stderr and not encrypted:
         parts.append('<p class="ss-muted">no output</p>')
     parts.append(
@@ -220,13 +224,13 @@ def _terminal(inner: dict[str, Any]) -> str:
     return f'<div class="ss-terminal">{"".join(parts)}</div>'
 
 
-def _code_result(content: dict[str, Any]) -> list[str]:
+def _code_result(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     inner = _dict(content.get("content"))
-    body = _error(inner) if _is_error(inner) else _terminal(inner)
+    body = _error(inner) if _is_error(inner) else _terminal(inner, show_all)
     return [_head(content), body]
 
 
-def _web_fetch(content: dict[str, Any]) -> list[str]:
+def _web_fetch(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     inner = _dict(content.get("content"))
     if _is_error(inner):
         return [_head(content), _error(inner)]
@@ -243,7 +247,7 @@ def _web_fetch(content: dict[str, Any]) -> list[str]:
         f"{'<span> · ' + e(media) + '</span>' if media else ''}</div>",
     ]
     if isinstance(text, str) and _str(source.get("type")) == "text":
-        parts.append(folded(text, "ss-fetch-text", "fetched document"))
+        parts.append(folded(text, "ss-fetch-text", "fetched document", show_all))
     elif isinstance(text, str):
         parts.append(
             f'<p class="ss-muted">{e(media or "document")}, {fmt_bytes(utf8_len(text))} '
@@ -252,7 +256,7 @@ def _web_fetch(content: dict[str, Any]) -> list[str]:
     return parts
 
 
-def _web_search(content: dict[str, Any]) -> list[str]:
+def _web_search(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     inner = content.get("content")
     if isinstance(inner, dict):
         return [_head(content), _error(inner)]
@@ -287,7 +291,7 @@ def _diff(inner: dict[str, Any]) -> str:
     return f'<pre class="ss-diff" tabindex="0">{e(where)}\n{"".join(rows)}</pre>'
 
 
-def _text_editor(content: dict[str, Any]) -> list[str]:
+def _text_editor(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     inner = _dict(content.get("content"))
     if _is_error(inner):
         message = _str(inner.get("error_message"))
@@ -302,7 +306,7 @@ def _text_editor(content: dict[str, Any]) -> list[str]:
             what += f", lines {e(inner.get('start_line'))}–… ({e(lines)} of {e(total)})"
         return [
             _head(content, what),
-            folded(_str(inner.get("content")), "ss-file-view", "file content"),
+            folded(_str(inner.get("content")), "ss-file-view", "file content", show_all),
         ]
     if kind.endswith("create_result"):
         what = "updated the file" if inner.get("is_file_update") else "created the file"
@@ -312,7 +316,7 @@ def _text_editor(content: dict[str, Any]) -> list[str]:
     return [_head(content, e(kind))]
 
 
-def _tool_search(content: dict[str, Any]) -> list[str]:
+def _tool_search(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     inner = _dict(content.get("content"))
     if _is_error(inner):
         return [_head(content), _error(inner)]
@@ -324,7 +328,7 @@ def _tool_search(content: dict[str, Any]) -> list[str]:
     ]
 
 
-def _advisor(content: dict[str, Any]) -> list[str]:
+def _advisor(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     inner = _dict(content.get("content"))
     if _is_error(inner):
         return [_head(content), _error(inner)]
@@ -338,11 +342,11 @@ def _advisor(content: dict[str, Any]) -> list[str]:
         ]
     return [
         _head(content, "advice", stop_html),
-        folded(_str(inner.get("text")), "ss-advice", "advice"),
+        folded(_str(inner.get("text")), "ss-advice", "advice", show_all),
     ]
 
 
-def _mcp_result(content: dict[str, Any]) -> list[str]:
+def _mcp_result(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     inner = content.get("content")
     error = bool(content.get("is_error"))
     texts = (
@@ -353,11 +357,11 @@ def _mcp_result(content: dict[str, Any]) -> list[str]:
     flag = '<span class="ss-result-error">is_error: the tool failed</span>' if error else ""
     return [
         _head(content, flag),
-        folded("\n\n".join(texts), "ss-mcp-result", "MCP tool result"),
+        folded("\n\n".join(texts), "ss-mcp-result", "MCP tool result", show_all),
     ]
 
 
-def _mcp_listing(content: dict[str, Any]) -> list[str]:
+def _mcp_listing(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     tools = [_dict(t) for t in content.get("tools") or [] if isinstance(t, dict)]
     rows = "".join(
         f"<li><code>{e(t.get('name'))}</code>"
@@ -371,14 +375,14 @@ def _mcp_listing(content: dict[str, Any]) -> list[str]:
     ]
 
 
-def _container_upload(content: dict[str, Any]) -> list[str]:
+def _container_upload(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     return [
         '<div class="ss-result-head">file uploaded to the container: '
         f'<code class="ss-file-id">{e(content.get("file_id"))}</code></div>'
     ]
 
 
-def _compaction(content: dict[str, Any]) -> list[str]:
+def _compaction(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     summary = content.get("content")
     encrypted = _str(content.get("encrypted_content"))
     parts = []
@@ -387,7 +391,7 @@ def _compaction(content: dict[str, Any]) -> list[str]:
             f'<div class="ss-result-head">summary of the earlier conversation{SEP}'
             f"{plural(len(summary), 'character')}</div>"
         )
-        parts.append(folded(summary, "ss-compaction-text", "compaction summary"))
+        parts.append(folded(summary, "ss-compaction-text", "compaction summary", show_all))
     else:
         parts.append(
             '<div class="ss-result-head">no summary (null: compaction failed, or not yet '
@@ -404,11 +408,11 @@ def _compaction(content: dict[str, Any]) -> list[str]:
     return parts
 
 
-def _fallback(content: dict[str, Any]) -> list[str]:
+def _fallback(content: dict[str, Any], show_all: ShowAll | None = None) -> list[str]:
     return [f'<p class="ss-fallback" role="note">↪ {e(fallback_words(content))}</p>']
 
 
-BLOCK_PICTURES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+BLOCK_PICTURES: dict[str, Callable[[dict[str, Any], ShowAll | None], list[str]]] = {
     "web_search_tool_result": _web_search,
     "web_fetch_tool_result": _web_fetch,
     "code_execution_tool_result": _code_result,
@@ -425,11 +429,12 @@ BLOCK_PICTURES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 """Block type -> its picture (a list of parts, the JSON box excluded)."""
 
 
-def block_picture(block: Block) -> list[str] | None:
-    """The picture of a block that arrived whole, or None (a type not known here)."""
+def block_picture(block: Block, show_all: ShowAll | None = None) -> list[str] | None:
+    """The picture of a block that arrived whole, or None (a type not known here);
+    ``show_all`` makes the control under each folded text."""
     if isinstance(block, ToolUseBlock) or not isinstance(block, GenericBlock):
         return None
     picture = BLOCK_PICTURES.get(block.type)
     if picture is None:
         return None
-    return [p for p in picture(block.content) if p]
+    return [p for p in picture(block.content, show_all) if p]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from streamscope.core.comparison.cache import CacheExplanation
@@ -28,7 +28,8 @@ from streamscope.widgets.render.attempts import (
     worth_showing,
 )
 from streamscope.widgets.render.cache import cache_explanation
-from streamscope.widgets.render.lanes import Lane
+from streamscope.widgets.render.fulltext import NOTEBOOK_BUDGET, Budget
+from streamscope.widgets.render.lanes import Lane, lanes_more, lanes_supply
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.message_facts import models_text
 from streamscope.widgets.render.panel import figure_attrs, panel_parts
@@ -499,15 +500,28 @@ class StreamPicture:
         flush()
         return items
 
+    # ------------------------------------------------------------------ whole texts
+
+    def more(self, store: RegionStore, region_id: str, page: int) -> list[Op]:
+        """A page asked for page ``page`` of a folded text's whole (``Show all``): the op
+        that brings it (none when the region is not one of ours, or was asked already)."""
+        return lanes_more(self._lanes.values(), store, region_id, page)
+
+    def supply(self, budget: Budget) -> Callable[[str], list[str] | None]:
+        """For :meth:`RegionStore.expand`: the whole texts (and blocks' JSON) a static
+        picture carries in place of what a live page is sent, while ``budget`` lasts."""
+        return lanes_supply(self._lanes.values(), budget)
+
     # ------------------------------------------------------------------ static
 
-    def static_html(self, store: RegionStore | None = None) -> str:
-        """The picture as one HTML fragment (no controls, no script)."""
+    def static_html(self, store: RegionStore | None = None, budget: Budget | None = None) -> str:
+        """The picture as one HTML fragment (no controls, no script); folded texts whole
+        while ``budget`` lasts (a notebook's, by default)."""
         if store is None:
             store = RegionStore()
             self.touch_all()
             self.render(store)
-        return store.expand(self.root_id)
+        return store.expand(self.root_id, supply=self.supply(budget or Budget(NOTEBOOK_BUDGET)))
 
     def describe(self) -> dict[str, Any]:
         """A few words on the state, for a plain-text form."""

@@ -5,7 +5,8 @@
 // how many UTF-16 code units to drop from its end, the new tail, and any parts after it.
 // This file applies patches to the DOM and runs generic behaviours keyed by data attributes
 // on that markup: actions (data-ss-action), remembered <details> toggles (data-ss-key),
-// ticking clocks (data-ss-clock), in-page links, and typed field values kept across patches.
+// ticking clocks (data-ss-clock), in-page links, typed field values kept across patches, and
+// the next page of a long text asked for once a page of it is drawn (data-ss-more).
 // It holds no Markdown, no JSON parsing and no templates.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -240,6 +241,9 @@ class View {
       if (value !== undefined) el.value = value;
     }
     for (const el of root.querySelectorAll("[data-ss-lazy][data-ss-region]")) this.wantIfShown(el);
+    const more = root.matches("[data-ss-more]") ? [root] : [];
+    more.push(...root.querySelectorAll("[data-ss-more]"));
+    for (const el of more) this.askMore(el);
     const now = performance.now();
     const clocks = root.matches("[data-ss-clock]") ? [root] : [];
     clocks.push(...root.querySelectorAll("[data-ss-clock]"));
@@ -252,6 +256,16 @@ class View {
     if (this.ui.wanted.has(id) || slot.closest("details:not([open])")) return;
     this.ui.wanted.add(id);
     this.store.send({ type: "want", region: id });
+  }
+
+  // A page of a long text's whole arrived with a marker for the next: ask for that one once
+  // the browser has drawn this one (one page per task; the kernel ignores a repeat).
+  askMore(marker) {
+    const region = marker.getAttribute("data-ss-more");
+    const page = Number(marker.getAttribute("data-ss-page"));
+    requestAnimationFrame(() => {
+      if (marker.isConnected) this.store.send({ type: "more", region, page });
+    });
   }
 
   focusKey() {
