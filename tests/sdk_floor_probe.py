@@ -16,6 +16,7 @@ import importlib
 import json
 import sys
 import tempfile
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,23 @@ def _extra_streams() -> dict[str, list[dict[str, Any]]]:
     return {"mcp_listing_and_input_transformations": events}
 
 
+def _known() -> dict[str, list[str]]:
+    """The content block types and message fields the installed SDK's beta stream knows."""
+    from anthropic.types.beta import BetaMessage, BetaRawContentBlockStartEvent
+
+    def flat(tp: Any) -> list[Any]:
+        args = typing.get_args(tp)
+        if not args:
+            return [tp]
+        if typing.get_origin(tp) is typing.Annotated:
+            return flat(args[0])
+        return [leaf for arg in args for leaf in flat(arg)]
+
+    union = BetaRawContentBlockStartEvent.model_fields["content_block"].annotation
+    blocks = [typing.get_args(c.model_fields["type"].annotation)[0] for c in flat(union)]
+    return {"blocks": sorted(blocks), "message": sorted(BetaMessage.model_fields)}
+
+
 def probe() -> dict[str, Any]:
     try:
         importlib.import_module("streamscope.widgets")
@@ -139,6 +157,7 @@ def probe() -> dict[str, Any]:
         "anthropic": anthropic.__version__,
         "streamscope": streamscope.__file__,
         "widgets": widgets,
+        "known": _known(),
         "recordings": {},
         "extra": {},
     }

@@ -128,6 +128,19 @@ def test_the_oldest_sdk_replays_the_gallery_as_todays(floor_wheel: Path, tmp_pat
     assert old["streamscope"].startswith(str(python.parents[1])), old["streamscope"]
     assert old["widgets"] and new["widgets"]  # the headless view ran on both
     assert old_errors == "" == new_errors  # no warning either (an old SDK's loose models)
+    # what the floor's SDK does not know is read from what it parsed (the extra stream has
+    # some): when the floor knows every type, the extra stream needs a newer one
+    missing = {
+        part: sorted(set(new["known"][part]) - set(old["known"][part])) for part in new["known"]
+    }
+    extra_types = {
+        event["content_block"]["type"]
+        for events in _extra_streams().values()
+        for event in events
+        if event["type"] == "content_block_start"
+    }
+    assert extra_types & set(missing["blocks"]), (missing, extra_types)
+    assert "input_transformations" in missing["message"], missing
     names = [r.name for r in gallery.list_recordings()]
     assert list(new["recordings"]) == names == list(old["recordings"])
     for group in ("recordings", "extra"):
