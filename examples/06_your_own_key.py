@@ -44,12 +44,12 @@ print("API key found: streaming live" if LIVE else "no API key: replaying")
 
 # %% [markdown]
 # The request: the capacity-planning question of the gallery's `thinking_summarized`
-# recording, with extended thinking. With a key it goes to `claude-sonnet-4-5` (change
-# the model or the question as you like); the recording was made with Claude Opus 4.1.
+# recording, with extended thinking. With a key it goes to `claude-sonnet-5-5` (change
+# the model or the question as you like); the recording was made with Claude Opus 5.5.
 
 # %%
 recorded = gallery.load("thinking_summarized")
-REQUEST = {**recorded.meta["request"], "model": "claude-sonnet-4-5"}
+REQUEST = {**recorded.meta["request"], "model": "claude-sonnet-5-5"}
 print(REQUEST["messages"][0]["content"])
 print("thinking:", REQUEST["thinking"], "· max_tokens:", REQUEST["max_tokens"])
 

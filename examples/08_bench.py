@@ -37,9 +37,9 @@ import anthropic
 from streamscope.core.io import gallery
 from streamscope.widgets import acompare_live
 
-HAIKU = "claude-haiku-4-5-20251001"
-SONNET = "claude-sonnet-4-5-20250929"
-OPUS = "claude-opus-4-1-20250805"
+HAIKU = "claude-haiku-5-5"
+SONNET = "claude-sonnet-5-5"
+OPUS = "claude-opus-5-5"
 
 
 def client_or(recordings):
@@ -145,7 +145,7 @@ for diff in poems.comparison.answer_diffs:
 budget = await acompare_live(
     client_or([f"poem_sample_{k}" for k in range(1, 6)]),
     samples=5,
-    max_cost=0.01,
+    max_cost=0.006,
     model=SONNET,
     max_tokens=256,
     messages=POEM,

@@ -89,7 +89,7 @@ async def _(AsyncReplayClient, ConversationView, ToolLoop, gallery, mo, tools):
     # and the loop are made here, so the cell can be run again.
     loop = ToolLoop(
         AsyncReplayClient(gallery.conversation("tool_loop"), speed=4),
-        model="claude-sonnet-4-5",
+        model="claude-sonnet-5-5",
         max_tokens=8192,
         tools=tools,
         require_approval=["send_email"],

@@ -15,6 +15,9 @@ results) and when it was sent (``meta.request_at``: minus the time to first even
     .venv/bin/python scripts/make_gallery.py            # rewrite core/io/recordings/
     .venv/bin/python scripts/make_gallery.py --out DIR  # write elsewhere
     .venv/bin/python scripts/make_gallery.py --check    # compare with the committed files
+
+Writing core/io/recordings/ also rewrites the README's gallery table (gallery.index_markdown()
+of the new index); --check also checks that the README holds that table.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import argparse
 import filecmp
 import json
 import random
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -43,6 +47,8 @@ from streamscope.core.stream.state import StreamState
 REPO = Path(__file__).resolve().parents[1]
 
 DEFAULT_OUT = REPO / "core" / "io" / "recordings"
+README = REPO / "README.md"
+TABLE_HEAD = "| name | what it shows | model | events | size | duration |"
 CREATED = "2025-11-03T09:00:00.000Z"
 # The label the recordings carry. It names the generator's old home (now tests/synthetic.py)
 # and stays as is so that regenerating gives byte-identical files.
@@ -50,9 +56,10 @@ GENERATOR = "streamscope.core.synthetic, recipes in scripts/make_gallery.py"
 NOT_ASKED: Any = object()
 """A recording whose request did not ask for cache diagnostics."""
 
-SONNET = "claude-sonnet-4-5-20250929"
-HAIKU = "claude-haiku-4-5-20251001"
-OPUS = "claude-opus-4-1-20250805"
+# Today's models (the 5.5 family of the SDK 2.17's model list), all priced by genai-prices.
+SONNET = "claude-sonnet-5-5"
+HAIKU = "claude-haiku-5-5"
+OPUS = "claude-opus-5-5"
 
 DATE = {"type": "string", "format": "date", "description": "A date, YYYY-MM-DD."}
 CODE = {"type": "string", "pattern": "^[A-Z]{3}$"}
@@ -331,8 +338,8 @@ def thinking_summarized() -> Recording:
             "with its signature, then a Markdown answer with a table."
         ),
         teaches=(
-            "Claude 4 models stream a summary of their thinking in large pieces, an empty "
-            "thinking_delta, then the signature. You pay for the full thinking "
+            "Claude 4 and later models stream a summary of their thinking in large pieces, "
+            "an empty thinking_delta, then the signature. You pay for the full thinking "
             "(output_tokens_details.thinking_tokens), more than the summary's length."
         ),
         builder=b,
@@ -2420,6 +2427,25 @@ def _differences(a: Path, b: Path) -> list[str]:
     ]
 
 
+def gallery_table() -> str:
+    """gallery.index_markdown() of the recordings as they are on disk now (read in a fresh
+    process: the gallery module keeps the index it read first)."""
+    code = "from streamscope.core import gallery; print(gallery.index_markdown(), end='')"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", check=True
+    )
+    return done.stdout.rstrip("\n") + "\n"
+
+
+def readme_with_table(readme: str, table: str) -> str:
+    """``readme`` with its gallery table (from the table's header line to the next section,
+    or the end) replaced by ``table``."""
+    start = readme.index(TABLE_HEAD)
+    end = readme.find("\n## ", start)
+    tail = "" if end == -1 else readme[end:]
+    return readme[:start] + table + tail
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
@@ -2435,8 +2461,17 @@ def main(argv: list[str] | None = None) -> int:
             print("out of date: " + ", ".join(different))
             return 1
         print(f"{args.out} is up to date")
+        if args.out.resolve() == DEFAULT_OUT:
+            readme = README.read_text(encoding="utf-8")
+            if readme_with_table(readme, gallery_table()) != readme:
+                print("out of date: the README's gallery table (run make_gallery.py)")
+                return 1
+            print("README.md's gallery table is up to date")
         return 0
     index = write_gallery(args.out)
+    if args.out.resolve() == DEFAULT_OUT:
+        readme = README.read_text(encoding="utf-8")
+        README.write_text(readme_with_table(readme, gallery_table()), encoding="utf-8")
     total = sum(e["bytes"] for e in index["recordings"])
     for e in index["recordings"]:
         print(f"{e['name']:24} {e['events']:6} events {e['bytes']:9,} B {e['duration']:8.1f} s")

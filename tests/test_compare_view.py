@@ -103,7 +103,7 @@ def test_runs_can_be_views_and_recordings_and_labels_must_match() -> None:
     for event in json.loads(json.dumps(gallery.load_events("capacity_thinking_off"))):
         stream.apply(event)
     view = compare(gallery.path("capacity_thinking_on"), stream)
-    assert view.comparison.labels == ("capacity_thinking_on", "claude-sonnet-4-5-20250929")
+    assert view.comparison.labels == ("capacity_thinking_on", "claude-sonnet-5-5")
     text = visible_text(view.html())
     assert "thinking tokens" in text and "508" in text
     with pytest.raises(ValueError, match="2 runs but 1 labels"):

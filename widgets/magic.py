@@ -71,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> _Parser:
     p = _Parser(prog="%%claude", add_help=False, description="Stream the cell to Claude.")
     add = p.add_argument
-    add("--model", default="claude-sonnet-4-5", help="the model (default claude-sonnet-4-5)")
+    add("--model", default="claude-sonnet-5-5", help="the model (default claude-sonnet-5-5)")
     add("--max-tokens", type=int, default=1024, help="max_tokens (default 1024)")
     add("--thinking", type=int, metavar="BUDGET", help="extended thinking with this budget")
     add("--system", help="the system prompt ({name} is filled in)")
@@ -95,7 +95,7 @@ def claude(line: str = "", cell: str | None = None) -> None:
 
     ::
 
-        %%claude --model claude-sonnet-4-5 --max-tokens 1024 --thinking 2000
+        %%claude --model claude-sonnet-5-5 --max-tokens 1024 --thinking 2000
         Summarise {doc} in three bullet points.
 
     The cell's text is the user message, with ``{name}`` filled from the notebook's

@@ -260,8 +260,10 @@ class RunnerWatch(TurnDriver):
             raise
         finally:
             try:
-                if not whole:
-                    self.runner.close()
+                # a runner of an SDK before 1.14 has no close(); its turn's stream is closed
+                close = getattr(self.runner, "close", None)
+                if not whole and close is not None:
+                    close()
             finally:
                 self._end()
 
@@ -317,8 +319,9 @@ class RunnerWatch(TurnDriver):
             self._task = None
             self._aloop = None
             try:
-                if not whole:
-                    await self.runner.close()
+                close = getattr(self.runner, "close", None)  # SDK 1.14 and later
+                if not whole and close is not None:
+                    await close()
             finally:
                 self._end()
 

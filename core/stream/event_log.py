@@ -44,7 +44,11 @@ class WireEvent:
     def size(self) -> int:
         """Bytes of the event's JSON (as serialized: the wire's own bytes are not kept)."""
         try:
-            data = self.event if isinstance(self.event, dict) else dump_model(self.event, "wire")
+            data = (
+                self.event
+                if isinstance(self.event, dict)
+                else dump_model(self.event, "wire", warnings=False)
+            )
             text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
         except (TypeError, ValueError, RecursionError):
             return 0

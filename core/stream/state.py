@@ -642,7 +642,7 @@ class StreamState:
         self, kind: str, message: str, number: int, index: int | None, data: Any
     ) -> Problem:
         try:
-            data = dump_model(data)
+            data = dump_model(data, warnings=False)
         except Exception:
             data = _describe(data)
         problem = Problem(kind, message, number, index, data)

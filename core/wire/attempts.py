@@ -1,5 +1,5 @@
 """Each HTTP attempt the ``anthropic`` client makes, in words: the SDK's ``middleware=`` hook
-(SDK 2.x) runs once per attempt inside its retry loop, so :class:`AttemptLog` sees the 429
+(SDK 1.0 and later) runs once per attempt inside its retry loop, so :class:`AttemptLog` sees the 429
 that was retried, the 529 before a stream, the connection that failed, which the caller
 otherwise never learns about when a retry succeeds.
 

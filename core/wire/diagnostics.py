@@ -6,7 +6,7 @@ with the request that produced that message; the response then says where the tw
 diverged (``diagnostics.cache_miss_reason`` on the message, in ``message_start`` when
 streaming). The first request of a chain opts in with ``"previous_message_id": None``.
 SDKs that know the parameter (anthropic 2.17 has it on ``messages.create``/``stream``, beta
-or not) get it as a keyword; older ones get it in ``extra_body``, which every 2.x SDK
+or not) get it as a keyword; older ones get it in ``extra_body``, which every 1.x and 2.x SDK
 sends as part of the JSON body. Nothing here changes a request unless asked.
 """
 

@@ -20,7 +20,7 @@ __all__ = [
     "raw_event_classes",
 ]
 
-# Types of the events a MessageStream derives from raw ones (SDK 2.x); anything else from
+# Types of the events a MessageStream derives from raw ones (SDK 1.x and 2.x); anything else from
 # ``anthropic.lib.streaming`` that is not a raw event class is treated as derived too.
 _DERIVED_TYPES = frozenset(
     {"text", "citation", "thinking", "signature", "input_json", "compaction"}

@@ -22,13 +22,13 @@ pytestmark = pytest.mark.browser
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DONE = "bench-cells-done"
-SONNET = "claude-sonnet-4-5-20250929"
+SONNET = "claude-sonnet-5-5"
 CELLS = [
     "from streamscope.widgets import acompare_live",
     "result = await acompare_live(\n"
     "    ['capacity_thinking_on', 'three_models_opus', 'three_models_sonnet', 'poem_sample_1'],\n"
     "    {'thinking on': {'thinking': {'type': 'enabled', 'budget_tokens': 4096}},\n"
-    "     'opus': {'model': 'claude-opus-4-1-20250805'}, 'sonnet': {},\n"
+    "     'opus': {'model': 'claude-opus-5-5'}, 'sonnet': {},\n"
     "     'a poem': {'max_tokens': 256}},\n"
     f"    speed=0.5, model={SONNET!r}, max_tokens=8192,\n"
     "    messages=[{'role': 'user', 'content': 'How many workers do I need?'}],\n"

@@ -142,7 +142,7 @@ def test_an_untrusted_notebook_reads_well_without_styles(notebooks: NotebookSess
     )
     assert page.locator(".jp-OutputArea-output style").count() == 0  # sanitized: no styles
     lines = [line.strip() for line in output.inner_text().split("\n") if line.strip()]
-    assert lines[0] == "streamscope claude-sonnet-4-5-20250929 done"
+    assert lines[0] == "streamscope claude-sonnet-5-5 done"
     assert any(line.startswith("#2 tool_use get_weather · done · ") for line in lines), lines
     assert 'location: "Lisbon, Portugal"' in lines
     label = "input (uncached)"  # the usage words of one meaning
