@@ -26,7 +26,7 @@ PIECE = 64 * 1024
 
 CHILD = r"""
 import json, resource, sys, time
-sys.path.insert(0, {tests!r})
+sys.path.insert(0, {scripts!r})
 from streams import block_delta, block_start, message_end, message_start
 from streamscope.widgets import StreamView
 
@@ -64,7 +64,7 @@ def measure(mb: int, timeout: float, package: str | None) -> dict[str, float] | 
     env = dict(os.environ)
     if package is not None:
         env["PYTHONPATH"] = package
-    code = CHILD.format(tests=str(REPO / "tests"), mb=mb, piece=PIECE)
+    code = CHILD.format(scripts=str(REPO / "scripts"), mb=mb, piece=PIECE)
     try:
         result = subprocess.run(
             [sys.executable, "-c", code],
