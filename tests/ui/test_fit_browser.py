@@ -103,6 +103,7 @@ def tool_loop(approval):
 MID = 'mid = fed("mid-stream, no request", 60)'
 FINISHED = 'done = fed("finished, no request", len(RECORDED.events))\ndone.finish()'
 REPLAYED = 'replayed = await replay(gallery.path("thinking_summarized"), speed=None)'
+CACHED = 'cached = await replay(gallery.path("cache_hit"), speed=None)'  # panel > lanes
 LOOP = """
 loop = tool_loop([])
 conversation = ConversationView(loop)
@@ -143,6 +144,7 @@ JUPYTER_CELLS = [
     MID + "\ndisplay(mid)",
     FINISHED + "\ndisplay(done)",
     REPLAYED,
+    CACHED,
     LOOP.format(show="display(conversation)"),
     WAITING,
     COMPARE + "\ndisplay(compared)",
@@ -233,6 +235,67 @@ VIEW_WIDTH = """() => {
 }"""
 
 
+FIND_ALL = """
+  const found = [];
+  const walk = (root) => {
+    found.push(...root.querySelectorAll(SELECTOR));
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+  };
+  walk(document);
+"""
+WIDE_LAYOUT = (
+    """() => {
+  // every view drawn in two columns: lanes, timeline, wire and request one under the other
+  // in the first (no gap when the panel beside them is taller), the panel in the second
+  const SELECTOR = '.ss-view';"""
+    + FIND_ALL
+    + """
+  const bad = [];
+  let wide = 0;
+  for (const view of found) {
+    const body = view.querySelector(':scope > .ss-body');
+    if (!body || getComputedStyle(body).display !== 'grid') continue;
+    wide++;
+    const box = (cls) => body.querySelector(`:scope > .${cls}`).getBoundingClientRect();
+    const names = ['ss-lanes', 'ss-timeline-box', 'ss-wire-box', 'ss-request-box']
+      .filter((cls) => body.querySelector(`:scope > .${cls}`));
+    const boxes = names.map(box);
+    const title = (view.querySelector('.ss-header') || view).textContent.slice(0, 60);
+    for (let k = 1; k < names.length; k++) {
+      const [above, below] = [boxes[k - 1], boxes[k]];
+      if (Math.abs(below.left - above.left) > 1 || Math.abs(below.top - above.bottom) > 1) {
+        bad.push(`${title}: ${names[k]} at (${below.left}, ${below.top}), not under ` +
+                 `${names[k - 1]} (${above.left}, ${above.bottom})`);
+      }
+    }
+    const panel = body.querySelector(':scope > :is(.ss-final, .ss-final-box)')
+      .getBoundingClientRect();
+    if (panel.left < boxes[0].right) bad.push(`${title}: the panel is not beside the lanes`);
+  }
+  return {wide, bad};
+}"""
+)
+LISTS = (
+    """() => {
+  // a list in a view keeps its numbers or bullets
+  const SELECTOR = ':is(.ss-view, .ss-conv) :is(ol, ul):not([class]) > li';"""
+    + FIND_ALL
+    + """
+  const marks = found.map((li) => [li.parentElement.tagName, getComputedStyle(li).listStyleType]);
+  const bad = marks.filter(([tag, type]) => tag === 'OL' ? type !== 'decimal'
+    : !['disc', 'circle'].includes(type));
+  return {count: found.length, bad: bad.map(([tag, type]) => `${tag} > li: ${type}`)};
+}"""
+)
+
+
+def check_lists(page: Any, host: str) -> None:
+    """Lists in views (a Markdown answer's, the panel's tool calls) keep their markers."""
+    lists = page.evaluate(LISTS)
+    assert lists["count"] >= 10, f"{host}: {lists}"
+    assert not lists["bad"], f"{host}: lists without their markers: {sorted(set(lists['bad']))}"
+
+
 def view_width(page: Any) -> float:
     width: float = page.evaluate(VIEW_WIDTH)
     return width
@@ -285,6 +348,7 @@ def check_every_width(page: Any, host: str, *, before: Any = None, least: int = 
     cut = page.evaluate(MEASURE, CHECKED)["bad"]
     page.evaluate(SQUEEZE, False)
     assert any("[time_to_first_token]" in line for line in cut), f"{host}: not seen: {cut}"
+    check_lists(page, host)
     failures = []
     for width in WIDTHS:
         reached = at_width(page, width, before=before)
@@ -292,6 +356,10 @@ def check_every_width(page: Any, host: str, *, before: Any = None, least: int = 
         result = page.evaluate(MEASURE, CHECKED)
         assert result["checked"] >= least, f"{host} at {width} px: only {result['checked']}"
         failures += [f"{host} at {width} px: {line}" for line in result["bad"]]
+        if width >= 1200:  # the panel beside the lanes (from a 1000 px view)
+            wide = page.evaluate(WIDE_LAYOUT)
+            assert wide["wide"] >= 3, f"{host} at {width} px: {wide}"
+            failures += [f"{host} at {width} px: {line}" for line in wide["bad"]]
     assert not failures, "\n".join(failures[:40])
 
 
@@ -372,6 +440,12 @@ async def _(replay, gallery):
 
 
 @app.cell
+async def _(replay, gallery):
+    {cached}
+    return
+
+
+@app.cell
 async def _(tool_loop, ConversationView, mo_out):
 {loop}
     return
@@ -401,6 +475,7 @@ def marimo_app() -> str:
         .replace("{mid}", MID)
         .replace("{finished}", FINISHED.replace("\n", "\n    "))
         .replace("{replayed}", REPLAYED)
+        .replace("{cached}", CACHED)
         .replace(", mo_out", "")
         .replace("{loop}", indent(loop))
         .replace("{compare}", COMPARE)
