@@ -104,6 +104,10 @@ MID = 'mid = fed("mid-stream, no request", 60)'
 FINISHED = 'done = fed("finished, no request", len(RECORDED.events))\ndone.finish()'
 REPLAYED = 'replayed = await replay(gallery.path("thinking_summarized"), speed=None)'
 CACHED = 'cached = await replay(gallery.path("cache_hit"), speed=None)'  # panel > lanes
+BOXES = (  # code boxes: a bash run's stdout and stderr, a Markdown code block
+    'ran = await replay(gallery.path("code_execution"), speed=None)\n'
+    'coded = await replay(gallery.path("thinking_omitted"), speed=None)'
+)
 LOOP = """
 loop = tool_loop([])
 conversation = ConversationView(loop)
@@ -145,6 +149,7 @@ JUPYTER_CELLS = [
     FINISHED + "\ndisplay(done)",
     REPLAYED,
     CACHED,
+    BOXES,
     LOOP.format(show="display(conversation)"),
     WAITING,
     COMPARE + "\ndisplay(compared)",
@@ -289,6 +294,54 @@ LISTS = (
 )
 
 
+CODE_BOXES = (
+    """() => {
+  // every box of code or raw text is drawn by view.css's one box rule, whatever the host's
+  // own `pre` rule says (JupyterLab's `.jp-RenderedHTMLCommon pre`)
+  const SELECTOR = ':is(.ss-view, .ss-conv) :is(.ss-text pre, .ss-stdout, .ss-stderr,' +
+    ' .ss-tool-raw, .ss-generic, .ss-md-source, .ss-t, .ss-conv-result-text)';"""
+    + FIND_ALL
+    + r"""
+  const bad = [];
+  const kinds = new Set();
+  let inHostPre = 0;
+  for (const box of found) {
+    const kind = box.closest('.ss-text') ? 'text pre' : box.classList[0];
+    kinds.add(kind);
+    if (box.closest('.jp-RenderedHTMLCommon')) inHostPre++;
+    const s = getComputedStyle(box);
+    const em = parseFloat(s.fontSize);
+    const mono = getComputedStyle(box.closest('.ss-view, .ss-conv'))
+      .getPropertyValue('--ss-mono').trim();
+    const height = {'ss-tool-raw': 18, 'ss-generic': 18, 'ss-conv-result-text': 12}[kind] || 24;
+    const margin = kind === 'ss-tool-raw' ? 2 : 0.4 * em;
+    const want = {
+      whiteSpace: 'pre-wrap', padding: '6px 8px', overflowY: 'auto',
+      maxHeight: `${(height * em).toFixed(1)}`, marginTop: margin.toFixed(1),
+      fontFamily: mono.replace(/\s*,\s*/g, ','),
+    };
+    const have = {
+      whiteSpace: s.whiteSpace, padding: s.padding, overflowY: s.overflowY,
+      maxHeight: parseFloat(s.maxHeight).toFixed(1), marginTop: parseFloat(s.marginTop)
+        .toFixed(1), fontFamily: s.fontFamily.replace(/\s*,\s*/g, ','),
+    };
+    for (const key of Object.keys(want)) {
+      if (want[key] !== have[key]) bad.push(`${kind}: ${key} ${have[key]}, not ${want[key]}`);
+    }
+  }
+  return {kinds: [...kinds].sort(), inHostPre, bad: [...new Set(bad)]};
+}"""
+)
+
+
+def check_code_boxes(page: Any, host: str) -> dict[str, Any]:
+    """The code boxes of the page, each styled by the one box rule."""
+    boxes: dict[str, Any] = page.evaluate(CODE_BOXES)
+    assert {"text pre", "ss-stdout", "ss-stderr", "ss-tool-raw"} <= set(boxes["kinds"]), boxes
+    assert not boxes["bad"], f"{host}: {boxes['bad']}"
+    return boxes
+
+
 def check_lists(page: Any, host: str) -> None:
     """Lists in views (a Markdown answer's, the panel's tool calls) keep their markers."""
     lists = page.evaluate(LISTS)
@@ -349,6 +402,7 @@ def check_every_width(page: Any, host: str, *, before: Any = None, least: int = 
     page.evaluate(SQUEEZE, False)
     assert any("[time_to_first_token]" in line for line in cut), f"{host}: not seen: {cut}"
     check_lists(page, host)
+    check_code_boxes(page, host)
     failures = []
     for width in WIDTHS:
         reached = at_width(page, width, before=before)
@@ -446,6 +500,12 @@ async def _(replay, gallery):
 
 
 @app.cell
+async def _(replay, gallery):
+{boxes}
+    return
+
+
+@app.cell
 async def _(tool_loop, ConversationView, mo_out):
 {loop}
     return
@@ -476,6 +536,7 @@ def marimo_app() -> str:
         .replace("{finished}", FINISHED.replace("\n", "\n    "))
         .replace("{replayed}", REPLAYED)
         .replace("{cached}", CACHED)
+        .replace("{boxes}", indent(BOXES))
         .replace(", mo_out", "")
         .replace("{loop}", indent(loop))
         .replace("{compare}", COMPARE)
