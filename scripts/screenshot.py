@@ -23,6 +23,8 @@ given). Needs /usr/bin/chromium.
         --hold 24 --speed 0.5 --part .ss-header --part .ss-lanes --out docs/violations.png
     .venv/bin/python scripts/screenshot.py --width 800 --hold 60 --speed 4 --open request \\
         --part .ss-request-box --out docs/request.png
+    .venv/bin/python scripts/screenshot.py --view-width 950 --hold 60 --part .ss-final \\
+        --out docs/panel-950.png   # and --dark: docs/panel-950-dark.png
 """
 
 from __future__ import annotations
@@ -110,11 +112,27 @@ def around(view: Any, parts: list[str], margin: int = 8) -> dict[str, float]:
     return {"x": max(0, left), "y": max(0, top), "width": right - left, "height": bottom - top}
 
 
+def fit_view(page: Any, view: Any, width: int) -> int:
+    """Resize the window until ``view`` is ``width`` px wide; returns the window's width."""
+    for _ in range(8):
+        box = view.bounding_box()
+        if box is None or abs(box["width"] - width) < 1:
+            break
+        size = page.viewport_size
+        page.set_viewport_size({"width": size["width"] + round(width - box["width"]),
+                                "height": size["height"]})  # fmt: skip
+        page.wait_for_timeout(300)  # the notebook's layout follows
+    return int(page.viewport_size["width"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "streamview.png")
     parser.add_argument("--ui", choices=["notebook", "lab"], default="lab")
     parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument(
+        "--view-width", type=int, default=None, help="resize the window until the view is this wide"
+    )
     parser.add_argument("--recording", default="parallel_tools")
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--at", type=float, default=None, help="seconds into the replay")
@@ -200,9 +218,12 @@ def main() -> int:
             else:
                 target = page.locator(".ss-static > .ss-view").first
                 target.wait_for()
+            width = (
+                args.width if args.view_width is None else fit_view(page, target, args.view_width)
+            )
             box = target.bounding_box()
             assert box is not None
-            page.set_viewport_size({"width": args.width, "height": int(box["height"]) + 400})
+            page.set_viewport_size({"width": width, "height": int(box["height"]) + 400})
             target.scroll_into_view_if_needed()
             args.out.parent.mkdir(parents=True, exist_ok=True)
             if args.part:

@@ -36,10 +36,19 @@ DIFF_SHOWN = 20_000
 Comparison prints it whole)."""
 
 
+WRAP_FROM = 16
+"""Characters from which a table cell's text may wrap (a figure is shorter: it never does)."""
+
+
 def _row(row: ComparisonRow) -> str:
     cells = []
     for k, (text, change) in enumerate(zip(row.texts, row.relative, strict=True)):
-        shown = e(text) + (e(format_change(change)) if k else "")
+        # a figure keeps to one line; a long text (a model's id) may wrap at its hyphens
+        wrap = " data-wrap" if len(text) > WRAP_FROM else ""
+        shown = f"<span{wrap}>{e(text)}</span>"
+        said = format_change(change).strip() if k else ""
+        if said:  # the change beside the value: a cell wraps between the two, never inside
+            shown += f" <span>{e(said)}</span>"
         differs = k > 0 and row.differs and row.values[k] != row.values[0]
         cells.append(f"<td>{f'<mark>{shown}</mark>' if differs else shown}</td>")
     flag = " data-differs" if row.differs else ""
