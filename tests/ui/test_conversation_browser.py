@@ -146,7 +146,7 @@ def read_outcome(page: Any, tag: str) -> dict[str, Any]:
 
 
 def approval_card(page: Any, index: int) -> Any:
-    """The send_email approval form of run ``index`` (at the bottom of its output)."""
+    """The send_email approval form of run ``index`` (under its header)."""
     card = cell(page, index).locator(".ss-conv-approval")
     card.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
     return card

@@ -181,8 +181,9 @@ class ConversationPicture:
         return ops
 
     def _frame(self) -> str:
-        """The loop's frame: header, notice or failure, the slots of the turns, the loop's
-        timeline, and at the bottom the approvals (where the eye is after Run All)."""
+        """The loop's frame: header, the waiting approvals right under it (the top of the
+        output is where the eye is after Run All: a form 4,000 px down went unseen), notice
+        or failure, the slots of the turns and the loop's timeline."""
         notes = self.notes
         status = e(notes.status)
         notice = (
@@ -196,10 +197,11 @@ class ConversationPicture:
         )
         return (
             f'<div class="ss-conv {NO_MATH}" data-status="{status}">'
-            f"{slot(HEAD_ID, cls='ss-conv-header')}{notice}{failure}"
+            f"{slot(HEAD_ID, cls='ss-conv-header')}"
+            f"{slot(APPROVALS_ID, cls='ss-conv-approvals', id='ss-conv-approvals')}"
+            f"{notice}{failure}"
             f"{slot(TURNS_ID, cls='ss-conv-turns')}"
-            f"{slot(TIMELINE_ID, cls='ss-conv-timeline')}"
-            f"{slot(APPROVALS_ID, cls='ss-conv-approvals', id='ss-conv-approvals')}</div>"
+            f"{slot(TIMELINE_ID, cls='ss-conv-timeline')}</div>"
         )
 
     def _head(self, now: float) -> str:
@@ -238,8 +240,8 @@ class ConversationPicture:
             bits.append(f"{fmt_seconds(wall)} wall time")
         waiting = len(notes.asking)
         waiting_html = (
-            # at the top of the output, where the eye is after Run All: a button (an in-page
-            # link styled as one) that scrolls to the waiting approval
+            # a button (an in-page link styled as one) that scrolls to the waiting approval
+            # (drawn right under this header) and flashes it
             f' <a class="ss-btn ss-conv-waiting" href="#ss-conv-approvals" role="button">'
             f"{plural(waiting, 'approval')} waiting</a>"
             if waiting
@@ -370,7 +372,7 @@ class ConversationPicture:
         if run in notes.asking:
             parts.append(
                 '<p class="ss-conv-decision"><a href="#ss-conv-approvals">'
-                "waiting for your decision below</a></p>"
+                "waiting for your decision: the form at the top</a></p>"
             )
         if run.detail and not denied:
             parts.append(f'<p class="ss-conv-detail">{e(run.detail)}</p>')
@@ -413,8 +415,10 @@ class ConversationPicture:
         )
         token = e(self.token)
         return (
+            # data-ss-reveal: a page brings the form into view when it first appears (after
+            # Run All the notebook shows its last cell, thousands of pixels below)
             f'<div class="ss-conv-approval" role="group" data-ss-form="{key}"'
-            f' aria-label="Approve {e(run.name)}?">'
+            f' data-ss-reveal="{key}" aria-label="Approve {e(run.name)}?">'
             f'<div class="ss-conv-approval-head"><strong>{e(run.name)}</strong> needs your approval'
             f'{SEP}<span class="ss-conv-run-id">{e(run.id)}</span></div>{readable}'
             f'<details class="ss-conv-edit" data-ss-key="{key}-edit"><summary>Edit the arguments'

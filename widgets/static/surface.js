@@ -5,7 +5,8 @@
 // how many UTF-16 code units to drop from its end, the new tail, and any parts after it.
 // This file applies patches to the DOM and runs generic behaviours keyed by data attributes
 // on that markup: actions (data-ss-action), remembered <details> toggles (data-ss-key),
-// ticking clocks (data-ss-clock), in-page links, and typed field values kept across patches.
+// ticking clocks (data-ss-clock), in-page links, typed field values kept across patches, and
+// markup that asks to be brought into view once, when it first appears (data-ss-reveal).
 // It holds no Markdown, no JSON parsing and no templates.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -22,7 +23,7 @@ class Store {
     this.views = new Set();
     this.buffer = new Map();
     this.resyncing = false;
-    this.ui = { toggled: new Map(), fields: new Map(), wanted: new Set() };
+    this.ui = { toggled: new Map(), fields: new Map(), wanted: new Set(), revealed: new Set() };
     this.load(model.get("picture"));
     this.onPicture = () => this.reload();
     this.onMessage = (msg) => this.message(msg);
@@ -240,10 +241,27 @@ class View {
       if (value !== undefined) el.value = value;
     }
     for (const el of root.querySelectorAll("[data-ss-lazy][data-ss-region]")) this.wantIfShown(el);
+    const reveal = root.matches("[data-ss-reveal]") ? [root] : [];
+    reveal.push(...root.querySelectorAll("[data-ss-reveal]"));
+    for (const el of reveal) this.reveal(el);
     const now = performance.now();
     const clocks = root.matches("[data-ss-clock]") ? [root] : [];
     clocks.push(...root.querySelectorAll("[data-ss-clock]"));
     for (const el of clocks) el.ssClockStart = now;
+  }
+
+  // Bring markup that waits for the user (an approval) into view, once per key: after Run
+  // All the notebook shows its last cell, thousands of pixels away from the form.
+  reveal(el) {
+    const key = el.getAttribute("data-ss-reveal");
+    if (!key || this.ui.revealed.has(key)) return;
+    this.ui.revealed.add(key);
+    requestAnimationFrame(() => {
+      if (!el.isConnected) return;
+      el.scrollIntoView({ block: "center", behavior: "smooth" });
+      el.classList.add("ss-flash");
+      setTimeout(() => el.classList.remove("ss-flash"), 1200);
+    });
   }
 
   // A lazy region (sent only on request) is asked for once it can be seen.
