@@ -58,6 +58,14 @@ SUMMARIZED_HINT = (
     '"display": "summarized"}.'
 )
 
+OMITTED_LIVE = (
+    'Thinking display "omitted": the API sends no thinking text, only a signature when the '
+    "thinking ends. The model is thinking now; the thinking is billed as output tokens. To "
+    'see summarized reasoning, request thinking={"type": "enabled" | "adaptive", …, '
+    '"display": "summarized"}.'
+)
+"""What an open thinking block whose display is omitted says during its silence."""
+
 Regions = dict[str, list[str]]
 
 
@@ -96,6 +104,9 @@ class Lane:
 
     paused = False
     """The replay is paused: an open block says ``paused``, not ``streaming``."""
+    display_omitted = False
+    """The request asked for ``thinking.display: "omitted"``: an empty open thinking block
+    is a silence to explain, not a wait for the first words."""
 
     def status(self, over: bool) -> str:
         """``streaming`` (``paused`` while a replay is), ``done`` or ``cut off``: the stream
@@ -249,6 +260,12 @@ class Lane:
             )
         if done and signature and not length:
             parts.append(f'<div class="ss-omitted">{e(SUMMARIZED_HINT)}</div>')
+        elif (
+            not done and not length and (self.display_omitted or block.estimated_tokens is not None)
+        ):
+            # said as the silence starts (the request asked for it, or the API's running
+            # estimate came without text), not only once the signature ends it
+            parts.append(f'<div class="ss-omitted" data-live="true">{e(OMITTED_LIVE)}</div>')
         regions = {self.body_id: [*parts, *self._extra()]}
         if length or not done:
             regions[self.text_id] = self._markdown.parts(block, lambda: block.thinking, final=done)

@@ -127,6 +127,7 @@ class StreamPicture:
         recording's header says it."""
         self._cache: tuple[tuple[Any, ...], CacheExplanation | None] | None = None
         self._request = RequestBox(prefix)
+        self._omitted: tuple[int, bool] | None = None
 
     # ------------------------------------------------------------------ reading
 
@@ -271,6 +272,7 @@ class StreamPicture:
                 continue
             lane = self._lane(block)
             lane.paused = state.paused
+            lane.display_omitted = self._display_omitted()
             if index in dirty:
                 self._heads[index] = lane.head(over, self._live_token(final))
                 for region_id, parts in lane.regions(final).items():
@@ -381,6 +383,17 @@ class StreamPicture:
         figure = figures["events"]
         word = "event" if figure.value == 1 else "events"
         return f"<span><span{figure_attrs(figure)}>{e(figure.text)}</span> {word}</span>"
+
+    def _display_omitted(self) -> bool:
+        """The request asked for thinking with its display omitted (read again only when
+        the request changes: ``state.request`` is a clean copy)."""
+        version = self.state.request_version
+        if self._omitted is None or self._omitted[0] != version:
+            request = self.state.request or {}
+            thinking = request.get("thinking")
+            display = thinking.get("display") if isinstance(thinking, dict) else None
+            self._omitted = (version, display == "omitted")
+        return self._omitted[1]
 
     def _lane(self, block: Block) -> Lane:
         lane = self._lanes.get(block.index)
