@@ -39,7 +39,12 @@ Comparison prints it whole)."""
 def _row(row: ComparisonRow) -> str:
     cells = []
     for k, (text, change) in enumerate(zip(row.texts, row.relative, strict=True)):
-        shown = e(text) + (e(format_change(change)) if k else "")
+        # a number and its change each stay whole; a cell wraps between them and between
+        # the items of a list (stop reasons, tools used): no value leaves its cell
+        change_text = format_change(change).strip() if k else ""
+        shown = f'<span class="ss-value">{e(text)}</span>' + (
+            f' <span class="ss-change">{e(change_text)}</span>' if change_text else ""
+        )
         differs = k > 0 and row.differs and row.values[k] != row.values[0]
         cells.append(f"<td>{f'<mark>{shown}</mark>' if differs else shown}</td>")
     flag = " data-differs" if row.differs else ""
@@ -54,6 +59,12 @@ def _table(comparison: Comparison) -> str:
         f"{plural(differing, 'figure')} differ{'s' if differing == 1 else ''}; changes are"
         " relative to the first run"
     )
+    for row in comparison.rows:  # what a label alone does not say
+        if row.note:
+            caption += (
+                f'<br><span class="ss-compare-note"><b>{e(row.label)}</b>: {e(row.note)}</span>'
+            )
+
     return (
         '<div class="ss-table-wrap ss-compare-table-wrap" tabindex="0">'
         f'<table class="ss-compare-table"><caption>{caption}</caption>'
