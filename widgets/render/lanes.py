@@ -134,6 +134,8 @@ class Lane:
         if isinstance(block, ToolUseBlock) and block.name:
             name = f' <span class="ss-lane-name">{e(block.name)}</span>'
         return (
+            # the rule: a page without styles (an untrusted notebook) spaces the lanes by it
+            '<hr class="ss-lane-gap">'
             f'<section class="ss-lane" id="{e(self.anchor)}"{attr("data-index", block.index)}'
             f"{attr('data-kind', picture_kind(block))}{attr('data-type', block.type)}"
             f' data-status="{status}">'

@@ -22,7 +22,16 @@ from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.regions import slot
 from streamscope.widgets.render.server_tools import fallback_words, picture_kind
 
-__all__ = ["MAX_ROWS", "axis_end", "tick_label", "timeline_frame", "timeline_row"]
+__all__ = [
+    "COLOUR_WORDS",
+    "MAX_ROWS",
+    "axis_end",
+    "axis_ticks",
+    "colour_legend",
+    "tick_label",
+    "timeline_frame",
+    "timeline_row",
+]
 
 MAX_ROWS = 100
 _KINDS = (
@@ -36,6 +45,39 @@ _KINDS = (
     "other",
 )
 _TICKS = 5
+COLOUR_WORDS = {
+    "text": "blue",
+    "thinking": "violet",
+    "redacted_thinking": "grey",
+    "tool": "amber",
+    "server": "teal",
+    "fallback": "orange",
+    "compaction": "grey",
+    "other": "teal",
+}
+"""Each kind's bar colour (theme.css), in words: a page without styles has no colours, and
+a reader who cannot tell them apart has the words."""
+AXIS_SEP = '<span class="ss-tl-axis-sep"> · </span>'
+"""Between two ticks: a page without styles reads ``0 · 2 s · 4 s`` (it read ``02 s4 s``);
+view.css hides it (the ticks are spaced out by the axis)."""
+
+
+def axis_ticks(end: float, steps: int = _TICKS) -> str:
+    """The axis's ticks, ``0`` to ``end`` in ``steps``, separated in words."""
+    return AXIS_SEP.join(
+        f'<span class="ss-tl-tick">{tick_label(end * k / steps)}</span>' for k in range(steps + 1)
+    )
+
+
+def colour_legend(items: Sequence[tuple[str, str, str, str]], cls: str = "ss-tl-legend") -> str:
+    """A legend: ``(attribute, value, label, colour in words)`` per colour. Each item says
+    its colour in words (hidden by view.css, where the swatch shows it), after a title that
+    a page without styles reads (``Bar colours:``), also hidden there."""
+    lis = "".join(
+        f'<li {attr}="{e(value)}">{e(label)}<span class="ss-tl-colour">: {e(colour)}</span></li>'
+        for attr, value, label, colour in items
+    )
+    return f'<span class="ss-tl-legend-title">Bar colours:</span><ul class="{cls}">{lis}</ul>'
 
 
 def axis_end(seconds: float) -> float:
@@ -78,18 +120,15 @@ def timeline_span(blocks: Sequence[Block], origin: float, now: float | None) -> 
 
 def timeline_frame(blocks: Sequence[Block], end: float, rows_id: str, *, more: int = 0) -> str:
     """The frame: caption, the rows' slot, the axis to ``end`` seconds, the legend."""
-    ticks = "".join(
-        f'<span class="ss-tl-tick">{tick_label(end * k / _TICKS)}</span>' for k in range(_TICKS + 1)
-    )
     seen = {picture_kind(b) for b in blocks[:MAX_ROWS]}
     kinds = [k for k in _KINDS if k in seen]
-    legend = "".join(f'<li data-kind="{k}">{KIND_LABELS[k]}</li>' for k in kinds)
+    legend = colour_legend([("data-kind", k, KIND_LABELS[k], COLOUR_WORDS[k]) for k in kinds])
     note = f'<p class="ss-muted">… {more:,} more blocks, in the lanes</p>' if more > 0 else ""
     return (
         '<figure class="ss-timeline"><figcaption class="ss-final-title">Timeline</figcaption>'
         f"{slot(rows_id, 'ol', 'ss-tl-rows')}"
-        f'<div class="ss-tl-axis" aria-hidden="true">{ticks}</div>'
-        f'<ul class="ss-tl-legend">{legend}</ul>{note}</figure>'
+        f'<div class="ss-tl-axis" aria-hidden="true">{axis_ticks(end)}</div>'
+        f"{legend}{note}</figure>"
     )
 
 
