@@ -40,9 +40,11 @@ def _row(row: ComparisonRow) -> str:
     cells = []
     for k, (text, change) in enumerate(zip(row.texts, row.relative, strict=True)):
         # a number and its change each stay whole; a cell wraps between them and between
-        # the items of a list (stop reasons, tools used): no value leaves its cell
+        # the items of a list (stop reasons, tools used): no value leaves its cell.
+        # data-ss-figure names the value (run k's figure), as the views name theirs
         change_text = format_change(change).strip() if k else ""
-        shown = f'<span class="ss-value">{e(text)}</span>' + (
+        named = f' data-ss-figure="compare.{e(row.key)}.{k}"'
+        shown = f'<span class="ss-value"{named}>{e(text)}</span>' + (
             f' <span class="ss-change">{e(change_text)}</span>' if change_text else ""
         )
         differs = k > 0 and row.differs and row.values[k] != row.values[0]

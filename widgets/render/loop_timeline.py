@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from streamscope.core.figures.loop import run_time
 from streamscope.core.figures.text import fmt_seconds, plural
 from streamscope.core.loop.records import ToolExecution, Turn
 from streamscope.widgets.render.markup import e
+from streamscope.widgets.render.panel import figure_attrs
 from streamscope.widgets.render.timeline import axis_ticks, colour_legend
 
 __all__ = ["loop_timeline", "parallel_figure"]
@@ -105,14 +107,15 @@ def loop_timeline(turns: Sequence[Turn], origin: float | None, now: float | None
             if stop is not None:
                 span = (state.started_at - origin, max(state.started_at, stop) - origin, "stream")
                 ends.append(span[1])
-                times = f"{fmt_seconds(span[0])} → {fmt_seconds(span[1])}"
+                times = e(f"{fmt_seconds(span[0])} → {fmt_seconds(span[1])}")
                 rows.append((f"Turn {turn.number}", "turn", [span], times))
         for run in turn.executions:
             segments = _run_segments(run, origin, now)
             ends.extend(stop for _, stop, _ in segments)
-            times = run.status
-            if run.duration is not None:
-                times = f"{run.status}, ran {fmt_seconds(run.duration)}"
+            times = e(run.status)
+            took = run_time(run.started_at, run.finished_at, None, f"run.{run.id}.time")
+            if took.kind != "waiting":  # the card's figure, the same text
+                times += f", ran <span{figure_attrs(took)}>{e(took.text)}</span>"
             rows.append((f"  {run.name}", "run", segments, times))
         figure = parallel_figure(turn.executions)
         if figure:
@@ -127,7 +130,7 @@ def loop_timeline(turns: Sequence[Turn], origin: float | None, now: float | None
             continue
         items.append(
             f'<li class="ss-tl-row" data-kind="{kind}"><span class="ss-tl-label">{e(label)}</span>'
-            f'{_track(segments, end)} <span class="ss-tl-times">{e(times)}</span></li>'
+            f'{_track(segments, end)} <span class="ss-tl-times">{times}</span></li>'
         )
     legend = colour_legend(
         [

@@ -116,6 +116,8 @@ class StreamPicture:
         """The figures of the last frame that drew them: every figure shown comes from it."""
         self.show_request = True
         """Draw the request box (a conversation draws it on its latest turn only)."""
+        self.head_duration = False
+        """Once the stream ended, the head says how long it took (a loop's turn headers)."""
         self.previous: Any = None
         """The run before this one (a state, a Turn, a recording's path, a request dict):
         the panel then says why this run did or did not read its prompt cache."""
@@ -446,6 +448,12 @@ class StreamPicture:
             clock = (
                 f' <span class="ss-elapsed" title="since the request"{figure_attrs(figure)}'
                 f' data-ss-clock="{figures.elapsed_at:.3f}"{rate}>{e(figure.text)}</span>'
+            )
+        elif self.head_duration and figures is not None and figures["elapsed"].kind != "waiting":
+            figure = figures["elapsed"]  # the panel's duration, the same figure
+            clock = (
+                f' <span class="ss-elapsed" title="{e(figure.label)}"{figure_attrs(figure)}>'
+                f"{e(figure.text)}</span>"
             )
         return (
             f'<span class="ss-head"><span class="ss-title">{e(self.title)}</span>{model_html} '
