@@ -137,3 +137,25 @@ def test_the_comparison_table_reads_what_each_run_s_panel_reads() -> None:
         for row, figure in COMPARED.items():
             table = shown[0, f"compare.{row}.{k}"]
             assert table == shown[scope, figure][:1], (row, k, table, shown[scope, figure])
+
+
+def test_a_block_s_lane_and_timeline_row_read_one_span() -> None:
+    """The lane's head shows the block's duration and the timeline's row its start and end:
+    one span (core/figures/blocks), the same for every block of a recording."""
+    from streamscope.core.figures.blocks import block_figures
+    from streamscope.core.io.playback import load_timed_events
+    from streamscope.core.stream.state import StreamState
+    from streamscope.widgets.render.stream import StreamPicture
+
+    state = StreamState()
+    for at, event in load_timed_events(gallery.path("parallel_tools"), from_request=True):
+        state.apply(event, at=at)
+    state.finish()
+    page = tree(StreamPicture(state).static_html())
+    shown = named(StreamPicture(state).static_html())
+    rows = {r.attrs["data-index"]: r.one("ss-tl-times").text() for r in page.select("ss-tl-row")}
+    assert len(rows) == len(state.blocks) == 6
+    for block in state.blocks:
+        figs = block_figures(block, state.started_at)
+        assert shown[1, f"block.{block.index}.duration"] == [figs["duration"].text]
+        assert rows[str(block.index)] == f"{figs['start'].text} → {figs['end'].text}"

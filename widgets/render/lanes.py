@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streamscope.core.figures.text import fmt_bytes, fmt_seconds, plural, utf8_len
+from streamscope.core.figures.blocks import block_figures
+from streamscope.core.figures.text import fmt_bytes, plural, utf8_len
 from streamscope.core.stream.blocks import (
     Block,
     GenericBlock,
@@ -24,6 +25,7 @@ from streamscope.core.stream.blocks import (
 from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
 from streamscope.widgets.render.fold import FoldedMarkdown
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
+from streamscope.widgets.render.panel import figure_attrs
 from streamscope.widgets.render.regions import LAZY_PREFIX, slot
 from streamscope.widgets.render.server_tools import (
     KIND_LABELS_MORE,
@@ -151,13 +153,9 @@ class Lane:
         block = self.block
         status = self.status(over)
         bits = [] if not block.synthesized else ["no start event"]
-        start = _rel(block.started_at, origin)
-        stop = block.stopped_at if block.stopped_at is not None else block.last_delta_at
-        if now is not None and not block.complete:
-            stop = now if stop is None else max(stop, now)
-        end = _rel(stop, origin)
-        if start is not None and end is not None:
-            bits.append(fmt_seconds(end - start))
+        took = block_figures(block, origin, now)["duration"]  # the timeline's span, the same
+        if took.kind != "waiting":
+            bits.append(f"<span{figure_attrs(took)}>{e(took.text)}</span>")
         bits.append(plural(block.delta_count, "delta"))  # what changes most, last
         return (
             f'<span>{SEP}<span class="ss-lane-status" data-status="{status}">{status}</span>'

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from streamscope.core.figures.text import fmt_seconds
+from streamscope.core.figures.blocks import block_figures, block_span
 from streamscope.core.stream.blocks import Block, GenericBlock
 from streamscope.widgets.render.lanes import KIND_LABELS, block_label
 from streamscope.widgets.render.markup import e
@@ -99,22 +99,9 @@ def tick_label(t: float) -> str:
     return f"{t:g} s" if t < 120 else f"{t / 60:g} min"
 
 
-def _span(block: Block, origin: float, now: float | None = None) -> tuple[float, float] | None:
-    """A block's start and end in seconds from ``origin``: an open block runs to ``now``
-    while the stream is live (its last delta otherwise)."""
-    start = block.started_at if block.started_at is not None else block.first_delta_at
-    if start is None:
-        return None
-    end = block.stopped_at if block.stopped_at is not None else block.last_delta_at
-    if now is not None and not block.complete:
-        end = max(end, now) if end is not None else now
-    begin = start - origin
-    return begin, max(begin, (end - origin) if end is not None else begin)
-
-
 def timeline_span(blocks: Sequence[Block], origin: float, now: float | None) -> float:
     """Seconds the timeline must cover: the last block end, or now."""
-    ends = [s[1] for s in (_span(b, origin) for b in blocks[:MAX_ROWS]) if s is not None]
+    ends = [s[1] for s in (block_span(b, origin) for b in blocks[:MAX_ROWS]) if s is not None]
     return max([*ends, (now - origin) if now is not None else 0.0, 0.0])
 
 
@@ -146,13 +133,16 @@ def timeline_row(
     ``mark``: a moment to show (seconds from ``origin``); ``action``: the attributes that
     make a click on the bar show this block's events in the wire inspector."""
     label = f"#{block.index} {block_label(block)}"
-    span = _span(block, origin, now)
+    span = block_span(block, origin, now)
     state = "done" if block.complete else "open"
     if span is None:
         times, track = "no time yet", ""
     else:
         start, stop = span
-        times = f"{fmt_seconds(start)} → {fmt_seconds(stop)}"
+        # the lane's head shows end - start of this span (its figure named there: here
+        # the names would cost every heartbeat's patch of an open row ~70 bytes)
+        figs = block_figures(block, origin, now)
+        times = f"{e(figs['start'].text)} → {e(figs['end'].text)}"
         width_ms = max(end * 1000 / 250, (stop - start) * 1000)  # at least a sliver
         first = ""
         if block.first_delta_at is not None:
