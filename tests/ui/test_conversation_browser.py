@@ -138,7 +138,9 @@ def cell(page: Any, index: int) -> Any:
 def read_outcome(page: Any, tag: str) -> dict[str, Any]:
     output = page.locator(f".jp-OutputArea-output:has-text('OUTCOME-{tag}')").first
     output.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
-    text = output.inner_text()
+    # textContent: the page brings the next approval into view, so this output may be
+    # off-screen, where the notebook skips rendering (content-visibility): innerText ""
+    text = output.text_content() or ""
     match = re.search(rf"OUTCOME-{tag} (\{{.*\}})", text, re.S)
     assert match, text
     data: dict[str, Any] = json.loads(match.group(1))
