@@ -33,7 +33,7 @@
 # Run the cells from top to bottom (Shift+Enter).
 
 # %%
-from streamscope.core import estimate_cost, gallery
+from streamscope.core import gallery
 from streamscope.widgets import replay
 
 # %% [markdown]
@@ -45,7 +45,6 @@ from streamscope.widgets import replay
 info = gallery.info("parallel_tools")
 print(info.title, "·", info.model)
 print(info.description)
-print(f"{info.events} events over {info.duration:.1f} s")
 
 # %% [markdown]
 # ## Replay it
@@ -86,7 +85,14 @@ view = await replay(gallery.path("parallel_tools"), speed=1)
 #   than 1000 px it sits **below** the lanes and the timeline; in a wider output it
 #   moves **beside** them, on the right.
 #
-# Everything the view shows is in `view.state`, a `StreamState`:
+# Every number the view shows comes from one place, `view.figures`, and reads the same
+# when you print it (times from the request, as the panel counts them):
+
+# %%
+print(view.figures.summary())
+
+# %% [markdown]
+# And everything the view shows is in `view.state`, a `StreamState`:
 
 # %%
 state = view.state
@@ -120,12 +126,13 @@ print("the state keeps:   ", state.usage)
 # `streamscope.core.pricing.prices.DEFAULT_PRICES.as_of`); the thinking tokens are billed as output.
 
 # %%
-cost = estimate_cost(state.usage, state.model)
-if cost is None:  # stopped before message_start said which model: no price
+figures = view.figures  # the panel's figures, as the panel writes them
+parts = figures.cost_parts
+if not parts:  # stopped before message_start said which model: no price
     print("no estimate: the model is unknown")
 else:
-    print(f"input ${cost.input_usd:.5f} + output ${cost.output_usd:.5f}", end=" ")
-    print(f"= ${cost.total_usd:.5f} (prices as of {cost.as_of})")
+    print(f"input {parts['input'].text} + output {parts['output'].text}", end=" ")
+    print(f"= {figures.text('cost')} ({figures.cost_source})")
 thinking = state.usage.thinking_tokens  # None until message_delta (e.g. after a Stop)
 print("of the output,", "–" if thinking is None else thinking, "tokens were thinking")
 
@@ -155,6 +162,8 @@ print(json_file, f"{json_file.stat().st_size:,} bytes")
 # * `05_tool_loop`: a whole agent loop, with an approval button.
 # * `06_your_own_key`: stream live with your own key, and record a cassette.
 # * `07_compare_runs`: put runs side by side: their figures, tool calls and answers diffed.
+# * `08_bench`: one prompt to several models or settings, many samples, live side by side,
+#   and the `%%claude` cell magic.
 #
 # The gallery holds more recordings (web search with citations, a 200 KB tool
 # argument, a stream cut by `max_tokens`, an error mid-stream):

@@ -149,18 +149,23 @@ print([call.name for call in view.state.tool_calls])
 # ## Read the timeline
 #
 # The timeline under the lanes draws what this table prints: when each block started,
-# when its first delta came, and when it stopped (seconds from the first event).
+# when its first delta came, and when it stopped (from the request, as the timeline counts,
+# and written as the view writes times).
 # The thinking takes most of the time; each tool call's JSON streams in well under a
 # second, one after the other.
 
 # %%
-print("block                 start  first   stop  deltas")
+from streamscope.core.figures.text import fmt_seconds  # the view's one way to write a time
+
+origin = view.state.started_at  # the timeline's zero
+print(f"{'block':<21} {'start':>8} {'first':>8} {'stop':>8}  deltas")
 for block in view.state.blocks:
     label = f"#{block.index} {getattr(block, 'name', block.type)}"
-    print(
-        f"{label:<21} {block.started_at:5.2f}  {block.first_delta_at:5.2f}"
-        f"  {block.stopped_at:5.2f}  {block.delta_count:>5}"
-    )
+    times = [
+        fmt_seconds(t - origin) if t is not None and origin is not None else "–"
+        for t in (block.started_at, block.first_delta_at, block.stopped_at)
+    ]
+    print(f"{label:<21} {times[0]:>8} {times[1]:>8} {times[2]:>8}  {block.delta_count:>6}")
 
 # %% [markdown]
 # ## What goes back

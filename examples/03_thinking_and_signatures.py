@@ -27,6 +27,7 @@
 
 # %%
 from streamscope.core import StreamState, gallery
+from streamscope.core.figures.text import fmt_seconds
 from streamscope.widgets import replay
 
 SPEED = 4
@@ -72,9 +73,10 @@ view = await replay(gallery.path("thinking_omitted"), speed=SPEED)
 blocks = view.state.blocks
 if blocks:
     print("thinking text:", repr(blocks[0].thinking), "· omitted:", blocks[0].omitted)
-if len(blocks) > 1:  # a stopped replay may not have reached the answer
-    silence = blocks[1].started_at - blocks[0].started_at
-    print(f"silence before the answer: {silence:.1f} s (recorded time)")
+if blocks and blocks[0].stopped_at is not None:  # a stopped replay may not have reached it
+    silence = blocks[0].stopped_at - blocks[0].started_at
+    # written as the thinking lane's head writes it (recorded time)
+    print(f"silence while the model thought: {fmt_seconds(silence)}")
 print("billed thinking tokens:", shown(view.state.usage.thinking_tokens))
 
 # %% [markdown]

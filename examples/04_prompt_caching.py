@@ -26,6 +26,7 @@
 
 # %%
 from streamscope.core import StreamState, estimate_cost, gallery
+from streamscope.core.figures.text import fmt_usd
 from streamscope.core.stream.usage import sum_usage
 from streamscope.widgets import replay
 
@@ -62,30 +63,24 @@ hit = await replay(gallery.path("cache_hit"), speed=1)
 # prefix from the cache made the answer start sooner.
 
 # %%
-rows = [("cache_miss", miss.state), ("cache_hit", hit.state)]
-print("            input   write    read  total in  output  first token")
-for name, state in rows:
-    u = state.usage
-    first = state.time_to_first_token  # None if you pressed Stop before the first token
-    shown = f"{first:>12.2f}s" if first is not None else f"{'–':>13}"
-    print(
-        f"{name:<10}{u.input_tokens:>7,}{u.cache_creation_input_tokens:>8,}"
-        f"{u.cache_read_input_tokens:>8,}{u.total_input_tokens:>10,}"
-        f"{u.output_tokens:>8,}{shown}"
-    )
+# Each view's `figures` are what its panel shows, written as it writes them:
+rows = [("cache_miss", miss.figures), ("cache_hit", hit.figures)]
+keys = ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"]
+keys += ["total_input_tokens", "output_tokens", "time_to_first_token"]
+print(f"{'':<10}" + "".join(f"{label:>18}" for label in ["input (uncached)", "cache write",
+      "cache read", "total input", "output", "time to first token"]))  # fmt: skip
+for name, figures in rows:  # a figure a stopped replay never got reads "–"
+    print(f"{name:<10}" + "".join(f"{figures.text(key):>18}" for key in keys))
 
 # %%
-for name, state in rows:
-    cost = estimate_cost(state.usage, state.model)
-    if cost is None:  # a replay stopped before message_start: no model, no price
+for name, figures in rows:
+    parts = figures.cost_parts
+    if not parts:  # a replay stopped before message_start: no model, no price
         print(f"{name:<10} no estimate: the model is unknown")
         continue
-    print(
-        f"{name:<10} input ${cost.input_usd:.5f} + write ${cost.cache_write_usd:.5f}"
-        f" + read ${cost.cache_read_usd:.5f} + output ${cost.output_usd:.5f}"
-    )
-    saved = cost.without_cache_usd
-    print(f"{'':<10} = ${cost.total_usd:.5f}   (without caching: ${saved:.5f})")
+    print(f"{name:<10} " + " + ".join(f"{p.label} {p.text}" for p in parts.values()))
+    without = figures.without_cache.text if figures.without_cache else figures.text("cost")
+    print(f"{'':<10} = {figures.text('cost')}   (without caching: {without})")
 
 # %% [markdown]
 # The write costs a little **more** than not caching at all; every read after it
@@ -100,7 +95,7 @@ else:
     write, read, plain = first.total_usd, again.total_usd, first.without_cache_usd
     for calls in (1, 2, 10):
         cached = write + (calls - 1) * read
-        print(f"{calls:>2} × the call: cached ${cached:.4f}, uncached ${calls * plain:.4f}")
+        print(f"{calls:>2} × the call: cached {fmt_usd(cached)}, uncached {fmt_usd(calls * plain)}")
 
 # %% [markdown]
 # ## Hit rate

@@ -30,6 +30,7 @@
 from IPython.display import display
 
 from streamscope.core import AsyncReplayClient, ToolLoop, gallery
+from streamscope.core.figures.text import fmt_percent, fmt_seconds
 from streamscope.widgets import ConversationView
 
 conversation = gallery.list_conversations()[0]
@@ -170,7 +171,8 @@ for turn in loop.turns:
     if len(timed) > 1:
         wall = max(r.finished_at for r in timed) - min(r.started_at for r in timed)
         busy = sum(r.finished_at - r.started_at for r in timed)
-        print(f"  {len(timed)} tools together: {wall:.1f} s of wall time for {busy:.1f} s of work")
+        # written as the loop's timeline writes it (fmt_seconds: the view's one way)
+        print(f"  {len(timed)} tools together: {fmt_seconds(wall)} wall for {fmt_seconds(busy)}")
 print("stop reason of the loop:", loop.stop_reason)
 print("emails sent:", outbox)
 
@@ -199,7 +201,7 @@ else:
 # %%
 print(loop.usage)
 rate = loop.usage.cache_hit_rate  # None when no input was counted (stopped at once)
-print("cache hit rate over the loop:", "–" if rate is None else f"{rate:.0%}")
+print("cache hit rate over the loop:", fmt_percent(rate))  # as the loop's header says it
 
 # %% [markdown]
 # ## With your own key

@@ -99,7 +99,8 @@ for line in lines[:3]:
     print(line[:120], "…" if len(line) > 120 else "")
 
 cassette = read_cassette(CASSETTE)
-print(f"{len(cassette.events)} events over {cassette.times[-1]:.1f} s")
+print(f"{len(cassette.events)} events on the cassette")
+print("the view's figures:", view.figures.summary())  # as its panel writes them
 print("problems:", cassette.problems)
 
 # %% [markdown]

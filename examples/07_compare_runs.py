@@ -27,6 +27,8 @@
 # when it was sent, so the times count from the request, as a real client would see them.
 
 # %%
+from streamscope.core.comparison.runs import format_change
+from streamscope.core.figures.text import fmt_seconds
 from streamscope.core.io import gallery
 from streamscope.core.io.resend import request_code
 from streamscope.widgets import compare, replay
@@ -56,10 +58,12 @@ weekend
 comparison = weekend.comparison
 parallel, sequential = comparison.runs
 print(f"turns: {parallel.turns} parallel, {sequential.turns} one at a time")
-extra = sequential.input_tokens - parallel.input_tokens
-print(f"input tokens: {extra:,} more one at a time ({extra / parallel.input_tokens:.0%})")
+# a row of the table: its texts are what the table shows, written the same way
+for key in ("input_tokens", "duration", "waiting"):
+    row = comparison.row(key)
+    print(f"{row.label}: {row.texts[0]} parallel, {row.texts[1]}{format_change(row.relative[1])}")
 saved = sequential.duration - parallel.duration
-print(f"model time: {saved:.2f} s saved by asking in parallel")
+print(f"model time: {fmt_seconds(saved)} saved by asking in parallel")
 same_calls = all(diff.status == "same" for diff in comparison.call_diffs[0])
 print(f"the same tool calls with the same arguments: {same_calls}")
 
@@ -90,8 +94,8 @@ thinking
 # %%
 on, off = thinking.comparison.runs
 print(f"thinking tokens: {on.thinking_tokens:,}")
-print(f"first text after {on.time_to_first_text:.2f} s with thinking,", end=" ")
-print(f"{off.time_to_first_text:.2f} s without")
+first_text = thinking.comparison.row("time_to_first_text").texts  # as the table has them
+print(f"first text after {first_text[0]} with thinking, {first_text[1]} without")
 print(f"cost: {on.cost_usd / off.cost_usd:.1f}x with thinking")
 
 # %% [markdown]

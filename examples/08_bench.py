@@ -73,11 +73,11 @@ models = await acompare_live(
 )
 
 # %%
-for run in models.comparison.runs:
-    print(
-        f"{run.label}: {run.output_tokens} output tokens, first token after "
-        f"{run.time_to_first_token:.2f} s, ${run.cost_usd:.5f}"
-    )
+table = models.comparison  # its rows' texts are what the table shows
+keys = ("output_tokens", "time_to_first_token", "cost_usd")
+output, first, cost = (table.row(key).texts for key in keys)
+for k, label in enumerate(table.labels):
+    print(f"{label}: {output[k]} output tokens, first token after {first[k]}, {cost[k]}")
 print("runs:", ", ".join(models.comparison.labels))
 
 # %% [markdown]
@@ -101,11 +101,9 @@ thinking = await acompare_live(
 
 # %%
 off, on = thinking.comparison.runs
-print(f"thinking on: {on.thinking_tokens} thinking tokens")
-print(
-    f"first word of the answer: {off.time_to_first_text:.2f} s without thinking, "
-    f"{on.time_to_first_text:.2f} s with"
-)
+print(f"thinking on: {thinking.comparison.row('thinking_tokens').texts[1]} thinking tokens")
+first_text = thinking.comparison.row("time_to_first_text").texts
+print(f"first word of the answer: {first_text[0]} without thinking, {first_text[1]} with")
 
 # %% [markdown]
 # ## Five samples of a creative prompt

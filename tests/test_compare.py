@@ -8,6 +8,7 @@ import pytest
 from streams import message_end, message_start, text_events, text_stream, tool_events
 
 from streamscope.core import StreamState, ToolLoop, compare_runs, gallery
+from streamscope.core.comparison.reading import reading_text
 from streamscope.core.comparison.runs import (
     ArgumentChange,
     CallSummary,
@@ -63,8 +64,12 @@ def test_parallel_against_sequential_calls(weekend: Comparison) -> None:
     assert [d.status for d in calls] == ["same", "same", "same"]
     [answer] = weekend.answer_diffs
     assert not answer.same and 0.5 < answer.ratio < 1
-    assert "".join(op.before for op in answer.ops) == parallel.answer
-    assert "".join(op.after for op in answer.ops) == sequential.answer
+    # the text a reader sees is diffed, not the Markdown: no ** and no table pipes
+    assert "**" in parallel.answer and "| --- |" in parallel.answer
+    assert "".join(op.before for op in answer.ops) == reading_text(parallel.answer)
+    assert "".join(op.after for op in answer.ops) == reading_text(sequential.answer)
+    marks = "".join(op.before + op.after for op in answer.ops)
+    assert "**" not in marks and "|" not in marks
     assert answer.unified.startswith("--- weekend_parallel\n+++ weekend_sequential\n")
 
 
@@ -118,7 +123,7 @@ def test_the_printed_table() -> None:
     assert any(line.startswith("* turns (requests)") and "4 (+100%)" in line for line in lines)
     assert any(line.startswith("  tool calls") and "3 (same)" in line for line in lines)
     assert "the same 3 call(s), with the same arguments" in text
-    assert "-**Seville** is your best bet for a weekend on foot:" in text
+    assert "-Seville is your best bet for a weekend on foot:" in text  # as read, not Markdown
 
 
 # ---------------------------------------------------------------------------- kinds of runs

@@ -198,7 +198,7 @@ def test_each_event_is_reduced_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not [v for v in vars(view).values() if isinstance(v, StreamState)]
 
 
-def test_a_waiting_approval_is_at_the_bottom_and_in_the_header() -> None:
+def test_a_waiting_approval_is_under_the_header_and_in_it() -> None:
     tools = Tools()
     loop = make_loop(tools)
     view = ConversationView(loop, flush_timer=False)
@@ -211,8 +211,13 @@ def test_a_waiting_approval_is_at_the_bottom_and_in_the_header() -> None:
         waiting = page.one("ss-conv-waiting")  # a button at the top that scrolls to it
         assert "ss-btn" in waiting.classes and waiting.attrs["href"] == "#ss-conv-approvals"
         children = [c for c in page.children if c.tag == "div"]
-        assert "ss-conv-approvals" in children[-1].classes  # after every turn
-        form = children[-1].one("ss-conv-approval")
+        # right under the header, before every turn: the top of the output is where the
+        # eye is after Run All (at the bottom it was 4,000 px below the viewport)
+        assert "ss-conv-header" in children[0].classes
+        assert "ss-conv-approvals" in children[1].classes
+        assert children[1].attrs["id"] == "ss-conv-approvals"
+        assert [c for c in children if "ss-conv-turns" in c.classes]
+        form = children[1].one("ss-conv-approval")
         assert form.one(tag="strong").text() == "send_email"
         body = form.one("ss-t")  # the email body reads as lines, not "\n\n"
         assert body.tag == "pre" and "\n\n" in body.text()

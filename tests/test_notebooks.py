@@ -32,8 +32,18 @@ VIEW_STATUS = re.compile(r'<div class="ss-view [^"]*" data-status="([a-z_ ]+)"')
 EXPECTED: dict[str, dict[str, list[str]]] = {
     "01_quickstart.ipynb": {
         "lanes": ["thinking", "text", "tool"],
-        "html": ["ss-tool-row", "ss-timeline", "ss-final", "get_exchange_rate"],
-        "printed": ["stop reason: tool_use", "of the output, 361 tokens were thinking"],
+        # issue 18: what it prints is what the view shows ("100 events over 7.5 s" printed
+        # against "duration 8.34 s" in the view), written by the one formatter
+        "html": [
+            *["ss-tool-row", "ss-timeline", "ss-final", "get_exchange_rate"],
+            *["8.34 s", "$0.0140"],
+        ],
+        "printed": [
+            "stop reason: tool_use",
+            "of the output, 361 tokens were thinking",
+            "100 events · 8.34 s · time to first token 1.38 s · 552 output tokens",
+            "= $0.0140",
+        ],
     },
     "02_parallel_tools.ipynb": {
         "lanes": ["thinking", "text", "tool"],
@@ -48,14 +58,15 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     "04_prompt_caching.ipynb": {
         "lanes": ["text"],
         # issue 9, item 3: the table's first token is the view's time to first token,
-        # from the request (1.38 s and 786 ms in the pictures, 1.38 s and 0.79 s printed)
+        # from the request (1.38 s and 786 ms in the pictures and printed)
         # issue 20: the four classic misses, each explained (the API agreeing), and a hit
         "html": [
-            *["ss-usage", "14,213", "time to first token", "1.38 s", "786 ms"],
+            *["ss-usage", "14,213", "time to first token", "1.38 s", "786 ms", "$0.002497"],
             *['class="ss-cache', "<mark>2</mark>", "cache missed: tools re-ordered", "expired"],
         ],
         "printed": [
-            *["whole loop: hit rate", "10 × the call: cached", "1.38s", "0.79s"],
+            # issue 18: printed as the panels write them (it printed "0.79s" by "786 ms")
+            *["whole loop: hit rate", "10 × the call: cached", "1.38 s", "786 ms", "$0.002497"],
             *["The system prompt changed at character 97", "The tools were re-ordered"],
             *["An earlier message changed (message 0)", "12 min passed since the previous"],
             *["local and API agree: True", "hit: True", "'previous_message_id': None"],
@@ -79,6 +90,8 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "turns: 2 parallel, 4 one at a time",
             "the same tool calls with the same arguments: True",
             "thinking tokens: 508",
+            # issue 18: the table's texts, printed (it printed "0.95 s" by "950 ms")
+            "waiting for replies to start: 950 ms parallel, 2.32 s (+144%)",
             'violation: party_size: expected integer, got string "4"',
             "$ANTHROPIC_API_KEY",
         ],
@@ -288,3 +301,10 @@ def test_the_tool_loop_cell_runs_again(tmp_path: Path) -> None:
         (picture,) = [o["data"]["text/html"] for o in cell.outputs if "data" in o]
         assert re.search(r'<div class="ss-conv [^"]*" data-status="done"', picture)
     assert "stop reason of the loop: end_turn" in text_of(run.notebook)
+
+
+def test_quickstart_s_next_list_names_every_notebook() -> None:
+    """Issue 18: notebook 01's "Next" list ended at 06 while 07 existed."""
+    text = _markdown("01_quickstart.ipynb")
+    listed = re.findall(r"^\* `(\d\d_[a-z_]+)`", text.split("## Next", 1)[1], re.M)
+    assert listed == [Path(n).stem for n in NOTEBOOKS if not n.startswith("01_")]

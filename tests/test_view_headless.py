@@ -363,7 +363,8 @@ def test_surface_js_holds_no_markdown_json_or_templates() -> None:
     source = re.sub(r"//[^\n]*", "", text)  # the code, not its comments
     for forbidden in ("JSON.parse", "markdown", "Markdown", "<table", "<li", "ss-lane", "ss-final"):
         assert forbidden not in source, forbidden
-    assert len(source.splitlines()) < 400
+    code_lines = [line for line in source.splitlines() if line.strip()]
+    assert len(code_lines) < 360  # patching and generic behaviours only (342 today)
 
 
 # --------------------------------------------------------------------------- display

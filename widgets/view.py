@@ -19,7 +19,7 @@ from typing import Any
 
 from streamscope.core.comparison.cache import sent_at as recording_sent_at
 from streamscope.core.figures.faults import failure_text, failure_words
-from streamscope.core.figures.model import stream_figures
+from streamscope.core.figures.model import StreamFigures, stream_figures
 from streamscope.core.io.files import write_atomic
 from streamscope.core.io.playback import Replay, ReplaySource
 from streamscope.core.io.replay_client import recorded_time
@@ -147,6 +147,21 @@ class StreamView(Surface):
     def state(self) -> StreamState:
         """The :class:`StreamState` underneath (what the view shows, exactly)."""
         return self._state
+
+    @property
+    def figures(self) -> StreamFigures:
+        """The figures the view shows (its last frame's, or the state's now), each with its
+        ``text`` as the view reads it: ``view.figures.text("elapsed")``, ``.summary()``. A
+        printout made from them reads the same as the picture beside it."""
+        picture = self._picture
+        if picture.figures is not None and picture.figures.live is False:
+            return picture.figures
+        return stream_figures(
+            self._state,
+            prices=picture.prices,
+            replayed=picture.replayed,
+            replay_speed=picture.replay_speed,
+        )
 
     @property
     def stopped(self) -> bool:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from streamscope.core.comparison.reading import reading_text
 from streamscope.core.figures.text import DASH, fmt_int, fmt_seconds, fmt_usd
 from streamscope.core.io.runs import turns_of
 from streamscope.core.json.clip import short_json
@@ -32,6 +33,7 @@ from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.usage import sum_usage
 
 __all__ = [
+    "ROW_NOTES",
     "ArgumentChange",
     "CallDiff",
     "CallSummary",
@@ -167,6 +169,8 @@ class ComparisonRow:
     texts: tuple[str, ...]
     differs: bool
     relative: tuple[float | None, ...]
+    note: str = ""
+    """What the figure measures, where its label alone does not say (shown under the table)."""
 
 
 @dataclass(frozen=True)
@@ -555,7 +559,7 @@ _ROWS: Final[tuple[tuple[str, str, Any, bool], ...]] = (
     ("cost_usd", "cost", _usd, True),
     ("time_to_first_token", "time to first token", _seconds, True),
     ("time_to_first_text", "time to first text", _seconds, True),
-    ("waiting", "waiting for first events", _seconds, True),
+    ("waiting", "waiting for replies to start", _seconds, True),
     ("duration", "model time", _seconds, True),
     ("wall_time", "wall time", _seconds, True),
     ("stop_reasons", "stop reasons", _listing, False),
@@ -566,6 +570,15 @@ _ROWS: Final[tuple[tuple[str, str, Any, bool], ...]] = (
     ("problems", "stream problems", _plain, True),
 )
 
+
+ROW_NOTES: Final = {
+    "waiting": (
+        "from each request until the first event of its reply arrived (the network, the "
+        "API's queue and the model reading the prompt, before anything streams), summed over "
+        "the turns: each extra round trip adds one such wait"
+    ),
+}
+"""What a row measures, where its label alone does not say."""
 
 _ONLY_WHEN_SEEN: Final = frozenset({"models_answered", "refusals", "cache_misses"})
 
@@ -615,6 +628,7 @@ def _rows(runs: Sequence[RunSummary]) -> tuple[ComparisonRow, ...]:
                 texts=tuple(fmt(v) for v in values),
                 differs=not _same(values),
                 relative=_relative(values, numeric),
+                note=ROW_NOTES.get(key, ""),
             )
         )
     same_answer = len({run.answer for run in runs}) == 1
@@ -655,6 +669,7 @@ def _table(comparison: Comparison) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append("(* differs; changes relative to the first run)")
+    lines += [f"{row.label}: {row.note}" for row in comparison.rows if row.note]
     for run, calls in zip(runs[1:], comparison.call_diffs, strict=True):
         moved = [d for d in calls if d.status != "same"]
         lines += ["", f"tool calls, {runs[0].label} → {run.label}:"]
@@ -711,7 +726,11 @@ def compare_runs(
         runs=tuple(unique),
         rows=_rows(unique),
         answer_diffs=tuple(
-            diff_text(base.answer, other.answer, base.label, other.label) for other in unique[1:]
+            # the text a reader sees: ** and table pipes are not words that changed
+            diff_text(
+                reading_text(base.answer), reading_text(other.answer), base.label, other.label
+            )
+            for other in unique[1:]
         ),
         call_diffs=tuple(diff_calls(base.tool_calls, other.tool_calls) for other in unique[1:]),
     )

@@ -138,7 +138,9 @@ def cell(page: Any, index: int) -> Any:
 def read_outcome(page: Any, tag: str) -> dict[str, Any]:
     output = page.locator(f".jp-OutputArea-output:has-text('OUTCOME-{tag}')").first
     output.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
-    text = output.inner_text()
+    # textContent: the page brings the next approval into view, so this output may be
+    # off-screen, where the notebook skips rendering (content-visibility): innerText ""
+    text = output.text_content() or ""
     match = re.search(rf"OUTCOME-{tag} (\{{.*\}})", text, re.S)
     assert match, text
     data: dict[str, Any] = json.loads(match.group(1))
@@ -146,7 +148,7 @@ def read_outcome(page: Any, tag: str) -> dict[str, Any]:
 
 
 def approval_card(page: Any, index: int) -> Any:
-    """The send_email approval form of run ``index`` (at the bottom of its output)."""
+    """The send_email approval form of run ``index`` (under its header)."""
     card = cell(page, index).locator(".ss-conv-approval")
     card.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
     return card

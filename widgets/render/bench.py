@@ -26,7 +26,7 @@ from streamscope.widgets.render.fulltext import Budget
 from streamscope.widgets.render.lanes import Lane, lanes_more, lanes_supply
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, json_text
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
-from streamscope.widgets.render.timeline import tick_label
+from streamscope.widgets.render.timeline import axis_ticks
 
 __all__ = ["AXIS_EVERY", "FIGURES_EVERY", "BenchPicture"]
 
@@ -234,10 +234,7 @@ class BenchPicture:
                 if at is not None:
                     latest.append(at - origin)
         end = _axis_end(max([*latest, 0.0]))
-        ticks = "".join(
-            f'<span class="ss-tl-tick">{tick_label(end * k / _TICKS)}</span>'
-            for k in range(_TICKS + 1)
-        )
+        ticks = axis_ticks(end, _TICKS)
         put(
             AXIS_ID,
             [

@@ -36,19 +36,17 @@ DIFF_SHOWN = 20_000
 Comparison prints it whole)."""
 
 
-WRAP_FROM = 16
-"""Characters from which a table cell's text may wrap (a figure is shorter: it never does)."""
-
-
 def _row(row: ComparisonRow) -> str:
     cells = []
     for k, (text, change) in enumerate(zip(row.texts, row.relative, strict=True)):
-        # a figure keeps to one line; a long text (a model's id) may wrap at its hyphens
-        wrap = " data-wrap" if len(text) > WRAP_FROM else ""
-        shown = f"<span{wrap}>{e(text)}</span>"
-        said = format_change(change).strip() if k else ""
-        if said:  # the change beside the value: a cell wraps between the two, never inside
-            shown += f" <span>{e(said)}</span>"
+        # a number and its change each stay whole; a cell wraps between them and between
+        # the items of a list (stop reasons, tools used): no value leaves its cell.
+        # data-ss-figure names the value (run k's figure), as the views name theirs
+        change_text = format_change(change).strip() if k else ""
+        named = f' data-ss-figure="compare.{e(row.key)}.{k}"'
+        shown = f'<span class="ss-value"{named}>{e(text)}</span>' + (
+            f' <span class="ss-change">{e(change_text)}</span>' if change_text else ""
+        )
         differs = k > 0 and row.differs and row.values[k] != row.values[0]
         cells.append(f"<td>{f'<mark>{shown}</mark>' if differs else shown}</td>")
     flag = " data-differs" if row.differs else ""
@@ -63,6 +61,12 @@ def _table(comparison: Comparison) -> str:
         f"{plural(differing, 'figure')} differ{'s' if differing == 1 else ''}; changes are"
         " relative to the first run"
     )
+    for row in comparison.rows:  # what a label alone does not say
+        if row.note:
+            caption += (
+                f'<br><span class="ss-compare-note"><b>{e(row.label)}</b>: {e(row.note)}</span>'
+            )
+
     return (
         '<div class="ss-table-wrap ss-compare-table-wrap" tabindex="0">'
         f'<table class="ss-compare-table"><caption>{caption}</caption>'

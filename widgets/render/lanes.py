@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from streamscope.core.figures.text import fmt_bytes, fmt_seconds, plural, utf8_len
+from streamscope.core.figures.blocks import block_figures
+from streamscope.core.figures.text import fmt_bytes, plural, utf8_len
 from streamscope.core.stream.blocks import (
     Block,
     GenericBlock,
@@ -26,6 +27,7 @@ from streamscope.widgets.render.arguments import ArgumentTree, TextChunks
 from streamscope.widgets.render.fold import FoldedMarkdown
 from streamscope.widgets.render.fulltext import SHOW_ALL_CAP, Budget, FullTexts, is_full_text
 from streamscope.widgets.render.markup import SEP, attr, e, json_text, link, pre
+from streamscope.widgets.render.panel import figure_attrs
 from streamscope.widgets.render.regions import LAZY_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.sanitize import clean
 from streamscope.widgets.render.server_tools import (
@@ -67,6 +69,14 @@ SUMMARIZED_HINT = (
     'summarized reasoning, request thinking={"type": "enabled" | "adaptive", …, '
     '"display": "summarized"}.'
 )
+
+OMITTED_LIVE = (
+    'Thinking display "omitted": the API sends no thinking text, only a signature when the '
+    "thinking ends. The model is thinking now; the thinking is billed as output tokens. To "
+    'see summarized reasoning, request thinking={"type": "enabled" | "adaptive", …, '
+    '"display": "summarized"}.'
+)
+"""What an open thinking block whose display is omitted says during its silence."""
 
 Regions = dict[str, list[str]]
 
@@ -110,6 +120,9 @@ class Lane:
 
     paused = False
     """The replay is paused: an open block says ``paused``, not ``streaming``."""
+    display_omitted = False
+    """The request asked for ``thinking.display: "omitted"``: an empty open thinking block
+    is a silence to explain, not a wait for the first words."""
 
     def status(self, over: bool) -> str:
         """``streaming`` (``paused`` while a replay is), ``done`` or ``cut off``: the stream
@@ -137,6 +150,8 @@ class Lane:
         if isinstance(block, ToolUseBlock) and block.name:
             name = f' <span class="ss-lane-name">{e(block.name)}</span>'
         return (
+            # the rule: a page without styles (an untrusted notebook) spaces the lanes by it
+            '<hr class="ss-lane-gap">'
             f'<section class="ss-lane" id="{e(self.anchor)}"{attr("data-index", block.index)}'
             f"{attr('data-kind', picture_kind(block))}{attr('data-type', block.type)}"
             f' data-status="{status}">'
@@ -152,13 +167,9 @@ class Lane:
         block = self.block
         status = self.status(over)
         bits = [] if not block.synthesized else ["no start event"]
-        start = _rel(block.started_at, origin)
-        stop = block.stopped_at if block.stopped_at is not None else block.last_delta_at
-        if now is not None and not block.complete:
-            stop = now if stop is None else max(stop, now)
-        end = _rel(stop, origin)
-        if start is not None and end is not None:
-            bits.append(fmt_seconds(end - start))
+        took = block_figures(block, origin, now)["duration"]  # the timeline's span, the same
+        if took.kind != "waiting":
+            bits.append(f"<span{figure_attrs(took)}>{e(took.text)}</span>")
         bits.append(plural(block.delta_count, "delta"))  # what changes most, last
         return (
             f'<span>{SEP}<span class="ss-lane-status" data-status="{status}">{status}</span>'
@@ -301,6 +312,12 @@ class Lane:
             )
         if done and signature and not length:
             parts.append(f'<div class="ss-omitted">{e(SUMMARIZED_HINT)}</div>')
+        elif (
+            not done and not length and (self.display_omitted or block.estimated_tokens is not None)
+        ):
+            # said as the silence starts (the request asked for it, or the API's running
+            # estimate came without text), not only once the signature ends it
+            parts.append(f'<div class="ss-omitted" data-live="true">{e(OMITTED_LIVE)}</div>')
         regions = {self.body_id: [*parts, *self._extra()]}
         if length or not done:
             regions[self.text_id] = self._markdown.parts(

@@ -10,17 +10,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamscope.core.figures.loop import loop_figures, run_time
 from streamscope.core.figures.model import stream_figures
-from streamscope.core.figures.text import fmt_int, fmt_percent, fmt_seconds, fmt_usd, plural
+from streamscope.core.figures.text import plural
 from streamscope.core.json.clip import clip
 from streamscope.core.loop.records import ToolExecution, Turn
-from streamscope.core.pricing.prices import DEFAULT_PRICES, estimate_cost
-from streamscope.core.stream.usage import sum_usage
 from streamscope.core.tools.tool import json_default
 from streamscope.widgets.render.arguments import value_html
 from streamscope.widgets.render.cache import cache_line
 from streamscope.widgets.render.loop_timeline import loop_timeline
 from streamscope.widgets.render.markup import NO_MATH, SEP, e, pre
+from streamscope.widgets.render.panel import figure_attrs
 from streamscope.widgets.render.regions import CONTROL_PREFIX, LAZY_PREFIX, Op, RegionStore, slot
 from streamscope.widgets.render.stream import StreamPicture
 
@@ -181,8 +181,9 @@ class ConversationPicture:
         return ops
 
     def _frame(self) -> str:
-        """The loop's frame: header, notice or failure, the slots of the turns, the loop's
-        timeline, and at the bottom the approvals (where the eye is after Run All)."""
+        """The loop's frame: header, the waiting approvals right under it (the top of the
+        output is where the eye is after Run All: a form 4,000 px down went unseen), notice
+        or failure, the slots of the turns and the loop's timeline."""
         notes = self.notes
         status = e(notes.status)
         notice = (
@@ -196,50 +197,57 @@ class ConversationPicture:
         )
         return (
             f'<div class="ss-conv {NO_MATH}" data-status="{status}">'
-            f"{slot(HEAD_ID, cls='ss-conv-header')}{notice}{failure}"
+            f"{slot(HEAD_ID, cls='ss-conv-header')}"
+            f"{slot(APPROVALS_ID, cls='ss-conv-approvals', id='ss-conv-approvals')}"
+            f"{notice}{failure}"
             f"{slot(TURNS_ID, cls='ss-conv-turns')}"
-            f"{slot(TIMELINE_ID, cls='ss-conv-timeline')}"
-            f"{slot(APPROVALS_ID, cls='ss-conv-approvals', id='ss-conv-approvals')}</div>"
+            f"{slot(TIMELINE_ID, cls='ss-conv-timeline')}</div>"
         )
 
     def _head(self, now: float) -> str:
         """Status and totals over the loop: turns, calls, tokens by kind, cache hit rate,
-        cost, wall time; how many approvals wait (a link to them, announced)."""
+        cost, wall time (each a figure of :func:`~streamscope.core.figures.loop.loop_figures`,
+        the sums of what the turns' panels show); how many approvals wait (a button to them)."""
         notes = self.notes
-        states = [t.state for t in self.turns if t.state is not None]
-        usage = sum_usage(s.usage for s in states)
         runs = [r for rs in self.executions.values() for r in rs]
-        cost = 0.0
-        priced = bool(states)
-        for state in states:
-            estimate = estimate_cost(state.usage, state.model, self.prices or DEFAULT_PRICES)
-            if estimate is None:
-                priced = False
-            else:
-                cost += estimate.total_usd
+        turns = []  # each turn's figures as its panel last drew them: they move together
+        for turn in self.turns:
+            if turn.state is None:
+                continue
+            picture = self.pictures.get(self.key(turn))
+            drawn = picture.figures if picture is not None else None
+            turns.append(drawn or stream_figures(turn.state, prices=self.prices))
+        figs = loop_figures(turns, tool_calls=len(runs), wall=self._wall(now))
+
+        def shown(key: str, words: str = "") -> str:
+            figure = figs[f"loop.{key}"]
+            return f"<span{figure_attrs(figure)}>{e(figure.text)}</span>{e(words)}"
+
         bits = [
-            plural(len(states), "turn"),
-            plural(len(runs), "tool call"),
-            f"{fmt_int(usage.total_input_tokens)} total input tokens (uncached + cache)",
-            f"{fmt_int(usage.output_tokens)} output tokens",
+            shown("turns", " turn" if figs["loop.turns"].value == 1 else " turns"),
+            shown("tool_calls", " tool call" if len(runs) == 1 else " tool calls"),
+            shown("total_input_tokens", " total input tokens (uncached + cache)"),
+            shown("output_tokens", " output tokens"),
         ]
-        if usage.thinking_tokens:
-            bits.append(f"{fmt_int(usage.thinking_tokens)} thinking")
-        if usage.cache_read_input_tokens or usage.cache_creation_input_tokens:
+        if figs["loop.thinking_tokens"].value:
+            bits.append(shown("thinking_tokens", " thinking"))
+        if (
+            figs["loop.cache_read_input_tokens"].value
+            or figs["loop.cache_creation_input_tokens"].value
+        ):
             bits.append(
-                f"cache: {fmt_int(usage.cache_creation_input_tokens)} written, "
-                f"{fmt_int(usage.cache_read_input_tokens)} read "
-                f"({fmt_percent(usage.cache_hit_rate)} hit rate)"
+                f"cache: {shown('cache_creation_input_tokens', ' written, ')}"
+                f"{shown('cache_read_input_tokens', ' read')} "
+                f"({shown('cache_hit_rate', ' hit rate')})"
             )
-        if priced:
-            bits.append(f"≈ {fmt_usd(cost)}")
-        wall = self._wall(now)
-        if wall is not None:
-            bits.append(f"{fmt_seconds(wall)} wall time")
+        if figs["loop.cost"].kind != "waiting":
+            bits.append(shown("cost"))
+        if figs["loop.wall_time"].kind != "waiting":
+            bits.append(shown("wall_time", " wall time"))
         waiting = len(notes.asking)
         waiting_html = (
-            # at the top of the output, where the eye is after Run All: a button (an in-page
-            # link styled as one) that scrolls to the waiting approval
+            # a button (an in-page link styled as one) that scrolls to the waiting approval
+            # (drawn right under this header) and flashes it
             f' <a class="ss-btn ss-conv-waiting" href="#ss-conv-approvals" role="button">'
             f"{plural(waiting, 'approval')} waiting</a>"
             if waiting
@@ -249,7 +257,7 @@ class ConversationPicture:
         return (
             f'<span class="ss-conv-title">Tool loop</span> '
             f'<span class="ss-status" data-status="{status}">{status}</span>'
-            f'<span class="ss-conv-info">{SEP}{e(SEP.join(bits))}</span>'
+            f'<span class="ss-conv-info">{SEP}{SEP.join(bits)}</span>'
             f'<span class="ss-conv-live" role="status">{waiting_html}</span>'
             f"{slot(CONTROLS_ID, cls='ss-controls')}"
         )
@@ -300,12 +308,16 @@ class ConversationPicture:
         bits = [f"Turn {turn.number}" if not turn.resumed else "Resumed calls"]
         if runs:
             bits.append(plural(len(runs), "tool call"))
-        if state is not None and state.duration is not None and state.status != "streaming":
-            # while it streams, the turn's header clock shows its time (one figure, once)
+        picture = self.pictures.get(key)
+        if (
+            picture is None
+            and state is not None
+            and state.duration is not None
+            and state.status != "streaming"
+        ):  # a picture's head shows its time itself: the panel's figure, named on the page
             bits.append(stream_figures(state).text("elapsed"))
         if turn.stop_reason:
             bits.append(f"stop: {turn.stop_reason}")
-        picture = self.pictures.get(key)
         runs_html = slot(f"t{key}.executions", cls="ss-conv-grid") if runs else ""
         explanation = picture.cache_explanation if picture is not None else None
         if explanation is not None:  # every turn after the first: hit, or why it missed
@@ -314,6 +326,7 @@ class ConversationPicture:
         if picture is not None:
             picture.title = bits[0]
             picture.subtitle = " · ".join(bits[1:])
+            picture.head_duration = True  # once it ended, its head says how long it took
             # only the newest turn's panel stays open: a long loop stays short
             picture.collapse_final = turn is not self.turns[-1]
             # the newest turn's request is the whole conversation: the one to send again
@@ -323,6 +336,10 @@ class ConversationPicture:
             head = SEP.join(f"<span>{e(b)}</span>" for b in bits)
             stream = f'<div class="ss-conv-turn-head">{head}</div>'
         if folded:  # a line; its picture is sent only if a page opens it
+            if picture is not None and state is not None and state.duration is not None:
+                bits.insert(
+                    -1 if turn.stop_reason else len(bits), stream_figures(state).text("elapsed")
+                )
             summary = SEP.join(e(b) for b in bits)
             return (
                 f'<section class="ss-conv-turn ss-conv-folded" data-turn="{turn.number}">'
@@ -337,14 +354,15 @@ class ConversationPicture:
     def _card(self, run: ToolExecution, now: float) -> str:
         notes = self.notes
         word = run_status_word(run.status)
-        elapsed = run.duration
+        took = run_time(
+            run.started_at, run.finished_at, None if run.done else now, f"run.{run.id}.time"
+        )
         clock = ""
-        if elapsed is None and run.started_at is not None and not run.done:
-            elapsed = max(0.0, now - run.started_at)
-            clock = f' data-ss-clock="{elapsed:.3f}"'
+        if run.finished_at is None and took.value is not None:
+            clock = f' data-ss-clock="{took.value:.3f}"'  # ticks on the page while it runs
         time_html = (
-            f'<span class="ss-conv-run-time"{clock}>{fmt_seconds(elapsed)}</span>'
-            if elapsed is not None
+            f'<span class="ss-conv-run-time"{figure_attrs(took)}{clock}>{e(took.text)}</span>'
+            if took.kind != "waiting"
             else ""
         )
         args = self._args_html(run)
@@ -370,7 +388,7 @@ class ConversationPicture:
         if run in notes.asking:
             parts.append(
                 '<p class="ss-conv-decision"><a href="#ss-conv-approvals">'
-                "waiting for your decision below</a></p>"
+                "waiting for your decision: the form at the top</a></p>"
             )
         if run.detail and not denied:
             parts.append(f'<p class="ss-conv-detail">{e(run.detail)}</p>')
@@ -413,8 +431,10 @@ class ConversationPicture:
         )
         token = e(self.token)
         return (
+            # data-ss-reveal: a page brings the form into view when it first appears (after
+            # Run All the notebook shows its last cell, thousands of pixels below)
             f'<div class="ss-conv-approval" role="group" data-ss-form="{key}"'
-            f' aria-label="Approve {e(run.name)}?">'
+            f' data-ss-reveal="{key}" aria-label="Approve {e(run.name)}?">'
             f'<div class="ss-conv-approval-head"><strong>{e(run.name)}</strong> needs your approval'
             f'{SEP}<span class="ss-conv-run-id">{e(run.id)}</span></div>{readable}'
             f'<details class="ss-conv-edit" data-ss-key="{key}-edit"><summary>Edit the arguments'

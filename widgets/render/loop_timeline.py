@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from streamscope.core.figures.loop import run_time
 from streamscope.core.figures.text import fmt_seconds, plural
 from streamscope.core.loop.records import ToolExecution, Turn
 from streamscope.widgets.render.markup import e
-from streamscope.widgets.render.timeline import tick_label
+from streamscope.widgets.render.panel import figure_attrs
+from streamscope.widgets.render.timeline import axis_ticks, colour_legend
 
 __all__ = ["loop_timeline", "parallel_figure"]
 
@@ -36,6 +38,8 @@ def nice_axis_end(seconds: float) -> float:
 
 
 _DRAWN = ("queued", "awaiting approval", "running")
+_COLOURS = {"stream": "blue", "queued": "grey", "awaiting approval": "teal", "running": "amber"}
+"""Each bar's colour (conversation.css), in words for a page without styles."""
 
 
 INSTANT = 0.05
@@ -103,14 +107,15 @@ def loop_timeline(turns: Sequence[Turn], origin: float | None, now: float | None
             if stop is not None:
                 span = (state.started_at - origin, max(state.started_at, stop) - origin, "stream")
                 ends.append(span[1])
-                times = f"{fmt_seconds(span[0])} → {fmt_seconds(span[1])}"
+                times = e(f"{fmt_seconds(span[0])} → {fmt_seconds(span[1])}")
                 rows.append((f"Turn {turn.number}", "turn", [span], times))
         for run in turn.executions:
             segments = _run_segments(run, origin, now)
             ends.extend(stop for _, stop, _ in segments)
-            times = run.status
-            if run.duration is not None:
-                times = f"{run.status}, ran {fmt_seconds(run.duration)}"
+            times = e(run.status)
+            took = run_time(run.started_at, run.finished_at, None, f"run.{run.id}.time")
+            if took.kind != "waiting":  # the card's figure, the same text
+                times += f", ran <span{figure_attrs(took)}>{e(took.text)}</span>"
             rows.append((f"  {run.name}", "run", segments, times))
         figure = parallel_figure(turn.executions)
         if figure:
@@ -125,19 +130,19 @@ def loop_timeline(turns: Sequence[Turn], origin: float | None, now: float | None
             continue
         items.append(
             f'<li class="ss-tl-row" data-kind="{kind}"><span class="ss-tl-label">{e(label)}</span>'
-            f'{_track(segments, end)} <span class="ss-tl-times">{e(times)}</span></li>'
+            f'{_track(segments, end)} <span class="ss-tl-times">{times}</span></li>'
         )
-    ticks = "".join(
-        f'<span class="ss-tl-tick">{tick_label(end * k / _TICKS)}</span>' for k in range(_TICKS + 1)
-    )
-    legend = "".join(
-        f'<li data-status="{s}">{s}</li>'
-        for s in ("stream", "queued", "awaiting approval", "running")
+    legend = colour_legend(
+        [
+            ("data-status", s, s, _COLOURS[s])
+            for s in ("stream", "queued", "awaiting approval", "running")
+        ],
+        "ss-tl-legend ss-loop-legend",
     )
     return [
         '<figure class="ss-timeline ss-loop-timeline"><figcaption class="ss-final-title">'
         "The loop over time: each turn's stream and each tool run</figcaption>"
         f'<ol class="ss-tl-rows">{"".join(items)}</ol>'
-        f'<div class="ss-tl-axis" aria-hidden="true">{ticks}</div>'
-        f'<ul class="ss-tl-legend ss-loop-legend">{legend}</ul></figure>'
+        f'<div class="ss-tl-axis" aria-hidden="true">{axis_ticks(end, _TICKS)}</div>'
+        f"{legend}</figure>"
     ]

@@ -126,6 +126,8 @@ class StreamPicture:
         """The figures of the last frame that drew them: every figure shown comes from it."""
         self.show_request = True
         """Draw the request box (a conversation draws it on its latest turn only)."""
+        self.head_duration = False
+        """Once the stream ended, the head says how long it took (a loop's turn headers)."""
         self.previous: Any = None
         """The run before this one (a state, a Turn, a recording's path, a request dict):
         the panel then says why this run did or did not read its prompt cache."""
@@ -143,6 +145,7 @@ class StreamPicture:
         self.failure_words: str | None = None
         """Why the stream failed, in words (``connection reset after 843 bytes``): the
         header says it after "failed"."""
+        self._omitted: tuple[int, bool] | None = None
 
     # ------------------------------------------------------------------ reading
 
@@ -290,6 +293,7 @@ class StreamPicture:
                 continue
             lane = self._lane(block)
             lane.paused = state.paused
+            lane.display_omitted = self._display_omitted()
             if index in dirty:
                 self._heads[index] = lane.head(over, self._live_token(final))
                 for region_id, parts in lane.regions(final).items():
@@ -405,6 +409,17 @@ class StreamPicture:
         word = "event" if figure.value == 1 else "events"
         return f"<span><span{figure_attrs(figure)}>{e(figure.text)}</span> {word}</span>"
 
+    def _display_omitted(self) -> bool:
+        """The request asked for thinking with its display omitted (read again only when
+        the request changes: ``state.request`` is a clean copy)."""
+        version = self.state.request_version
+        if self._omitted is None or self._omitted[0] != version:
+            request = self.state.request or {}
+            thinking = request.get("thinking")
+            display = thinking.get("display") if isinstance(thinking, dict) else None
+            self._omitted = (version, display == "omitted")
+        return self._omitted[1]
+
     def _lane(self, block: Block) -> Lane:
         lane = self._lanes.get(block.index)
         if lane is None or lane.block is not block:  # new, or a second start on this index
@@ -456,6 +471,12 @@ class StreamPicture:
             clock = (
                 f' <span class="ss-elapsed" title="since the request"{figure_attrs(figure)}'
                 f' data-ss-clock="{figures.elapsed_at:.3f}"{rate}>{e(figure.text)}</span>'
+            )
+        elif self.head_duration and figures is not None and figures["elapsed"].kind != "waiting":
+            figure = figures["elapsed"]  # the panel's duration, the same figure
+            clock = (
+                f' <span class="ss-elapsed" title="{e(figure.label)}"{figure_attrs(figure)}>'
+                f"{e(figure.text)}</span>"
             )
         return (
             f'<span class="ss-head"><span class="ss-title">{e(self.title)}</span>{model_html} '

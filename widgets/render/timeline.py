@@ -15,14 +15,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from streamscope.core.figures.text import fmt_seconds
+from streamscope.core.figures.blocks import block_figures, block_span
 from streamscope.core.stream.blocks import Block, GenericBlock
 from streamscope.widgets.render.lanes import KIND_LABELS, block_label
 from streamscope.widgets.render.markup import e
 from streamscope.widgets.render.regions import slot
 from streamscope.widgets.render.server_tools import fallback_words, picture_kind
 
-__all__ = ["MAX_ROWS", "axis_end", "tick_label", "timeline_frame", "timeline_row"]
+__all__ = [
+    "COLOUR_WORDS",
+    "MAX_ROWS",
+    "axis_end",
+    "axis_ticks",
+    "colour_legend",
+    "tick_label",
+    "timeline_frame",
+    "timeline_row",
+]
 
 MAX_ROWS = 100
 _KINDS = (
@@ -36,6 +45,39 @@ _KINDS = (
     "other",
 )
 _TICKS = 5
+COLOUR_WORDS = {
+    "text": "blue",
+    "thinking": "violet",
+    "redacted_thinking": "grey",
+    "tool": "amber",
+    "server": "teal",
+    "fallback": "orange",
+    "compaction": "grey",
+    "other": "teal",
+}
+"""Each kind's bar colour (theme.css), in words: a page without styles has no colours, and
+a reader who cannot tell them apart has the words."""
+AXIS_SEP = '<span class="ss-tl-axis-sep"> · </span>'
+"""Between two ticks: a page without styles reads ``0 · 2 s · 4 s`` (it read ``02 s4 s``);
+view.css hides it (the ticks are spaced out by the axis)."""
+
+
+def axis_ticks(end: float, steps: int = _TICKS) -> str:
+    """The axis's ticks, ``0`` to ``end`` in ``steps``, separated in words."""
+    return AXIS_SEP.join(
+        f'<span class="ss-tl-tick">{tick_label(end * k / steps)}</span>' for k in range(steps + 1)
+    )
+
+
+def colour_legend(items: Sequence[tuple[str, str, str, str]], cls: str = "ss-tl-legend") -> str:
+    """A legend: ``(attribute, value, label, colour in words)`` per colour. Each item says
+    its colour in words (hidden by view.css, where the swatch shows it), after a title that
+    a page without styles reads (``Bar colours:``), also hidden there."""
+    lis = "".join(
+        f'<li {attr}="{e(value)}">{e(label)}<span class="ss-tl-colour">: {e(colour)}</span></li>'
+        for attr, value, label, colour in items
+    )
+    return f'<span class="ss-tl-legend-title">Bar colours:</span><ul class="{cls}">{lis}</ul>'
 
 
 def axis_end(seconds: float) -> float:
@@ -57,39 +99,23 @@ def tick_label(t: float) -> str:
     return f"{t:g} s" if t < 120 else f"{t / 60:g} min"
 
 
-def _span(block: Block, origin: float, now: float | None = None) -> tuple[float, float] | None:
-    """A block's start and end in seconds from ``origin``: an open block runs to ``now``
-    while the stream is live (its last delta otherwise)."""
-    start = block.started_at if block.started_at is not None else block.first_delta_at
-    if start is None:
-        return None
-    end = block.stopped_at if block.stopped_at is not None else block.last_delta_at
-    if now is not None and not block.complete:
-        end = max(end, now) if end is not None else now
-    begin = start - origin
-    return begin, max(begin, (end - origin) if end is not None else begin)
-
-
 def timeline_span(blocks: Sequence[Block], origin: float, now: float | None) -> float:
     """Seconds the timeline must cover: the last block end, or now."""
-    ends = [s[1] for s in (_span(b, origin) for b in blocks[:MAX_ROWS]) if s is not None]
+    ends = [s[1] for s in (block_span(b, origin) for b in blocks[:MAX_ROWS]) if s is not None]
     return max([*ends, (now - origin) if now is not None else 0.0, 0.0])
 
 
 def timeline_frame(blocks: Sequence[Block], end: float, rows_id: str, *, more: int = 0) -> str:
     """The frame: caption, the rows' slot, the axis to ``end`` seconds, the legend."""
-    ticks = "".join(
-        f'<span class="ss-tl-tick">{tick_label(end * k / _TICKS)}</span>' for k in range(_TICKS + 1)
-    )
     seen = {picture_kind(b) for b in blocks[:MAX_ROWS]}
     kinds = [k for k in _KINDS if k in seen]
-    legend = "".join(f'<li data-kind="{k}">{KIND_LABELS[k]}</li>' for k in kinds)
+    legend = colour_legend([("data-kind", k, KIND_LABELS[k], COLOUR_WORDS[k]) for k in kinds])
     note = f'<p class="ss-muted">… {more:,} more blocks, in the lanes</p>' if more > 0 else ""
     return (
         '<figure class="ss-timeline"><figcaption class="ss-final-title">Timeline</figcaption>'
         f"{slot(rows_id, 'ol', 'ss-tl-rows')}"
-        f'<div class="ss-tl-axis" aria-hidden="true">{ticks}</div>'
-        f'<ul class="ss-tl-legend">{legend}</ul>{note}</figure>'
+        f'<div class="ss-tl-axis" aria-hidden="true">{axis_ticks(end)}</div>'
+        f"{legend}{note}</figure>"
     )
 
 
@@ -107,13 +133,16 @@ def timeline_row(
     ``mark``: a moment to show (seconds from ``origin``); ``action``: the attributes that
     make a click on the bar show this block's events in the wire inspector."""
     label = f"#{block.index} {block_label(block)}"
-    span = _span(block, origin, now)
+    span = block_span(block, origin, now)
     state = "done" if block.complete else "open"
     if span is None:
         times, track = "no time yet", ""
     else:
         start, stop = span
-        times = f"{fmt_seconds(start)} → {fmt_seconds(stop)}"
+        # the lane's head shows end - start of this span (its figure named there: here
+        # the names would cost every heartbeat's patch of an open row ~70 bytes)
+        figs = block_figures(block, origin, now)
+        times = f"{e(figs['start'].text)} → {e(figs['end'].text)}"
         width_ms = max(end * 1000 / 250, (stop - start) * 1000)  # at least a sliver
         first = ""
         if block.first_delta_at is not None:

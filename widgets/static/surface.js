@@ -6,10 +6,17 @@
 // This file applies patches to the DOM and runs generic behaviours keyed by data attributes
 // on that markup: actions (data-ss-action), remembered <details> toggles (data-ss-key),
 // ticking clocks (data-ss-clock), in-page links, typed field values kept across patches, and
-// the next page of a long text asked for once a page of it is drawn (data-ss-more).
+// the next page of a long text asked for once a page of it is drawn (data-ss-more), and
+// markup that asks to be brought into view once, when it first appears (data-ss-reveal).
 // It holds no Markdown, no JSON parsing and no templates.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+
+// root itself (when it matches) and every element under it that matches
+const within = (root, selector) => [
+  ...(root.matches(selector) ? [root] : []),
+  ...root.querySelectorAll(selector),
+];
 const MAX_BUFFERED = 2000;
 
 // ----------------------------------------------------------------------------- the store
@@ -23,7 +30,7 @@ class Store {
     this.views = new Set();
     this.buffer = new Map();
     this.resyncing = false;
-    this.ui = { toggled: new Map(), fields: new Map(), wanted: new Set() };
+    this.ui = { toggled: new Map(), fields: new Map(), wanted: new Set(), revealed: new Set() };
     this.load(model.get("picture"));
     this.onPicture = () => this.reload();
     this.onMessage = (msg) => this.message(msg);
@@ -220,9 +227,7 @@ class View {
   // New markup: fill its slots (moving a region's live nodes into its new slot), restore
   // remembered toggles and typed values, start its clocks.
   adopt(root) {
-    const slots = root.matches("[data-ss-region]") ? [root] : [];
-    slots.push(...root.querySelectorAll("[data-ss-region]"));
-    for (const slot of slots) {
+    for (const slot of within(root, "[data-ss-region]")) {
       const id = slot.getAttribute("data-ss-region");
       const old = this.containers.get(id);
       this.containers.set(id, slot);
@@ -241,13 +246,24 @@ class View {
       if (value !== undefined) el.value = value;
     }
     for (const el of root.querySelectorAll("[data-ss-lazy][data-ss-region]")) this.wantIfShown(el);
-    const more = root.matches("[data-ss-more]") ? [root] : [];
-    more.push(...root.querySelectorAll("[data-ss-more]"));
-    for (const el of more) this.askMore(el);
+    for (const el of within(root, "[data-ss-more]")) this.askMore(el);
+    for (const el of within(root, "[data-ss-reveal]")) this.reveal(el);
     const now = performance.now();
-    const clocks = root.matches("[data-ss-clock]") ? [root] : [];
-    clocks.push(...root.querySelectorAll("[data-ss-clock]"));
-    for (const el of clocks) el.ssClockStart = now;
+    for (const el of within(root, "[data-ss-clock]")) el.ssClockStart = now;
+  }
+
+  // Bring markup that waits for the user (an approval) into view, once per key: after Run
+  // All the notebook shows its last cell, thousands of pixels away from the form.
+  reveal(el) {
+    const key = el.getAttribute("data-ss-reveal");
+    if (!key || this.ui.revealed.has(key)) return;
+    this.ui.revealed.add(key);
+    requestAnimationFrame(() => {
+      if (!el.isConnected) return;
+      el.scrollIntoView({ block: "center", behavior: "smooth" });
+      el.classList.add("ss-flash");
+      setTimeout(() => el.classList.remove("ss-flash"), 1200);
+    });
   }
 
   // A lazy region (sent only on request) is asked for once it can be seen.
