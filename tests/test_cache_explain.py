@@ -26,6 +26,7 @@ from streamscope.core import (
     gallery,
 )
 from streamscope.core.comparison.cache import SERVER_SECTIONS
+from streamscope.core.figures.text import fmt_usd
 from streamscope.core.wire.diagnostics import (
     diagnostics_arguments,
     message_id_of,
@@ -136,7 +137,7 @@ def test_timestamp_in_the_system_prompt() -> None:
     assert e.tokens_missed == 5000
     assert e.cost_missed is not None and e.cost_missed > 0
     assert "The system prompt changed at character 21" in e.summary
-    assert f"${e.cost_missed:.4f} more than a read" in e.summary
+    assert f"{fmt_usd(e.cost_missed)} more than a read" in e.summary
     assert "Breakpoint 1 still held." in e.summary
 
 

@@ -36,13 +36,13 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         # against "duration 8.34 s" in the view), written by the one formatter
         "html": [
             *["ss-tool-row", "ss-timeline", "ss-final", "get_exchange_rate"],
-            *["8.34 s", "$0.0140"],
+            *["8.34 s", "$0.009344"],
         ],
         "printed": [
             "stop reason: tool_use",
             "of the output, 361 tokens were thinking",
             "100 events · 8.34 s · time to first token 1.38 s · 552 output tokens",
-            "= $0.0140",
+            "· $0.009344",
         ],
     },
     "02_parallel_tools.ipynb": {
@@ -61,12 +61,12 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         # from the request (1.38 s and 786 ms in the pictures and printed)
         # issue 20: the four classic misses, each explained (the API agreeing), and a hit
         "html": [
-            *["ss-usage", "14,213", "time to first token", "1.38 s", "786 ms", "$0.002497"],
+            *["ss-usage", "14,213", "time to first token", "1.38 s", "786 ms", "$0.000250"],
             *['class="ss-cache', "<mark>2</mark>", "cache missed: tools re-ordered", "expired"],
         ],
         "printed": [
             # issue 18: printed as the panels write them (it printed "0.79s" by "786 ms")
-            *["whole loop: hit rate", "10 × the call: cached", "1.38 s", "786 ms", "$0.002497"],
+            *["whole loop: hit rate", "10 × the call: cached", "1.38 s", "786 ms", "$0.000250"],
             *["The system prompt changed at character 97", "The tools were re-ordered"],
             *["An earlier message changed (message 0)", "12 min passed since the previous"],
             *["local and API agree: True", "hit: True", "'previous_message_id': None"],

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from streamscope.core.figures.text import fmt_usd
 from streamscope.core.io.sources import aiter_events
 from streamscope.core.pricing.prices import PriceTable, estimate_cost
 from streamscope.core.stream.changes import Change
@@ -265,9 +266,9 @@ class Bench:
                 launched = sum(1 for r in self.executions if r.launched)
                 self.notice = (
                     f"max_cost ${self.max_cost:g}: stopped launching after "
-                    f"{launched} of {len(self.executions)} runs (≈ ${committed:.4f} spent or "
+                    f"{launched} of {len(self.executions)} runs (≈ {fmt_usd(committed)} spent or "
                     f"committed; the next run would take it to ≈ "
-                    f"${committed + expected(run):.4f})"
+                    f"{fmt_usd(committed + expected(run))})"
                 )
                 self._skip(run, "not started: max_cost")
                 return False
