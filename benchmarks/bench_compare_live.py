@@ -7,7 +7,7 @@ once, each set twice:
 - ``bench``: ``await acompare_live(client, [{}] * 8, concurrency=8, ...)``: one output;
 - ``views``: eight ``StreamView``s, each displayed and fed by ``consume_async``, gathered.
 
-The sets: eight synthetic answers (``tests/synthetic.py``: 3 KB of Markdown each, four of
+The sets: eight synthetic answers (``scripts/streams``: 3 KB of Markdown each, four of
 them after 1.5 KB of thinking, at Haiku's, Sonnet's and Opus's typical output rates), then
 eight gallery recordings (thinking shown, omitted and redacted, web search with citations,
 parallel tool calls, an overloaded error mid-stream, a plain answer; 7 to 18 s each).
@@ -45,9 +45,9 @@ RECORDINGS = [
 ]
 SETUP = f"""
 import sys, time, json, asyncio, random
-sys.path[:0] = [{str(HERE)!r}, {str(HERE.parent / "tests")!r}]
+sys.path[:0] = [{str(HERE)!r}, {str(HERE.parent / "scripts")!r}]
 from heavy_message import _markdown, _prose, content_bytes
-from synthetic import StreamBuilder
+from streams import StreamBuilder
 from streamscope.core.io import gallery
 from streamscope.core.io.replay_client import AsyncReplayClient
 from streamscope.widgets import StreamView, acompare_live

@@ -207,6 +207,10 @@ class Surface(anywidget.AnyWidget):
     def _render_group(self, group: str) -> None:
         """A page asked for ``group``: prepare to draw it (the next frame sends it)."""
 
+    def _draw_withheld(self) -> None:
+        """Bring the withheld regions in the store up to date, if frames skip drawing them
+        (for the static picture; nothing is sent)."""
+
     def _picture_value(self) -> dict[str, Any]:
         regions = {
             rid: parts
@@ -285,6 +289,7 @@ class Surface(anywidget.AnyWidget):
         with self._lock:
             if self._pending:
                 self._flush()
+            self._draw_withheld()
             return static_fragment(self._store.expand(self._root()))
 
     def _widget_bundle(self) -> Bundle:
