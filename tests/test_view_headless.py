@@ -137,6 +137,21 @@ def test_raw_json_is_sent_once_a_page_opens_it() -> None:
     assert raw in sent_regions(view)
 
 
+def test_a_live_views_static_picture_still_shows_what_no_page_opened() -> None:
+    view, rec, clock, initial = make_view()
+    events = list(read_events(gallery.path("parallel_tools")))
+    feed(view, clock, events[:60], step=0.013)
+    sent = page(view, rec, initial)
+    assert not any(rid.startswith("lazy:") for rid in sent)  # nothing lazy drawn or sent
+    static = tree(view.static_html())
+    # the wire's newest page (events 51 to 60) and a tool call's raw JSON, drawn for it
+    assert len(static.select("ss-wire-event")) == 10
+    raws = [node.text() for node in static.select("ss-tool-raw")]
+    streamed = [b.input_json for b in view.state.blocks if getattr(b, "input_json", "")]
+    assert streamed and [raw for raw in raws if raw] == streamed
+    assert not any(rid.startswith("lazy:") for rid in page(view, rec, initial))  # still not sent
+
+
 def test_the_static_picture_is_the_live_regions_joined() -> None:
     view, _rec, clock, _initial = make_view()
     feed(view, clock, rich_stream(), step=0.02)
