@@ -36,6 +36,7 @@ from view_harness import FakeClock, Recorder, deliver, node_page_parts, page_par
 from streamscope.core.io import gallery
 from streamscope.core.io.cassette import read_cassette, read_events, read_timed_events
 from streamscope.core.pricing.prices import DEFAULT_PRICES, ModelPrice
+from streamscope.core.stream.blocks import ToolUseBlock
 from streamscope.core.stream.errors import StreamAPIError
 from streamscope.core.stream.state import StreamState
 from streamscope.widgets import StreamView
@@ -147,7 +148,7 @@ def test_a_live_views_static_picture_still_shows_what_no_page_opened() -> None:
     # the wire's newest page (events 51 to 60) and a tool call's raw JSON, drawn for it
     assert len(static.select("ss-wire-event")) == 10
     raws = [node.text() for node in static.select("ss-tool-raw")]
-    streamed = [b.input_json for b in view.state.blocks if getattr(b, "input_json", "")]
+    streamed = [b.input_json for b in view.state.blocks if isinstance(b, ToolUseBlock)]
     assert streamed and [raw for raw in raws if raw] == streamed
     assert not any(rid.startswith("lazy:") for rid in page(view, rec, initial))  # still not sent
 
