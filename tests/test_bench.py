@@ -13,8 +13,8 @@ import anthropic
 import httpx2
 import pytest
 from mock_api import sse_body
-from streams import error_event, message_end, message_start, text_events
-from view_harness import Recorder
+from streams import error_event, message_end, message_start, text_events, thinking_events
+from view_harness import Recorder, deliver, page_parts
 
 from streamscope.core.comparison.bench import Bench, plan_runs
 from streamscope.core.stream.blocks import TextBlock
@@ -337,6 +337,56 @@ def test_one_message_per_frame_for_all_runs() -> None:
     assert view._is_final()
 
 
+def test_a_runs_thinking_is_folded_and_sent_once_a_page_opens_it() -> None:
+    thought = "Pondering why the sky is blue. " * 8
+    release = asyncio.Event()
+    pieces: dict[int, int] = {}
+
+    async def gate(n: int) -> None:  # all of the thinking, then hold the stream
+        pieces[n] = pieces.get(n, 0) + 1
+        if pieces[n] > 40:
+            await release.wait()
+
+    def answers(n: int, body: dict[str, Any]) -> list[Event]:
+        return [
+            message_start(SONNET),
+            *thinking_events(0, thought),
+            *text_events(1, "Rayleigh scattering, mostly.", 4),
+            *message_end(),
+        ]
+
+    api = StreamingAPI(answers, gate=gate)
+    seen: dict[str, dict[str, list[str]]] = {}
+
+    async def main() -> None:
+        bench = Bench(api.client(), [{}, {}], concurrency=2, **COMMON)
+        view = BenchView(bench, flush_timer=False, frame_interval=0)
+        initial = json.loads(json.dumps(view.picture))
+        recorder = Recorder(view)
+        task = asyncio.ensure_future(view.arun())
+        while not all(
+            r.state.blocks and r.state.blocks[0].complete for r in bench.executions
+        ):  # both thinking blocks whole, the streams held after them
+            await asyncio.sleep(0)
+        view._flush()
+        seen["before"] = page_parts(initial, recorder.patches)
+        deliver(view, {"type": "want", "region": "lazy:r0.text/0"})
+        seen["after"] = page_parts(initial, recorder.patches)
+        release.set()
+        await task
+
+    asyncio.run(main())
+    before, after = seen["before"], seen["after"]
+    # folded: its count and its lazy slot are on the page, its text is not
+    body = "".join(before["r0.lane/0"])
+    assert "Thinking · 248 characters" in body and 'data-ss-lazy=""' in body
+    assert "<details" in body and " open" not in body.split("</summary>")[0]
+    assert not any(rid.startswith("lazy:") for rid in before)
+    # opened on a page: that run's thinking is sent whole, the other run's is not
+    assert "".join(after["lazy:r0.text/0"]).count("Pondering why the sky is blue.") == 8
+    assert "lazy:r1.text/0" not in after
+
+
 # ------------------------------------------------------------------ the bench's recordings
 
 BENCH_RECORDINGS = [
@@ -387,3 +437,26 @@ def test_max_cost_counts_running_runs_at_their_worst_case() -> None:
     bench = asyncio.run(main())
     assert [r.phase for r in bench.executions] == ["done", "done"] + ["skipped"] * 3
     assert len(api.bodies) == 2
+
+
+def test_a_folded_thinking_lane_says_streaming_not_a_stale_count() -> None:
+    # a bench column re-sends a lane's frame with its figures (every few seconds), not per
+    # delta: a count there would read seconds old ("0 characters" 3 s into the thinking)
+    from streamscope.widgets.render.lanes import Lane
+
+    events = [message_start(SONNET), *thinking_events(0, "Pondering the sky. " * 4)]
+    state = StreamState()
+    for event in events[:-2]:  # the thinking's text, not its signature or its stop
+        state.apply(event)
+    block = state.blocks[0]
+    folded = Lane(block, "r0.", "a0", fold_thinking=True)
+    live = "".join(folded.regions(False)[folded.body_id])
+    assert "Thinking · streaming" in live and "character" not in live.split("</summary>")[0]
+    unfolded = Lane(block, "r0.", "a1")  # a StreamView's lane counts as the text arrives
+    assert f"Thinking · {block.length} characters" in "".join(
+        unfolded.regions(False)[unfolded.body_id]
+    )
+    for event in events[-2:]:
+        state.apply(event)
+    done = "".join(folded.regions(False)[folded.body_id])
+    assert f"Thinking · {block.length} characters" in done

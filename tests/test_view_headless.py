@@ -36,6 +36,7 @@ from view_harness import FakeClock, Recorder, deliver, node_page_parts, page_par
 from streamscope.core.io import gallery
 from streamscope.core.io.cassette import read_cassette, read_events, read_timed_events
 from streamscope.core.pricing.prices import DEFAULT_PRICES, ModelPrice
+from streamscope.core.stream.blocks import ToolUseBlock
 from streamscope.core.stream.errors import StreamAPIError
 from streamscope.core.stream.state import StreamState
 from streamscope.widgets import StreamView
@@ -125,14 +126,31 @@ def test_raw_json_is_sent_once_a_page_opens_it() -> None:
     view, rec, clock, initial = make_view()
     events = list(read_events(gallery.path("parallel_tools")))
     feed(view, clock, events[:60], step=0.013)
-    raw = next(rid for rid in view._store.parts if rid.startswith("lazy:raw/"))
+    # the slot a lane's body leaves for it (a live frame does not even draw it: no page asked)
+    bodies = "".join(p for rid, parts in view._store.parts.items() for p in parts)
+    raw = next(iter(re.findall(r'data-ss-region="(lazy:raw/\d+)"', bodies)))
     assert raw not in page(view, rec, initial)  # not sent: the fields show the arguments
     deliver(view, {"type": "want", "region": raw})
-    assert page(view, rec, initial)[raw] == view._store.parts[raw]
+    assert page(view, rec, initial)[raw] == view._store.parts[raw] != []
     feed(view, clock, events[60:], step=0.013)  # from now on it is patched like the rest
     view.finish()
     assert page(view, rec, initial) == sent_regions(view)
     assert raw in sent_regions(view)
+
+
+def test_a_live_views_static_picture_still_shows_what_no_page_opened() -> None:
+    view, rec, clock, initial = make_view()
+    events = list(read_events(gallery.path("parallel_tools")))
+    feed(view, clock, events[:60], step=0.013)
+    sent = page(view, rec, initial)
+    assert not any(rid.startswith("lazy:") for rid in sent)  # nothing lazy drawn or sent
+    static = tree(view.static_html())
+    # the wire's newest page (events 51 to 60) and a tool call's raw JSON, drawn for it
+    assert len(static.select("ss-wire-event")) == 10
+    raws = [node.text() for node in static.select("ss-tool-raw")]
+    streamed = [b.input_json for b in view.state.blocks if isinstance(b, ToolUseBlock)]
+    assert streamed and [raw for raw in raws if raw] == streamed
+    assert not any(rid.startswith("lazy:") for rid in page(view, rec, initial))  # still not sent
 
 
 def test_the_static_picture_is_the_live_regions_joined() -> None:

@@ -30,7 +30,7 @@ from streamscope.widgets.surface import Surface
 
 __all__ = ["BenchView", "acompare_live", "replay_client"]
 
-FRAME_INTERVAL = 0.25
+FRAME_INTERVAL = 0.6
 """Seconds between two frames of a bench: several runs' text at once, four times a second.
 At a StreamView's 50 ms, each frame's per-run framing (the op, the closing tags re-sent)
 would outweigh a run's few bytes of new text."""
@@ -75,6 +75,7 @@ class BenchView(Surface):
         self.comparison: ComparisonView | None = None
         self._prices = prices
         self._picture = BenchPicture(bench, prices=prices, title=title)
+        self._picture.withheld = lambda region_id: self._withheld(region_id) is not None
         self._running = False
         bench.on_change = self._on_run_change
         super().__init__(
@@ -144,6 +145,9 @@ class BenchView(Surface):
 
     def _supply(self, budget: int) -> Callable[[str], list[str] | None] | None:
         return self._picture.supply(Budget(budget))
+
+    def _render_group(self, group: str) -> None:
+        self._picture.note_all()  # a run's folded thinking: drawn at the next frame
 
     def _controls(self) -> list[str]:
         if not self._running:

@@ -232,6 +232,10 @@ class Surface(anywidget.AnyWidget):
             if ops:
                 self._send_ops(ops)
 
+    def _draw_withheld(self) -> None:
+        """Bring the withheld regions in the store up to date, if frames skip drawing them
+        (for the static picture; nothing is sent)."""
+
     def _picture_value(self) -> dict[str, Any]:
         regions = {
             rid: parts
@@ -312,6 +316,7 @@ class Surface(anywidget.AnyWidget):
         with self._lock:
             if self._pending:
                 self._flush()
+            self._draw_withheld()
             return static_fragment(
                 self._store.expand(self._root(), supply=self._supply(NOTEBOOK_BUDGET))
             )

@@ -119,6 +119,8 @@ class StreamView(Surface):
             self._state.set_tools(tools)
         self._picture = StreamPicture(self._state, prices=prices, title=title)
         self._picture.previous = previous
+        # a lazy region no page asked for is not drawn while live (the closed wire inspector)
+        self._picture.withheld = lambda region_id: self._withheld(region_id) is not None
         self._mode = "idle"
         self._blocking = False
         self._task: asyncio.Task[None] | None = None
@@ -566,6 +568,12 @@ class StreamView(Surface):
         if op is not None:
             ops.append(op)
         return ops
+
+    def _render_group(self, group: str) -> None:
+        self._picture.touch_all()  # a lazy region live frames skipped: drawn at the next
+
+    def _draw_withheld(self) -> None:
+        self._picture.draw_withheld(self._store)
 
     def _text(self) -> str:
         d = self._picture.describe()

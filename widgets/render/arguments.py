@@ -6,7 +6,7 @@ How it works: ``docs/internals.md``, section ``streamscope.widgets.render.argume
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from streamscope.core.figures.text import plural
@@ -34,6 +34,7 @@ MAX_LEAVES = 120
 tree costs several times its JSON in markup."""
 
 Path = tuple[str | int, ...]
+_END = object()
 Bad = dict[Path, list[str]]
 """Violation messages by the path of the value they are about."""
 
@@ -73,17 +74,24 @@ def _streaming(path: Path, streaming: Path | None) -> bool:
 
 
 def _leaf_count(value: Any, limit: int) -> int:
-    """Leaves under ``value``, counted up to ``limit`` (iterative, stops early)."""
+    """Leaves under ``value``, counted up to ``limit`` + 1 (iterative, stops early). Walks
+    iterators, not copies: a 10,000-item array costs its first leaves, not its length."""
+    if not isinstance(value, (dict, list)):
+        return 1
     count = 0
-    stack = [value]
-    while stack and count <= limit:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
+    stack: list[Iterator[Any]] = [iter(value.values() if isinstance(value, dict) else value)]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, dict):
+            stack.append(iter(item.values()))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.append(iter(item))
         else:
             count += 1
+            if count > limit:
+                break
     return count
 
 
@@ -93,9 +101,15 @@ def bad_note(messages: list[str]) -> str:
 
 
 def value_html(
-    value: Any, path: Path, streaming: Path | None, depth: int = 0, bad: Bad | None = None
+    value: Any,
+    path: Path,
+    streaming: Path | None,
+    depth: int = 0,
+    bad: Bad | None = None,
+    too_many: bool | None = None,
 ) -> str:
-    """A value as markup: a leaf, or a nested list (summarized past :data:`MAX_DEPTH`)."""
+    """A value as markup: a leaf, or a nested list (summarized past :data:`MAX_DEPTH`, and
+    past :data:`MAX_LEAVES`: ``too_many`` when the caller counted them already)."""
     if not isinstance(value, (dict, list)):
         return _leaf(value)
     if not value:
@@ -103,7 +117,9 @@ def value_html(
     size = plural(len(value), "field" if isinstance(value, dict) else "item")
     if depth >= MAX_DEPTH:
         return f'<span class="ss-deep">… {size}, nested too deeply to show here</span>'
-    if _leaf_count(value, MAX_LEAVES) > MAX_LEAVES:
+    if too_many is None:
+        too_many = _leaf_count(value, MAX_LEAVES) > MAX_LEAVES
+    if too_many:
         return f'<span class="ss-deep">… {size}: too many to list here, see the raw JSON</span>'
     items = value.items() if isinstance(value, dict) else enumerate(value)
     rows = [field_html(key, child, (*path, key), streaming, depth + 1, bad) for key, child in items]
@@ -119,6 +135,7 @@ def field_html(
     streaming: Path | None,
     depth: int,
     bad: Bad | None = None,
+    too_many: bool | None = None,
 ) -> str:
     """One field (``<li>``): its key in ``<b>`` (objects only: a list's numbers are its
     indices). Top-level fields, the fields being written and the ones that break the
@@ -129,7 +146,7 @@ def field_html(
     if marked:
         attrs += ' data-state="streaming"'
     key_html = "" if isinstance(key, int) else f"<b>{e(key)}</b>: "
-    inner = value_html(value, path, streaming, depth, bad)
+    inner = value_html(value, path, streaming, depth, bad, too_many)
     if messages:
         attrs += ' data-bad=""'
         note = bad_note(messages)
@@ -156,7 +173,7 @@ class ArgumentTree:
     long array streams, a frame re-renders only the item being written.
     """
 
-    __slots__ = ("_bad", "_children", "_frozen", "_seen", "_source", "summarized")
+    __slots__ = ("_bad", "_big", "_children", "_frozen", "_seen", "_source", "summarized")
 
     def __init__(self) -> None:
         self._frozen: list[str] = []
@@ -164,6 +181,9 @@ class ArgumentTree:
         self._children: dict[int, _Children] = {}
         self._bad: Bad = {}
         self._seen = 0
+        self._big: dict[int, Any] = {}
+        """Top-level containers found too large to list, by id (held, so an id stays theirs):
+        a streamed container only grows, so it is not counted again every frame."""
         self.summarized = False
         """True when some container was too large to list (see :data:`MAX_LEAVES`)."""
 
@@ -180,7 +200,7 @@ class ArgumentTree:
             return {args_id: []}
         if value is not self._source:  # a new parse (or a block that started again)
             self._source, self._frozen, self._children = value, [], {}
-            self._bad, self._seen = {}, 0
+            self._bad, self._seen, self._big = {}, 0, {}
         self._learn(value, violations)
         bad = self._bad
         whole = [bad_note(bad[()])] if () in bad else []
@@ -245,10 +265,11 @@ class ArgumentTree:
         bad = self._bad
         if not isinstance(child, (dict, list)) or not child:
             return field_html(key, child, path, streaming, 1, bad)
-        if _leaf_count(child, MAX_LEAVES) > MAX_LEAVES:
+        if id(child) in self._big or _leaf_count(child, MAX_LEAVES) > MAX_LEAVES:
+            self._big[id(child)] = child
             self.summarized = True
             out[region] = []
-            return field_html(key, child, path, streaming, 1, bad)
+            return field_html(key, child, path, streaming, 1, bad, too_many=True)
         state = ' data-state="streaming"' if _streaming(path, streaming) else ""
         tag, cls, start = (
             ("ol", "ss-tree ss-array", "0") if isinstance(child, list) else ("ul", "ss-tree", None)

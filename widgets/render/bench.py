@@ -19,13 +19,14 @@ from streamscope.core.figures.text import (
     plural,
 )
 from streamscope.core.pricing.prices import PriceTable
-from streamscope.core.stream.blocks import ToolUseBlock
+from streamscope.core.stream.blocks import Block, TextBlock, ThinkingBlock, ToolUseBlock
 from streamscope.core.stream.changes import Change
 from streamscope.widgets.render.comparison import comparison_body
 from streamscope.widgets.render.fulltext import Budget
 from streamscope.widgets.render.lanes import Lane, lanes_more, lanes_supply
-from streamscope.widgets.render.markup import NO_MATH, SEP, e, json_text
-from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
+from streamscope.widgets.render.markup import NO_MATH, SEP, attr, e, json_text
+from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, is_lazy, slot
+from streamscope.widgets.render.server_tools import picture_kind
 from streamscope.widgets.render.timeline import axis_ticks
 
 __all__ = ["AXIS_EVERY", "FIGURES_EVERY", "BenchPicture"]
@@ -37,14 +38,21 @@ AXIS_ID = "bench/axis"
 ROWS_ID = "bench/axis-rows"
 BODY_ID = "bench/body"
 CONTROLS_ID = f"{CONTROL_PREFIX}bench/controls"
-AXIS_EVERY = 5.0
+AXIS_EVERY = 8.0
 """Seconds between two redraws of the open bars on the time axis (the moments a run
 starts, gets its first token or ends are drawn at once). The header's clock ticks in the
 page meanwhile."""
-FIGURES_EVERY = 2.0
+FIGURES_EVERY = 5.0
 """Seconds between two redraws of what moves with time alone (figures, the axis). Eight
 runs at a model's pace bring ~2 KB of content a second; redrawing eight columns' figures
 and eight open bars every second would send about as much again."""
+TEXT_EVERY = 1.5
+"""Most seconds a run's new text waits for a frame. A run's text goes out once
+:data:`TEXT_AT_LEAST` characters have come, or this long after its last frame: at a slow
+model's pace (~170 bytes a second) a frame every 0.25 s would carry more framing (the op,
+the closing tags re-sent) than text."""
+TEXT_AT_LEAST = 300
+"""Characters of new text (or thinking) that make a run's text due at once."""
 _TICKS = 4
 _PHASE_WORDS = {
     "queued": "queued",
@@ -57,9 +65,10 @@ _PHASE_WORDS = {
 
 
 def _axis_end(seconds: float) -> float:
-    """The shared axis' length: 10 s, doubled as often as needed. It grows by doubling
-    (rarely), since every bar is redrawn when it does."""
-    end = 10.0
+    """The shared axis' length: 20 s (about what a model takes for a short answer),
+    doubled as often as needed. It grows by doubling (rarely), since every bar is redrawn
+    when it does."""
+    end = 20.0
     while end < seconds:
         end *= 2
     return end
@@ -68,6 +77,32 @@ def _axis_end(seconds: float) -> float:
 def _short(value: Any, limit: int = 80) -> str:
     text = value if isinstance(value, str) else json_text(value, indent=None)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _lane_head(lane: Lane, over: bool) -> str:
+    """A compact lane: its body in a lane's frame (its kind as its colour), headed by its
+    type only where the body does not say what it is (not text, not thinking); none of a
+    StreamView's lane figures, anchors or buttons (a column has its figures above)."""
+    block = lane.block
+    head = ""
+    if not isinstance(block, (TextBlock, ThinkingBlock)):
+        name = ""
+        if isinstance(block, ToolUseBlock) and block.name:
+            name = f' <span class="ss-lane-name">{e(block.name)}</span>'
+        kind = f'<span class="ss-lane-type">{e(block.type)}</span>'
+        head = f'<div class="ss-lane-head">{kind}{name}</div>'
+    return (
+        f'<section class="ss-lane"{attr("data-kind", picture_kind(block))}'
+        f' data-status="{lane.status(over)}">{head}'
+        f"{slot(lane.body_id, cls='ss-lane-body')}</section>"
+    )
+
+
+def _received(block: Block) -> int:
+    """How much of a block has come, for pacing: its characters of text or thinking, else
+    its deltas (8 characters each, about a tool call's JSON fragment)."""
+    length = getattr(block, "length", None)
+    return length if isinstance(length, int) else block.delta_count * 8
 
 
 def variant_text(run: BenchRun) -> str:
@@ -87,6 +122,12 @@ class _Column:
         self.dirty: set[int] = set()
         self.structural = True
         self.saw_first = False
+        self.text_at: float | None = None
+        """When the run's text last went out (the bench's clock)."""
+        self.received = 0
+        """How much text it had then (:func:`_received`)."""
+        self.fig_key: tuple[Any, ...] | None = None
+        """What its figures said in kind when last drawn (see ``_put_figures``)."""
 
 
 class BenchPicture:
@@ -105,6 +146,13 @@ class BenchPicture:
         self._axis_at: float | None = None
         self._moments = True
         """A run started, got its first token or ended: the head and the axis at once."""
+        self._head_key = ""
+        self.withheld: Callable[[str], bool] = lambda region_id: False
+        """Whether no page has asked for a lazy region yet (the view says): a run's folded
+        thinking is not drawn until one does (the view then calls :meth:`note_all`)."""
+        self._rows: dict[int, tuple[Any, ...]] = {}
+        """What each run's axis row showed when last drawn (phase, first token, scale)."""
+        """The header as last drawn without its clock (which the page ticks itself)."""
 
     # ------------------------------------------------------------------ changes
 
@@ -139,12 +187,10 @@ class BenchPicture:
             if op is not None:
                 ops.append(op)
 
-        figures = (
-            self._moments
-            or now is None
-            or self._figures_at is None
-            or now - self._figures_at >= FIGURES_EVERY
-        )
+        # the columns' figures move together every FIGURES_EVERY (a column whose figures
+        # change in kind draws them at once); a moment redraws the header and the axis
+        every = now is None or self._figures_at is None or now - self._figures_at >= FIGURES_EVERY
+        figures = every or self._moments
         put(ROOT_ID, [self._frame()])
         put(NOTICE_ID, [f'<p class="ss-bench-notice" role="status">{e(self.bench.notice)}</p>']
             if self.bench.notice else [])  # fmt: skip
@@ -160,20 +206,21 @@ class BenchPicture:
         else:
             put(BODY_ID, [self._column_frame(c) for c in self._columns])
             for column in self._columns:
-                self._render_column(column, put, figures, now)
-        axis = (
-            self._moments
-            or now is None
-            or self._axis_at is None
-            or now - self._axis_at >= AXIS_EVERY
-        )
-        if axis:
+                self._render_column(column, put, every, now)
+        tick = now is None or self._axis_at is None or now - self._axis_at >= AXIS_EVERY
+        if tick:
             self._axis_at = now
-            self._put_axis(put, now)
-        if figures:
+        if tick or self._moments:
+            self._put_axis(put, now, tick)
+        if every:
             self._figures_at = now
+        if figures:
             self._moments = False
-            put(HEAD_ID, [self._head(now)])
+            # the clock alone moving is no reason to send the header: the page ticks it
+            key = self._head(None)
+            if key != self._head_key or now is None:
+                self._head_key = key
+                put(HEAD_ID, [self._head(now), slot(CONTROLS_ID, cls="ss-controls")])
         return ops
 
     def _frame(self) -> str:
@@ -213,16 +260,20 @@ class BenchPicture:
                 f" for {fmt_seconds(model_time)} of model time</span>"
             )
         status = "done" if bench.done else "streaming"
+        # what changes last: the counts, then the clock (a part of its own: the controls)
         return (
             f'<span class="ss-head"><span class="ss-title">{e(self.title)}</span> '
-            f'<span class="ss-model">{plural(len(bench.executions), "run")}: {e(summary)}</span> '
-            f'<span class="ss-status" data-status="{status}" role="status">{status}</span>'
-            f"{clock}{total}</span>{slot(CONTROLS_ID, cls='ss-controls')}"
+            f'<span class="ss-status" data-status="{status}" role="status">{status}</span> '
+            f'<span class="ss-model">{plural(len(bench.executions), "run")}: {e(summary)}</span>'
+            f"{clock}{total}</span>"
         )
 
     # ------------------------------------------------------------------ the axis
 
-    def _put_axis(self, put: Any, now: float | None) -> None:
+    def _put_axis(self, put: Any, now: float | None, tick: bool) -> None:
+        """The axis. Between two ticks (:data:`AXIS_EVERY`) only the rows of runs that
+        started, got their first token or ended are drawn again (the others' open bars
+        grow at the next tick), unless the scale changed."""
         bench = self.bench
         origin = bench.started_at
         if origin is None:
@@ -244,10 +295,17 @@ class BenchPicture:
                 f'<div class="ss-tl-axis" aria-hidden="true">{ticks}</div></figure>'
             ],
         )
-        # one part per run, what moves (an open bar's width) last: a splice of a few bytes
-        put(ROWS_ID, [self._axis_row(run, origin, end, now) for run in bench.executions])
+        # a region per run's row: its words, then its bar, what moves (an open bar's
+        # width) last: a splice of a few bytes
+        put(ROWS_ID, [slot(f"{ROWS_ID}/{run.index}", "li", "ss-tl-row", data_kind="text")
+                      for run in bench.executions])  # fmt: skip
+        for run in bench.executions:
+            moment = (run.phase, run.state.first_token_at is not None, end)
+            if tick or self._rows.get(run.index) != moment:
+                self._rows[run.index] = moment
+                put(f"{ROWS_ID}/{run.index}", self._axis_row(run, origin, end, now))
 
-    def _axis_row(self, run: BenchRun, origin: float, end: float, now: float | None) -> str:
+    def _axis_row(self, run: BenchRun, origin: float, end: float, now: float | None) -> list[str]:
         state = run.state
         word = _PHASE_WORDS[run.phase]
         if run.launched_at is None:
@@ -270,18 +328,19 @@ class BenchPicture:
                     ' fill-opacity="0.8"></rect>'
                 )
             width = max(end * 1000 / 250, (stop - start) * 1000)
-            track = (
-                f'<svg class="ss-tl-track" viewBox="0 0 {end * 1000:.0f} 12"'
-                ' preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+            track = (  # the scale last: a rescale re-sends the rects, not the attributes
+                '<svg class="ss-tl-track" preserveAspectRatio="none" aria-hidden="true"'
+                f' focusable="false" viewBox="0 0 {end * 1000:.0f} 12">'
                 f'{mark}<rect x="{start * 1000:.0f}" y="1" height="10" class="ss-tl-bar"'
                 f' width="{width:.0f}"></rect></svg>'
             )
         state_word = "open" if run.phase == "running" else "done"
-        return (
-            f'<li class="ss-tl-row" data-kind="text" data-phase="{e(run.phase)}"'
-            f' data-state="{state_word}"><span class="ss-tl-label">{e(run.label)}</span>'
-            f' <span class="ss-tl-times">{e(times)}</span>{track}</li>'
+        # the phase on the times, not the row: a run that starts or ends re-sends less
+        words = (
+            f'<span class="ss-tl-label">{e(run.label)}</span> <span class="ss-tl-times"'
+            f' data-phase="{e(run.phase)}" data-state="{state_word}">{e(times)}</span>'
         )
+        return [words, track] if track else [words]
 
     # ------------------------------------------------------------------ columns
 
@@ -313,6 +372,19 @@ class BenchPicture:
         final = run.phase in ("done", "failed", "stopped", "skipped")
         over = state.finished or state.ended
         blocks = state.blocks
+        received = sum(_received(b) for b in blocks)
+        due = (
+            column.structural
+            or final
+            or now is None
+            or column.text_at is None
+            or now - column.text_at >= TEXT_EVERY
+            or received - column.received >= TEXT_AT_LEAST
+        )
+        if not due:  # a few characters more: they wait for more, or for TEXT_EVERY
+            self._put_figures(column, put, figures, now)
+            return
+        column.text_at, column.received = now, received
         dirty = {b.index for b in blocks} if column.structural else column.dirty
         for block in blocks:
             if block.index not in dirty:
@@ -320,22 +392,38 @@ class BenchPicture:
             lane = column.lanes.get(block.index)
             if lane is None or lane.block is not block:
                 anchor = f"ss-bench-{id(self):x}-{column.prefix}b{block.index}"
-                lane = column.lanes[block.index] = Lane(block, column.prefix, anchor)
+                lane = column.lanes[block.index] = Lane(
+                    block, column.prefix, anchor, fold_thinking=True
+                )
             for region_id, parts in lane.regions(final).items():
                 # a lane's frame (its counts: "Thinking · 1,234 characters") moves with the
-                # figures; its text goes out every frame
+                # figures; its text goes out every frame; folded thinking once a page opens it
+                if is_lazy(region_id) and self.withheld(region_id):
+                    continue
                 if region_id != lane.body_id or figures or column.structural:
                     put(region_id, parts)
         if column.structural:
             put(
                 column.prefix + "lanes",
-                [column.lanes[b.index].head(over) for b in blocks if b.index in column.lanes]
+                [_lane_head(column.lanes[b.index], over) for b in blocks if b.index in column.lanes]
                 or [self._empty(run)],
             )
-        if figures or column.structural:
-            put(column.prefix + "fig", [self._figures(run, now)])
+        self._put_figures(column, put, figures, now)
         column.dirty = set()
         column.structural = False
+
+    def _put_figures(self, column: _Column, put: Any, figures: bool, now: float | None) -> None:
+        """The run's figures: with the others (:data:`FIGURES_EVERY`), or at once when what
+        they say changes in kind (its status, a first token, a tool call, a failure); not
+        for every block that starts or stops, which would re-send numbers a second apart."""
+        run = column.run
+        state = run.state
+        calls = sum(1 for b in state.blocks if isinstance(b, ToolUseBlock))
+        why = state.error is not None or state.failure is not None
+        key = (run.phase, state.model, state.first_token_at is not None, calls, why)
+        if figures or key != column.fig_key:
+            column.fig_key = key
+            put(column.prefix + "fig", [self._figures(run, now)])
 
     @staticmethod
     def _empty(run: BenchRun) -> str:

@@ -96,15 +96,23 @@ def _rel(at: float | None, origin: float | None) -> float | None:
 
 
 class Lane:
-    """Renders one block (see the module docstring). ``ids`` names its regions."""
+    """Renders one block (see the module docstring). ``ids`` names its regions.
 
-    def __init__(self, block: Block, prefix: str, anchor: str) -> None:
+    ``fold_thinking``: a thinking block's text starts folded and is a lazy region (sent to
+    a page only once it opens it; its count and signature show meanwhile): a bench's
+    compact columns."""
+
+    def __init__(
+        self, block: Block, prefix: str, anchor: str, *, fold_thinking: bool = False
+    ) -> None:
         self.block = block
         self.anchor = anchor
         index = block.index
         self.prefix = prefix
+        self.fold_thinking = fold_thinking and isinstance(block, ThinkingBlock)
         self.body_id = f"{prefix}lane/{index}"
-        self.text_id = f"{prefix}text/{index}"
+        lazy = LAZY_PREFIX if self.fold_thinking else ""
+        self.text_id = f"{lazy}{prefix}text/{index}"
         self.args_id = f"{prefix}args/{index}"
         self.raw_id = f"{LAZY_PREFIX}{prefix}raw/{index}"
         self.meta_id = f"{prefix}meta/{index}"
@@ -286,12 +294,17 @@ class Lane:
         length = block.length  # the text is not joined here: it may be 200 MB
         parts = []
         if length or not done:
-            is_open = not (done and length > COLLAPSE_THINKING_AT)
+            folded = self.fold_thinking
+            is_open = not folded and not (done and length > COLLAPSE_THINKING_AT)
+            lazy = {"data_ss_lazy": ""} if folded else {}
+            # a folded lane's frame is re-sent with its column's figures, not per delta: while
+            # it streams it says so rather than show a count that is seconds old
+            count = "streaming" if folded and not done else plural(length, "character")
             parts.append(
                 f'<details class="ss-thinking" data-ss-key="{e(self.anchor)}-thinking"'
                 f'{" open" if is_open else ""}><summary class="ss-thinking-summary">Thinking'
-                f"{SEP}{plural(length, 'character')}</summary>"
-                f"{slot(self.text_id, cls='ss-thinking-text', tabindex='0')}</details>"
+                f"{SEP}{count}</summary>"
+                f"{slot(self.text_id, cls='ss-thinking-text', tabindex='0', **lazy)}</details>"
             )
         signature = block.signature
         if signature:

@@ -12,6 +12,10 @@ A fragment is always sanitized whole (a region's part), never as a splice of one
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import nh3
 
 __all__ = ["clean", "has_lone_surrogate", "wire_text"]
@@ -79,15 +83,22 @@ def wire_text(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
+_OPTIONS: dict[str, Any] = {
+    "tags": _TAGS,
+    "attributes": _ATTRIBUTES,
+    "generic_attribute_prefixes": {"data-", "aria-"},
+    "url_schemes": {"http", "https", "mailto"},
+    "link_rel": "noopener noreferrer nofollow",
+    "filter_style_properties": {"text-align"},
+    "strip_comments": True,
+}
+# Built once: nh3.clean builds its sanitizer from these sets on every call, which costs
+# ~100 µs, 20x the cleaning of a small part (nh3 < 0.2.18 has no Cleaner: built per call).
+_CLEANER: Callable[[str], str] = (
+    nh3.Cleaner(**_OPTIONS).clean if hasattr(nh3, "Cleaner") else partial(nh3.clean, **_OPTIONS)
+)
+
+
 def clean(fragment: str) -> str:
     """``fragment`` through the allowlist (see the module docstring)."""
-    return nh3.clean(
-        wire_text(fragment),
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        generic_attribute_prefixes={"data-", "aria-"},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        filter_style_properties={"text-align"},
-        strip_comments=True,
-    )
+    return _CLEANER(wire_text(fragment))

@@ -33,7 +33,7 @@ from streamscope.widgets.render.lanes import Lane, lanes_more, lanes_supply
 from streamscope.widgets.render.markup import NO_MATH, SEP, e
 from streamscope.widgets.render.message_facts import models_text
 from streamscope.widgets.render.panel import figure_attrs, panel_parts
-from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, slot
+from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, is_lazy, slot
 from streamscope.widgets.render.request import RequestBox
 from streamscope.widgets.render.timeline import (
     MAX_ROWS,
@@ -64,6 +64,10 @@ otherwise outweigh the content."""
 _EMPTY_WAITING = '<p class="ss-empty">Waiting for the stream…</p>'
 _EMPTY_FINAL = '<p class="ss-empty">No content.</p>'
 _ID_JUNK = re.compile(r"[^a-zA-Z0-9_-]+")
+
+
+def _never(region_id: str) -> bool:
+    return False
 
 
 class StreamPicture:
@@ -146,6 +150,11 @@ class StreamPicture:
         """Why the stream failed, in words (``connection reset after 843 bytes``): the
         header says it after "failed"."""
         self._omitted: tuple[int, bool] | None = None
+        self.withheld: Callable[[str], bool] = _never
+        """Whether no page has asked for a lazy region yet (the view that sends the picture
+        says). While the stream is live such a region is not drawn at all (the wire's list,
+        a tool call's raw JSON): the view calls :meth:`touch_all` when a page asks for one,
+        and the final picture draws them all."""
 
     # ------------------------------------------------------------------ reading
 
@@ -228,15 +237,18 @@ class StreamPicture:
         (a replay's speed; 0 for an instant one), at which the page ticks the header's
         clock between two frames."""
         ops: list[Op] = []
+        state = self.state
+        status = self.status
+        final = status in FINAL_STREAM_STATUSES
+        skip = self.withheld if not final else _never
 
         def put(region_id: str, parts: list[str]) -> None:
+            if is_lazy(region_id) and skip(region_id):
+                return  # no page holds it: drawn when one asks, or in the final picture
             op = store.update(region_id, parts)
             if op is not None:
                 ops.append(op)
 
-        state = self.state
-        status = self.status
-        final = status in FINAL_STREAM_STATUSES
         if status != "streaming":
             now = None
         self._now = now
@@ -308,7 +320,7 @@ class StreamPicture:
                 )
         put(self.root_id, [self._frame(status)])
         put(f"{self.prefix}lanes", self._layout(blocks, final))
-        self._render_wire(put, final, origin)
+        self._render_wire(put, final, origin, skip)
         shown = state if self.show_request else None
         for region_id, parts in self._request.regions(shown, self.anchor(-2)).items():
             put(region_id, parts)
@@ -381,7 +393,9 @@ class StreamPicture:
                 return None if item.at is None else item.at - origin
         return None
 
-    def _render_wire(self, put: Any, final: bool, origin: float | None) -> None:
+    def _render_wire(
+        self, put: Any, final: bool, origin: float | None, skip: Callable[[str], bool] = _never
+    ) -> None:
         frame_id, controls_id, list_id = wire_ids(self.prefix)
         log = self.inspector.log
         if not log.total:
@@ -390,6 +404,8 @@ class StreamPicture:
         put(frame_id, [wire_frame(log, self.prefix, self.anchor(-1))])
         if self.figures is None:
             put(f"{self.prefix}wire-count", [self._wire_count()])
+        if skip(controls_id) and skip(list_id):
+            return  # the inspector is closed on every page: its page is not even made
         # the static picture carries the first page, unfiltered
         shown = self.inspector.shown if not final else WireFilter(page=0)
         token = self._live_token(final)
@@ -532,6 +548,25 @@ class StreamPicture:
         """For :meth:`RegionStore.expand`: the whole texts (and blocks' JSON) a static
         picture carries in place of what a live page is sent, while ``budget`` lasts."""
         return lanes_supply(self._lanes.values(), budget)
+
+    def draw_withheld(self, store: RegionStore) -> None:
+        """Draw into ``store`` the lazy regions live frames skipped (:attr:`withheld`), for
+        a static picture of a live view. No page holds them, so there is nothing to send:
+        a page that asks for one later gets the store's parts whole."""
+        if self.final:
+            return  # the final frame drew them
+
+        def put(region_id: str, parts: list[str]) -> None:
+            if is_lazy(region_id):
+                store.update(region_id, parts)
+
+        for block in self.state.blocks:
+            for region_id, parts in self._lane(block).regions(False).items():
+                put(region_id, parts)
+        self._render_wire(put, False, self.state.started_at)
+        shown = self.state if self.show_request else None
+        for region_id, parts in self._request.regions(shown, self.anchor(-2)).items():
+            put(region_id, parts)
 
     # ------------------------------------------------------------------ static
 
