@@ -17,7 +17,7 @@ from streams import error_event, message_end, message_start, text_events, thinki
 from view_harness import Recorder, deliver, page_parts
 
 from streamscope.core.comparison.bench import Bench, plan_runs
-from streamscope.core.stream.blocks import TextBlock
+from streamscope.core.stream.blocks import TextBlock, ThinkingBlock
 from streamscope.core.stream.state import StreamState
 from streamscope.widgets import ComparisonView, acompare_live
 from streamscope.widgets.bench import BenchView
@@ -449,6 +449,7 @@ def test_a_folded_thinking_lane_says_streaming_not_a_stale_count() -> None:
     for event in events[:-2]:  # the thinking's text, not its signature or its stop
         state.apply(event)
     block = state.blocks[0]
+    assert isinstance(block, ThinkingBlock)
     folded = Lane(block, "r0.", "a0", fold_thinking=True)
     live = "".join(folded.regions(False)[folded.body_id])
     assert "Thinking · streaming" in live and "character" not in live.split("</summary>")[0]
