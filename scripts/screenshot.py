@@ -11,9 +11,14 @@ given). Needs /usr/bin/chromium.
     .venv/bin/python scripts/screenshot.py                      # docs/streamview.png
     .venv/bin/python scripts/screenshot.py --at 3 --out docs/streamview-live.png
     .venv/bin/python scripts/screenshot.py --dark --width 800 --out docs/streamview-dark-800.png
-    .venv/bin/python scripts/screenshot.py --loop --out docs/conversation-approval.png
-    .venv/bin/python scripts/screenshot.py --loop --approve --part ".ss-conv-timeline" \\
-        --out docs/loop-timeline.png
+    .venv/bin/python scripts/screenshot.py --loop --dark --width 800 --part .ss-conv-title \\
+        --part .ss-conv-approval --out docs/conversation-approval.png
+    .venv/bin/python scripts/screenshot.py --loop --approve --width 800 \\
+        --part .ss-loop-timeline --out docs/loop-timeline.png
+    .venv/bin/python scripts/screenshot.py --width 800 --recording fallback --part .ss-header \\
+        --part .ss-lanes --part .ss-timeline-box --out docs/fallback.png  # --dark: -dark.png
+    .venv/bin/python scripts/screenshot.py --width 800 --recording cache_diagnostics \\
+        --part .ss-usage --out docs/cache-miss.png  # code_execution, compaction: .ss-lanes
     .venv/bin/python scripts/screenshot.py --compare --out docs/compare.png
     .venv/bin/python scripts/screenshot.py --width 800 --hold 80 --open wire \\
         --click ".ss-tl-row[data-index='4'] rect.ss-tl-bar" \\

@@ -16,7 +16,8 @@ On the same pages: where a view is 1,000 px or wider (its panel beside the lanes
 timeline, wire list and request box stand one under the other with no gap (Notebook 7's
 empty area under the timeline); lists in views keep their numbers and bullets (marimo's reset
 took them); every code box has view.css's one box rule's style, whatever the host's own
-``pre`` rule says.
+``pre`` rule says; every timeline's bars stand on its axis (JupyterLab's list padding moved
+a static picture's rows off it).
 """
 
 from __future__ import annotations
@@ -350,6 +351,43 @@ def check_code_boxes(page: Any, host: str) -> dict[str, Any]:
     return boxes
 
 
+TIMELINES = (
+    """() => {
+  // a timeline's tracks start and end where its axis does (JupyterLab's `ul, ol` padding in a
+  // static picture moved the rows 2em right of the axis: bars read later than they were)
+  const SELECTOR = ':is(.ss-view, .ss-conv) .ss-timeline';"""
+    + FIND_ALL
+    + """
+  const bad = [];
+  let count = 0;
+  for (const figure of found) {
+    const axis = figure.querySelector('.ss-tl-axis');
+    const tracks = [...figure.querySelectorAll('.ss-tl-track')];
+    if (!axis || !tracks.length || !axis.offsetWidth) continue;
+    count++;
+    const a = axis.getBoundingClientRect();
+    for (const track of tracks) {
+      const t = track.getBoundingClientRect();
+      if (Math.abs(t.left - a.left) > 1 || Math.abs(t.right - a.right) > 1) {
+        const where = figure.closest('.ss-static') ? 'static' : 'live';
+        bad.push(`${where} ${figure.className}: track ${t.left.toFixed(0)}-` +
+          `${t.right.toFixed(0)}, axis ${a.left.toFixed(0)}-${a.right.toFixed(0)}`);
+        break;
+      }
+    }
+  }
+  return {count, bad};
+}"""
+)
+
+
+def check_timelines(page: Any, host: str) -> None:
+    """Every timeline's bars stand on its axis: tracks and axis share left and right edges."""
+    timelines = page.evaluate(TIMELINES)
+    assert timelines["count"] >= 3, f"{host}: {timelines}"
+    assert not timelines["bad"], f"{host}: {timelines['bad']}"
+
+
 def check_lists(page: Any, host: str) -> None:
     """Lists in views (a Markdown answer's, the panel's tool calls) keep their markers."""
     lists = page.evaluate(LISTS)
@@ -411,6 +449,7 @@ def check_every_width(page: Any, host: str, *, before: Any = None, least: int = 
     assert any("[time_to_first_token]" in line for line in cut), f"{host}: not seen: {cut}"
     check_lists(page, host)
     check_code_boxes(page, host)
+    check_timelines(page, host)
     failures = []
     for width in WIDTHS:
         reached = at_width(page, width, before=before)

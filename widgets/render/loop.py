@@ -257,7 +257,9 @@ class ConversationPicture:
         return (
             f'<span class="ss-conv-title">Tool loop</span> '
             f'<span class="ss-status" data-status="{status}">{status}</span>'
-            f'<span class="ss-conv-info">{SEP}{SEP.join(bits)}</span>'
+            # the leading separator is for a page without styles: hidden here (it would
+            # start the line when the figures wrap under the title)
+            f'<span class="ss-conv-info"><span class="ss-sep">{SEP}</span>{SEP.join(bits)}</span>'
             f'<span class="ss-conv-live" role="status">{waiting_html}</span>'
             f"{slot(CONTROLS_ID, cls='ss-controls')}"
         )
