@@ -696,3 +696,18 @@ def test_every_stream_status_is_a_word_from_the_one_list() -> None:
         badge = view.one("ss-status")
         assert badge.text() == view.attrs["data-status"] == word  # a word, not a colour alone
         assert badge.attrs.get("role") == "status"
+
+
+def test_a_finished_stream_s_axis_ends_at_the_nearest_nice_tick() -> None:
+    """A finished 2.02 s turn is drawn on 0-2.5 s (it was 0-5 s, 60% empty), as the loop's
+    own timeline is (issue 18); while live, the axis keeps its seldom-moving 1-2-5 step."""
+    from streamscope.widgets.render.timeline import axis_end
+
+    events = text_stream("a turn that streams for two seconds")
+    state = StreamState()
+    for k, event in enumerate(events):
+        state.apply(event, at=100.0 + k * 2.02 / (len(events) - 1))
+    assert state.duration == pytest.approx(2.02)
+    ticks = [t.text() for t in tree(render_stream_html(state)).select("ss-tl-tick")]
+    assert ticks[-1] == "2.5 s"
+    assert axis_end(2.02) == 5.0  # the live step it replaces at the end
