@@ -704,10 +704,15 @@ def test_a_finished_stream_s_axis_ends_at_the_nearest_nice_tick() -> None:
     from streamscope.widgets.render.timeline import axis_end
 
     events = text_stream("a turn that streams for two seconds")
-    state = StreamState()
-    for k, event in enumerate(events):
-        state.apply(event, at=100.0 + k * 2.02 / (len(events) - 1))
-    assert state.duration == pytest.approx(2.02)
-    ticks = [t.text() for t in tree(render_stream_html(state)).select("ss-tl-tick")]
-    assert ticks[-1] == "2.5 s"
+
+    def last_tick(seconds: float) -> str:
+        state = StreamState()
+        for k, event in enumerate(events):
+            state.apply(event, at=100.0 + k * seconds / (len(events) - 1))
+        assert state.duration == pytest.approx(seconds)
+        return tree(render_stream_html(state)).select("ss-tl-tick")[-1].text()
+
+    assert last_tick(2.02) == "2.5 s"
+    assert last_tick(1.46) == "2 s"  # never a longer axis than the 1-2-5 step's
+    assert last_tick(8.34) == "10 s"
     assert axis_end(2.02) == 5.0  # the live step it replaces at the end

@@ -272,8 +272,8 @@ class StreamPicture:
         if attempts and origin is not None:
             span = max(span, attempts_end(attempts, origin))
         # live: the 1-2-5 step, which moves seldom; finished: the nearest nice tick above
-        # the data (a 2.02 s turn on 0-2.5 s, not 0-5 s: 60% empty)
-        end = nice_axis_end(span) if final else axis_end(span)
+        # the data when it is closer (a 2.02 s turn on 0-2.5 s, not 0-5 s: 60% empty)
+        end = min(axis_end(span), nice_axis_end(span)) if final else axis_end(span)
         marked = self._marked_at(origin)
         rescaled = end != self._axis or marked != self._mark
         if figures:  # rows are drawn only with the figures: until then the old axis holds
