@@ -26,6 +26,7 @@ from streamscope.core import (
     gallery,
 )
 from streamscope.core.comparison.cache import SERVER_SECTIONS
+from streamscope.core.figures.text import fmt_usd
 from streamscope.core.wire.diagnostics import (
     diagnostics_arguments,
     message_id_of,
@@ -136,7 +137,7 @@ def test_timestamp_in_the_system_prompt() -> None:
     assert e.tokens_missed == 5000
     assert e.cost_missed is not None and e.cost_missed > 0
     assert "The system prompt changed at character 21" in e.summary
-    assert f"${e.cost_missed:.4f} more than a read" in e.summary
+    assert f"{fmt_usd(e.cost_missed)} more than a read" in e.summary
     assert "Breakpoint 1 still held." in e.summary
 
 
@@ -522,3 +523,12 @@ def test_show_runner_chains_each_request_of_the_sdks_tool_runner() -> None:
     assert [json.loads(raw)["messages"] for raw in plain.raw] == [
         body["messages"] for body in server.bodies
     ]
+
+
+def test_a_small_miss_cost_does_not_read_as_zero() -> None:
+    """96 tokens written again cost a fraction of a cent: written as every figure writes a
+    cost ($0.0000xx), not "$0.0000 more than a read" (notebook 04)."""
+    e = explain_cache(*gallery.conversation("cache_message_edited"))
+    assert e.cost_missed is not None and 0 < e.cost_missed < 0.00005
+    assert "$0.0000 " not in e.summary
+    assert f"{fmt_usd(e.cost_missed)} more than a read" in e.summary

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
+from streamscope.core.figures.text import fmt_usd
 from streamscope.core.io.cassette import Cassette, is_cassette_path, read_cassette
 from streamscope.core.pricing.prices import PriceTable, estimate_cost
 from streamscope.core.stream.state import StreamState
@@ -631,7 +632,7 @@ def _cost_words(tokens: int | None, server: int | None, cost: float | None, whos
     count = whose if whose.startswith("~") else f"{tokens:,}"
     text = f"the {count} cached tokens were written again" if tokens else "nothing was read"
     if cost is not None and tokens:
-        text += f", ${cost:.4f} more than a read"
+        text += f", {fmt_usd(cost)} more than a read"  # as every figure writes a cost
     return text
 
 
