@@ -169,5 +169,7 @@ print(json_file, f"{json_file.stat().st_size:,} bytes")
 # argument, a stream cut by `max_tokens`, an error mid-stream):
 
 # %%
-for recording in gallery.list_recordings():
-    print(f"{recording.name:<22} {recording.title}")
+recordings = gallery.list_recordings()
+width = max(len(recording.name) for recording in recordings)
+for recording in recordings:
+    print(f"{recording.name:<{width}}  {recording.title}")

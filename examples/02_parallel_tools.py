@@ -149,8 +149,10 @@ print([call.name for call in view.state.tool_calls])
 # ## Read the timeline
 #
 # The timeline under the lanes draws what this table prints: when each block started,
-# when its first delta came, and when it stopped (from the request, as the timeline counts,
-# and written as the view writes times).
+# when its first delta came, and when it stopped (written as the view writes times).
+# A `Stepper` knows no request time, so this view counts from `message_start`: its times,
+# its "first token, from message_start" and its duration read 0.82 s less than the replay
+# at the top, which counts from the request (its "time to first token").
 # The thinking takes most of the time; each tool call's JSON streams in well under a
 # second, one after the other.
 

@@ -54,7 +54,7 @@ usage = view.state.usage
 for thought in view.state.blocks[:1]:  # none if the replay was stopped before it began
     summary = len(thought.thinking)
     print(f"summary: {summary:,} characters, about {summary // 4:,} tokens")
-    print(f"signature: {thought.signature[:32] or '–'}… ({len(thought.signature):,} chars)")
+    print(f"signature: {thought.signature[:32] or '–'}… ({len(thought.signature):,} characters)")
 print(f"billed: {shown(usage.thinking_tokens)} thinking tokens")
 print(f"  (inside the {usage.output_tokens:,} output tokens)")
 

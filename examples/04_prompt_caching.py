@@ -67,10 +67,10 @@ hit = await replay(gallery.path("cache_hit"), speed=1)
 rows = [("cache_miss", miss.figures), ("cache_hit", hit.figures)]
 keys = ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"]
 keys += ["total_input_tokens", "output_tokens", "time_to_first_token"]
-print(f"{'':<10}" + "".join(f"{label:>18}" for label in ["input (uncached)", "cache write",
+print(f"{'':<10}" + "".join(f"{label:>20}" for label in ["input (uncached)", "cache write",
       "cache read", "total input", "output", "time to first token"]))  # fmt: skip
 for name, figures in rows:  # a figure a stopped replay never got reads "–"
-    print(f"{name:<10}" + "".join(f"{figures.text(key):>18}" for key in keys))
+    print(f"{name:<10}" + "".join(f"{figures.text(key):>20}" for key in keys))
 
 # %%
 for name, figures in rows:
@@ -113,7 +113,7 @@ states = [StreamState().apply_all(gallery.load_events(name)) for name in turns]
 for n, state in enumerate(states, start=1):
     u = state.usage
     print(
-        f"turn {n}: input {u.input_tokens:>5,}"
+        f"turn {n}: input (uncached) {u.input_tokens:>5,}"
         f"  write {u.cache_creation_input_tokens:>5,}"
         f"  read {u.cache_read_input_tokens:>5,}"
         f"  hit rate {u.cache_hit_rate:6.1%}"

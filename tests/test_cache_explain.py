@@ -523,3 +523,12 @@ def test_show_runner_chains_each_request_of_the_sdks_tool_runner() -> None:
     assert [json.loads(raw)["messages"] for raw in plain.raw] == [
         body["messages"] for body in server.bodies
     ]
+
+
+def test_a_small_miss_cost_does_not_read_as_zero() -> None:
+    """96 tokens written again cost a fraction of a cent: written as every figure writes a
+    cost ($0.0000xx), not "$0.0000 more than a read" (notebook 04)."""
+    e = explain_cache(*gallery.conversation("cache_message_edited"))
+    assert e.cost_missed is not None and 0 < e.cost_missed < 0.00005
+    assert "$0.0000 " not in e.summary
+    assert f"{fmt_usd(e.cost_missed)} more than a read" in e.summary

@@ -696,3 +696,23 @@ def test_every_stream_status_is_a_word_from_the_one_list() -> None:
         badge = view.one("ss-status")
         assert badge.text() == view.attrs["data-status"] == word  # a word, not a colour alone
         assert badge.attrs.get("role") == "status"
+
+
+def test_a_finished_stream_s_axis_ends_at_the_nearest_nice_tick() -> None:
+    """A finished 2.02 s turn is drawn on 0-2.5 s (it was 0-5 s, 60% empty), as the loop's
+    own timeline is (issue 18); while live, the axis keeps its seldom-moving 1-2-5 step."""
+    from streamscope.widgets.render.timeline import axis_end
+
+    events = text_stream("a turn that streams for two seconds")
+
+    def last_tick(seconds: float) -> str:
+        state = StreamState()
+        for k, event in enumerate(events):
+            state.apply(event, at=100.0 + k * seconds / (len(events) - 1))
+        assert state.duration == pytest.approx(seconds)
+        return tree(render_stream_html(state)).select("ss-tl-tick")[-1].text()
+
+    assert last_tick(2.02) == "2.5 s"
+    assert last_tick(1.46) == "2 s"  # never a longer axis than the 1-2-5 step's
+    assert last_tick(8.34) == "10 s"
+    assert axis_end(2.02) == 5.0  # the live step it replaces at the end

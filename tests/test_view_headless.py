@@ -51,7 +51,7 @@ RECORDINGS = [r.name for r in gallery.list_recordings()]
 
 
 def make_view(**options: Any) -> tuple[StreamView, Recorder, FakeClock, dict[str, Any]]:
-    clock = FakeClock()
+    clock: FakeClock = options.pop("clock", None) or FakeClock()
     options.setdefault("flush_timer", False)
     view = StreamView(clock=clock, **options)
     return view, Recorder(view), clock, json.loads(json.dumps(view.picture))
@@ -333,6 +333,11 @@ def test_replay_steps_one_event_at_a_time() -> None:
             deliver(view, {"type": "action", "action": "step", "token": view.token})
             await until(lambda expected=expected: view.state.event_count == expected)
             assert view.status == "paused"
+            # the step shows at once, in the counter and the panel alike
+            shown = page_parts(initial, rec.patches)
+            assert f"event {expected} of" in "".join(shown.get("ctl:controls", []))
+            panel = "".join(shown.get("final", []))
+            assert re.search(rf'data-ss-figure="events"[^>]*>{expected}<', panel)
         deliver(view, {"type": "action", "action": "speed", "value": "4", "token": view.token})
         assert view._replay is not None and view._replay.speed == 4
         deliver(view, {"type": "action", "action": "play", "token": view.token})
@@ -1008,3 +1013,32 @@ def test_the_wire_shows_an_event_with_an_absurd_index() -> None:
     deliver(view, {"type": "want", "region": "lazy:wire/list"})
     rows = page_parts(initial, rec.patches)["lazy:wire/list"]
     assert len(rows) == 2 and "content_block_stop · –" in tree(rows[1]).text()
+
+
+def test_replay_position_reads_as_the_panel_events() -> None:
+    """The header's "event N of M" and the panel's events figure come from one frame: a
+    replay's counter never runs ahead of the panel (issue 18: "event 6 of 66" beside
+    "events 2" while thinking streamed)."""
+    events = rich_stream()
+    timed = [(k * 0.01, e) for k, e in enumerate(events)]
+
+    class Ticking(FakeClock):
+        """Moves 20 ms each time it is read: frames go out, figures redraw at 1 Hz."""
+
+        def __call__(self) -> float:
+            self.now += 0.02
+            return self.now
+
+    view, rec, _clock, initial = make_view(clock=Ticking())
+    asyncio.run(view.play(timed, speed=None, paused=False))
+    pairs = []
+    for k in range(1, len(rec.patches) + 1):
+        parts = page_parts(initial, rec.patches[:k])
+        controls = "".join(parts.get("ctl:controls", []))
+        panel = "".join(parts.get("final", []))
+        position = re.search(r"event ([\d,]+) of", controls)
+        shown = re.search(r'data-ss-figure="events"[^>]*>([^<]*)<', panel)
+        if position and shown:
+            pairs.append((position.group(1), shown.group(1)))
+    assert len({a for a, _ in pairs}) > 3  # the counter moved through the replay
+    assert all(a == b for a, b in pairs), pairs

@@ -437,6 +437,7 @@ class StreamView(Surface):
                     replay.speed = self._speed_after_step
                     replay.paused = True
                     self._set_paused(True)
+                    self._picture.touch_all()  # a step moves the counter and the panel at once
                     self._flush()
                 else:
                     self._refresh_controls(position_only=True)
@@ -595,6 +596,14 @@ class StreamView(Surface):
     def _supply(self, budget: int) -> Callable[[str], list[str] | None] | None:
         return self._picture.supply(Budget(budget))
 
+    def _shown_position(self, position: int) -> int:
+        """The counter's "event N": the events figure of the frame the panel shows, so the
+        header never runs ahead of the panel (its figures redraw at most once a second)."""
+        figures = self._picture.figures
+        shown = figures.get("events") if figures is not None else None
+        value = shown.value if shown is not None else None
+        return min(position, value) if isinstance(value, int) else position
+
     def _controls(self) -> list[str]:
         if self._mode == "idle":
             return []
@@ -606,7 +615,7 @@ class StreamView(Surface):
                 playing=not replay.paused and not self._step_pending,
                 speeds=list(SPEEDS) if speed in SPEEDS else [*SPEEDS[:-1], speed, None],
                 speed=speed,
-                position=replay.position,
+                position=self._shown_position(replay.position),
                 length=len(replay),
                 # marimo hears a click only after the cell, so replay controls are not offered
                 disabled_why=MARIMO_CLICKS if self.in_marimo else None,

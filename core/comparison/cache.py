@@ -632,7 +632,7 @@ def _cost_words(tokens: int | None, server: int | None, cost: float | None, whos
     count = whose if whose.startswith("~") else f"{tokens:,}"
     text = f"the {count} cached tokens were written again" if tokens else "nothing was read"
     if cost is not None and tokens:
-        text += f", {fmt_usd(cost)} more than a read"
+        text += f", {fmt_usd(cost)} more than a read"  # as every figure writes a cost
     return text
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from streamscope.core.comparison.bench import Bench, BenchRun, run_cost
 from streamscope.core.comparison.runs import Comparison
+from streamscope.core.figures.model import stream_figures
 from streamscope.core.figures.text import (
     fmt_clock,
-    fmt_int,
     fmt_rate,
     fmt_seconds,
     fmt_usd,
@@ -455,12 +455,16 @@ class BenchPicture:
             approx = "≈ " if live else ""
             cost = run_cost(state, self.prices)
             bits.append(f"{approx}{fmt_usd(cost)}" if cost is not None else "cost unknown")
-            out = state.usage.output_tokens
+            # the figure every view shows: estimated from the text while it streams (the
+            # usage says message_start's placeholder, "3", until message_delta); the rate
+            # divides that same figure
+            output = stream_figures(state, now=now if live else None)["output_tokens"]
+            out = output.value if isinstance(output.value, int) else state.usage.output_tokens
             first = state.first_token_at
             last = now if live and now is not None else state.last_event_at
             if first is not None and last is not None and last > first and out:
                 bits.append(f"{approx}{fmt_rate(out / (last - first), ' tok/s')}")
-            bits.append(f"{approx}{fmt_int(out)} output tokens")
+            bits.append(f"{output.text} output {'token' if out == 1 else 'tokens'}")
         why = ""
         if state.error is not None:
             kind = state.error.get("type", "error")
