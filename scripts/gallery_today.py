@@ -91,7 +91,7 @@ def _iteration(kind: str, model: str | None, inp: int, out: int, read: int = 0) 
 # --------------------------------------------------------------------------- recipes
 
 BASH_STDOUT = (
-    "   1267 access.log\n"
+    "   1270 access.log\n"
     "status  count\n"
     "200     1041\n"
     "301       87\n"
@@ -132,8 +132,9 @@ def code_execution(recording: Any) -> Any:
         }
     )
     b.text(
-        "The log has **1,267 requests**: 1,041 succeeded (200), 87 were redirects, 112 "
-        "were not found and **27 were server errors (500)**. The counts are in "
+        "The log has **1,267 requests** (1,270 lines; awk skipped 3 without a status): "
+        "1,041 succeeded (200), 87 were redirects, 112 were not found and **27 were server "
+        "errors (500)**. The counts are in "
         "`status_counts.csv`, attached."
     )
     b.stop("end_turn")

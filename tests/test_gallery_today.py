@@ -106,7 +106,7 @@ def test_todays_recordings_reduce_without_problems_or_json_boxes(name: str) -> N
 
 def test_code_execution_is_a_terminal() -> None:
     lane = _page("code_execution").one("ss-lane", data_type="bash_code_execution_tool_result")
-    assert "1267 access.log" in lane.one("ss-stdout").text()
+    assert "1270 access.log" in lane.one("ss-stdout").text()
     assert "3 lines without a status field" in lane.one("ss-stderr").text()
     assert lane.one("ss-return-code").text() == "return code 0"
     assert lane.one("ss-file-id").text() == "file_011CNha8iCJcU1wXNR6q4V8w"

@@ -264,11 +264,16 @@ class Bench:
             )
             if committed + expected(run) > self.max_cost:
                 launched = sum(1 for r in self.executions if r.launched)
+                how = (
+                    "the finished runs' mean cost"
+                    if mean is not None
+                    else "its worst case (all of max_tokens)"
+                )
                 self.notice = (
                     f"max_cost ${self.max_cost:g}: stopped launching after "
                     f"{launched} of {len(self.executions)} runs (≈ {fmt_usd(committed)} spent or "
-                    f"committed; the next run would take it to ≈ "
-                    f"{fmt_usd(committed + expected(run))})"
+                    f"committed, a running run counted at {how}; the next run would take it "
+                    f"to ≈ {fmt_usd(committed + expected(run))})"
                 )
                 self._skip(run, "not started: max_cost")
                 return False

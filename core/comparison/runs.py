@@ -551,7 +551,7 @@ _ROWS: Final[tuple[tuple[str, str, Any, bool], ...]] = (
     ("turns", "turns (requests)", _plain, True),
     ("tool_calls", "tool calls", _plain, True),
     ("tools_used", "tools used", _tools_text, False),
-    ("input_tokens", "input tokens", _tokens, True),
+    ("input_tokens", "input (uncached) tokens", _tokens, True),
     ("cache_write_tokens", "cache write tokens", _tokens, True),
     ("cache_read_tokens", "cache read tokens", _tokens, True),
     ("output_tokens", "output tokens", _tokens, True),

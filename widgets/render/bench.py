@@ -315,10 +315,11 @@ class BenchPicture:
             stop_at = run.finished_at if run.finished_at is not None else now
             stop = (stop_at - origin) if stop_at is not None else start
             first = state.first_token_at - origin if state.first_token_at is not None else None
-            bits = [f"started {fmt_seconds(start)}"]
-            bits.append("no token yet" if first is None else f"first token {fmt_seconds(first)}")
+            # moments on the bench's shared clock ("at"), not a run's own time to first token
+            bits = [f"started at {fmt_seconds(start)}"]
+            bits.append("no token yet" if first is None else f"first token at {fmt_seconds(first)}")
             if run.finished_at is not None:
-                bits.append(f"{word} {fmt_seconds(stop)}")
+                bits.append(f"{word} at {fmt_seconds(stop)}")
             times = SEP.join(bits)
             mark = ""
             if first is not None:
