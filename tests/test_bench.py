@@ -461,3 +461,22 @@ def test_a_folded_thinking_lane_says_streaming_not_a_stale_count() -> None:
         state.apply(event)
     done = "".join(folded.regions(False)[folded.body_id])
     assert f"Thinking · {block.length} characters" in done
+
+
+def test_a_finished_benchs_axis_ends_at_the_nearest_nice_tick() -> None:
+    # live, the shared axis starts at 20 s and doubles; once every run is over it fits the
+    # data (runs of a few ms here: 0-1 s, not 0-20 s with the bars in its first pixel)
+    import re
+
+    api = StreamingAPI(echo)
+
+    async def main() -> BenchView:
+        bench = Bench(api.client(), [{}, {}], concurrency=2, **COMMON)
+        view = BenchView(bench, flush_timer=False)
+        await view.arun()
+        return view
+
+    view = asyncio.run(main())
+    axis = view.static_html().split('class="ss-tl-axis"', 1)[1].split("</div>", 1)[0]
+    ticks = re.findall(r'<span class="ss-tl-tick">([^<]*)</span>', axis)
+    assert ticks and ticks[-1] == "1 s", ticks

@@ -24,6 +24,7 @@ from streamscope.core.stream.changes import Change
 from streamscope.widgets.render.comparison import comparison_body
 from streamscope.widgets.render.fulltext import Budget
 from streamscope.widgets.render.lanes import Lane, lanes_more, lanes_supply
+from streamscope.widgets.render.loop_timeline import nice_axis_end
 from streamscope.widgets.render.markup import NO_MATH, SEP, attr, e, json_text
 from streamscope.widgets.render.regions import CONTROL_PREFIX, Op, RegionStore, is_lazy, slot
 from streamscope.widgets.render.server_tools import picture_kind
@@ -284,7 +285,10 @@ class BenchPicture:
             for at in (run.finished_at, run.state.last_event_at):
                 if at is not None:
                     latest.append(at - origin)
-        end = _axis_end(max([*latest, 0.0]))
+        data_end = max([*latest, 0.0])
+        # live, the axis grows by doubling (each growth redraws every bar); finished, it ends
+        # at the nearest nice tick above the data (4.2 s on 0-5 s, not 0-20 s)
+        end = nice_axis_end(data_end) if bench.done else _axis_end(data_end)
         ticks = axis_ticks(end, _TICKS)
         put(
             AXIS_ID,

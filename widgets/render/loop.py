@@ -221,7 +221,9 @@ class ConversationPicture:
 
         def shown(key: str, words: str = "") -> str:
             figure = figs[f"loop.{key}"]
-            return f"<span{figure_attrs(figure)}>{e(figure.text)}</span>{e(words)}"
+            # a number and its word wrap together ("769 thinking", never "769" / "thinking")
+            inner = f"<span{figure_attrs(figure)}>{e(figure.text)}</span>{e(words)}"
+            return f'<span class="ss-conv-fig">{inner}</span>'
 
         bits = [
             shown("turns", " turn" if figs["loop.turns"].value == 1 else " turns"),
