@@ -74,8 +74,20 @@ def test_panel_and_explanation_say_one_thing(kind: str, counted: bool) -> None:
 
 def test_pending_and_unknown_reasons() -> None:
     panel, said = _both_lines(None)
-    assert panel == PENDING_WORDS and said is None  # null: the explanation has nothing to say
+    assert panel == said == PENDING_WORDS  # null: pending, in both places
     reason = {"type": "a_future_reason", "cache_missed_input_tokens": 5}
     panel, said = _both_lines(reason)
     assert panel == said == "a_future_reason: 5 input tokens missed the cache"
     assert cache_miss_words({}) == "no reason given"
+
+
+def test_no_diagnostics_at_all_says_nothing() -> None:
+    # null is "pending"; a message without diagnostics (not asked for) has no API line
+    first, second = gallery.conversation("cache_tools_reordered")
+    state = state_of(second)
+    assert state.message is not None
+    message = copy.deepcopy(state.message)
+    message.pop("diagnostics", None)
+    state.message = message
+    page = tree(StreamView(state, previous=first, flush_timer=False).static_html())
+    assert page.select("ss-cache-server") == []

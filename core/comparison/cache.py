@@ -18,7 +18,7 @@ from streamscope.core.io.cassette import Cassette, is_cassette_path, read_casset
 from streamscope.core.pricing.prices import PriceTable, estimate_cost
 from streamscope.core.stream.state import StreamState
 from streamscope.core.stream.usage import Usage
-from streamscope.core.wire.diagnostics import server_cache_miss
+from streamscope.core.wire.diagnostics import server_cache_miss, server_cache_pending
 
 __all__ = [
     "SECTIONS",
@@ -159,6 +159,8 @@ class CacheExplanation:
     """The server's ``diagnostics.cache_miss_reason``, when the API gave one."""
     server_tokens_missed: int | None
     """The server's ``cache_missed_input_tokens``, when it gave it."""
+    server_pending: bool
+    """The API sent ``cache_miss_reason`` as null: its diagnosis is pending."""
     unexplained: bool
     """Nothing changed and nothing expired (as far as the times are known), yet the usage
     shows the cache was not read."""
@@ -223,6 +225,7 @@ class _Run:
     model: str | None
     at: datetime | None
     server: dict[str, Any] | None
+    pending: bool = False
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -277,6 +280,7 @@ def _from_state(state: StreamState, at: datetime | None) -> _Run:
         model=state.model or _str(request.get("model")),
         at=at,
         server=server_cache_miss(state),
+        pending=server_cache_pending(state),
     )
 
 
@@ -812,6 +816,7 @@ def explain_cache(
         tokens_read=read,
         server_reason=cur.server,
         server_tokens_missed=_server_tokens(cur.server),
+        server_pending=cur.pending,
         unexplained=unexplained,
         summary="",
     )

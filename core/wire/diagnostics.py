@@ -110,6 +110,17 @@ def server_diagnostics(state: Any) -> dict[str, Any] | None:
     return dict(found) if isinstance(found, Mapping) else None
 
 
+def server_cache_pending(state: Any) -> bool:
+    """Whether the API sent ``diagnostics.cache_miss_reason`` as null (not diagnosed yet:
+    "pending"), as opposed to not sending diagnostics at all."""
+    diagnostics = server_diagnostics(state)
+    return (
+        diagnostics is not None
+        and "cache_miss_reason" in diagnostics
+        and diagnostics["cache_miss_reason"] is None
+    )
+
+
 def server_cache_miss(state: Any) -> dict[str, Any] | None:
     """The server's ``diagnostics.cache_miss_reason`` for a streamed message, or None."""
     diagnostics = server_diagnostics(state)

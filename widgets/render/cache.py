@@ -61,9 +61,9 @@ def _breakpoint(b: CacheBreakpoint) -> str:
 
 def _server(explanation: CacheExplanation) -> str:
     reason = explanation.server_reason
-    if reason is None:
-        return ""
-    kind = reason.get("type")
+    if reason is None and not explanation.server_pending:
+        return ""  # the API sent no diagnostics
+    kind = reason.get("type") if reason is not None else "pending"
     return (
         f'<p class="ss-cache-server" data-server-reason="{e(kind)}">'
         f"The API says: {e(cache_miss_words(reason))}.</p>"
