@@ -60,6 +60,8 @@ replayed = await replay(gallery.path("parallel_tools"), speed=1)
 # %%
 stepper = Stepper(gallery.path("parallel_tools"))
 view = StreamView()
+view.state.set_request(stepper.request)  # the recorded request: its tools, to send again
+view.state.set_request_time(stepper.request_at)  # times count from the request, as replays do
 view
 
 
@@ -150,9 +152,8 @@ print([call.name for call in view.state.tool_calls])
 #
 # The timeline under the lanes draws what this table prints: when each block started,
 # when its first delta came, and when it stopped (written as the view writes times).
-# A `Stepper` knows no request time, so this view counts from `message_start`: its times,
-# its "first token, from message_start" and its duration read 0.82 s less than the replay
-# at the top, which counts from the request (its "time to first token").
+# Like the replay at the top, this view counts from the request (the recording says when
+# it was sent), so its time to first token and its duration read the same as the replay's.
 # The thinking takes most of the time; each tool call's JSON streams in well under a
 # second, one after the other.
 

@@ -293,3 +293,27 @@ def test_stepper_from_cassette(tmp_path: Path) -> None:
     assert s.events == [e for _, e in TIMED]
     assert next(iter(s)) == ev(0)
     assert s.position == 1
+
+
+def test_a_stepped_view_counts_from_the_request_as_a_replay_does() -> None:
+    # notebook 02: a Stepper hands over the recorded request and when it was sent, so a
+    # view fed one event at a time reads the replay's time to first token and duration
+    from streamscope.core.io import gallery
+    from streamscope.core.io.runs import state_of
+    from streamscope.core.stream.state import StreamState
+
+    path = gallery.path("parallel_tools")
+    stepper = Stepper(path)
+    assert stepper.request is not None and stepper.request_at is not None
+    stepped = StreamState()
+    stepped.set_request(stepper.request)
+    stepped.set_request_time(stepper.request_at)
+    for t, event in stepper.timed:
+        stepped.apply(event, at=t)
+    replayed = state_of(read_cassette(path))
+    assert replayed.time_to_first_token is not None and replayed.duration is not None
+    assert stepped.time_to_first_token == pytest.approx(replayed.time_to_first_token)
+    assert stepped.duration == pytest.approx(replayed.duration)
+    # counted from message_start instead, it would read less (the wait before the stream)
+    assert stepped.first_event_at is not None
+    assert stepped.first_event_at - stepper.request_at > 0.1

@@ -310,7 +310,12 @@ class Stepper:
     """One event at a time, for teaching: ``step()`` returns the next event or None."""
 
     def __init__(self, source: ReplaySource) -> None:
-        self.timed = load_timed_events(source)
+        self.timed, self.request_at, self.request, self.problems = _recording(source)
+        """As :class:`Replay` reads them: ``request_at``, when a cassette's request was
+        sent in the recording's seconds (None: unknown), for
+        ``StreamState.set_request_time`` so a stepped view counts from the request as a
+        replay does; ``request``, the recorded request; ``problems``, times no replay
+        could use (those events' times are None)."""
         self.position = 0
 
     @property
