@@ -716,3 +716,20 @@ def test_a_finished_stream_s_axis_ends_at_the_nearest_nice_tick() -> None:
     assert last_tick(1.46) == "2 s"  # never a longer axis than the 1-2-5 step's
     assert last_tick(8.34) == "10 s"
     assert axis_end(2.02) == 5.0  # the live step it replaces at the end
+
+
+def test_a_short_string_argument_wraps_whole_not_at_its_hyphen() -> None:
+    # notebook 01 at 1400 px: four narrow tool lanes broke "2025-11-14" after its hyphen
+    state = StreamState()
+    for event in [
+        message_start(),
+        *tool_events(0, "search_flights", {"depart_date": "2025-11-14", "note": "x" * 40}),
+        *message_end(),
+    ]:
+        state.apply(event)
+    page = tree(render_stream_html(state))
+    strings = {n.text(): n.attrs for n in page.select("ss-s")}
+    assert "data-whole" in strings['"2025-11-14"']
+    assert "data-whole" not in strings['"' + "x" * 40 + '"']
+    css = (Path(__file__).parents[1] / "widgets" / "static" / "view.css").read_text()
+    assert re.search(r"\.ss-s\[data-whole\]\s*\{\s*white-space:\s*nowrap", css)

@@ -49,11 +49,18 @@ def json_pointer(path: Path) -> str:
 # boolean, ss-z null, ss-e empty container, ss-deep a summarized value.
 
 
+SHORT_STRING = 12
+"""Characters up to which a string value keeps to one line (it moves to the next line
+whole): a date or an id, not a sentence, so a narrow lane still holds it."""
+
+
 def _leaf(value: Any) -> str:
     if isinstance(value, str):
         if "\n" in value:
             return pre(e(value), "ss-t")
-        return f'<span class="ss-s">"{e(value)}"</span>'
+        # a short value (a date, a code) wraps whole, never at its hyphen ("2025-11-" / "14")
+        whole = " data-whole" if len(value) <= SHORT_STRING else ""
+        return f'<span class="ss-s"{whole}>"{e(value)}"</span>'
     if value is None:
         return '<span class="ss-z">null</span>'
     if isinstance(value, bool):
