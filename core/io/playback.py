@@ -311,7 +311,7 @@ class Stepper:
 
     def __init__(self, source: ReplaySource) -> None:
         self.timed, self.request_at, self.request, self.problems = _recording(source)
-        """As :class:`Replay` reads them: ``request_at``, when a cassette's request was
+        """As ``Replay`` reads them: ``request_at``, when a cassette's request was
         sent in the recording's seconds (None: unknown), for
         ``StreamState.set_request_time`` so a stepped view counts from the request as a
         replay does; ``request``, the recorded request; ``problems``, times no replay
