@@ -90,10 +90,15 @@ def test_marimo_quickstart_live_and_finished(page: Any, tmp_path: Path) -> None:
         while time.monotonic() < deadline:
             now = views(page)
             seen.extend(now)
-            stop = page.locator('.ss-view button[data-ss-action="stop"]')
-            if stop.count():
-                stop_titles.append(stop.first.get_attribute("title") or "")
-                assert stop.first.is_disabled()  # nobody could hear it while the cell runs
+            # read in one step: the button goes when its view finishes, and a count then a
+            # get_attribute could wait for one that went in between
+            stops = page.locator('.ss-view button[data-ss-action="stop"]').evaluate_all(
+                "els => els.map(el => [el.getAttribute('title') || '', el.disabled])"
+            )
+            if stops:
+                title, disabled = stops[0]
+                stop_titles.append(title)
+                assert disabled  # nobody could hear it while the cell runs
             kinds = {(kind, status) for kind, status, _ in now}
             if ("ss-conv", "done") in kinds and now[0][1] == "done":
                 break
